@@ -1,0 +1,70 @@
+/* analyze.h - the wait-for graph and the verdicts.  Pure: snapshot in,
+ * analysis out; no I/O. */
+#ifndef CDL_ANALYZE_H
+#define CDL_ANALYZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "snapshot.h"
+
+enum cdl_deadlock_type {
+	CDL_DEADLOCK_CYCLE,          /* threads wait for each other in a loop */
+	CDL_DEADLOCK_ORPHANED_LOCK,  /* waiters on a lock whose owner exited */
+};
+
+/* One wait-for edge: waiter waits for an object held by owner. */
+struct cdl_edge {
+	int waiter_tid;
+	int owner_tid;
+	enum cdl_wait_kind kind;
+	uint64_t address;
+	const char *symbol;          /* points into the snapshot's pool */
+};
+
+struct cdl_deadlock {
+	enum cdl_deadlock_type type;
+	int *tids;                   /* cycle: in wait order, smallest tid first;
+	                                orphaned: waiters, ascending */
+	size_t ntids;
+	struct cdl_edge *edges;      /* cycle: edges[i] is tids[i] -> tids[i+1] */
+	size_t nedges;
+};
+
+/* Per-thread verdict, most severe first. */
+enum cdl_verdict {
+	CDL_VERDICT_NONE,            /* running, or not waiting on anything */
+	CDL_VERDICT_DEADLOCKED,      /* on a cycle */
+	CDL_VERDICT_ORPHANED,        /* waits on a lock whose owner exited */
+	CDL_VERDICT_BEHIND,          /* waits (maybe through others) on a deadlocked thread */
+	CDL_VERDICT_STUCK,           /* lock-like wait longer than the threshold, no cycle */
+	CDL_VERDICT_WAITING,         /* some wait, shorter than the threshold or duration unknown */
+};
+
+struct cdl_analyze_opts {
+	int64_t stuck_ms;            /* threshold for CDL_VERDICT_STUCK; default 5000 */
+};
+
+struct cdl_analysis {
+	struct cdl_deadlock *deadlocks;   /* cycles first (by smallest tid), then orphaned locks */
+	size_t ndeadlocks;
+	/* indexed like snapshot->threads (the snapshot must be sorted) */
+	enum cdl_verdict *verdict;
+	size_t *deadlock_of;         /* index into deadlocks for DEADLOCKED/ORPHANED/BEHIND, else SIZE_MAX */
+	/* thread indexes with verdict STUCK, longest blocked first */
+	size_t *stuck;
+	size_t nstuck;
+	size_t nedges;               /* edges in the whole wait-for graph */
+};
+
+void cdl_analyze_opts_init(struct cdl_analyze_opts *o);
+
+/* Analyze s (sorted with cdl_snapshot_sort).  opts may be NULL for the
+ * defaults.  Returns 0 and *out (free with cdl_analysis_free), or -ENOMEM. */
+int cdl_analyze(const struct cdl_snapshot *s, const struct cdl_analyze_opts *opts,
+		struct cdl_analysis **out);
+void cdl_analysis_free(struct cdl_analysis *a);
+
+const char *cdl_deadlock_type_name(enum cdl_deadlock_type t); /* "cycle", "orphaned_lock" */
+const char *cdl_verdict_name(enum cdl_verdict v);
+
+#endif

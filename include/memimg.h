@@ -1,0 +1,35 @@
+/* memimg.h - memory of the target copied while it was frozen.
+ *
+ * A set of non-overlapping regions.  Every stage after the thaw reads the
+ * target's memory through this, never live.
+ */
+#ifndef CDL_MEMIMG_H
+#define CDL_MEMIMG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cdl_memimg;
+
+struct cdl_memimg *cdl_memimg_new(void);
+void cdl_memimg_free(struct cdl_memimg *m);
+
+/* Add a copy of [addr, addr+len).  Takes ownership of data (malloc'd).
+ * Overlapping regions are allowed; reads prefer the earliest added.
+ * Returns 0 or -ENOMEM (data is freed on failure). */
+int cdl_memimg_add(struct cdl_memimg *m, uint64_t addr, void *data, size_t len);
+/* Same, copying data. */
+int cdl_memimg_add_copy(struct cdl_memimg *m, uint64_t addr, const void *data, size_t len);
+
+/* Read len bytes at addr into buf.  Returns 0 if every byte was captured,
+ * -EFAULT otherwise (buf contents then unspecified). */
+int cdl_memimg_read(const struct cdl_memimg *m, uint64_t addr, void *buf, size_t len);
+
+/* Convenience readers: 0 or -EFAULT. */
+int cdl_memimg_u32(const struct cdl_memimg *m, uint64_t addr, uint32_t *out);
+int cdl_memimg_u64(const struct cdl_memimg *m, uint64_t addr, uint64_t *out);
+
+/* Total bytes held. */
+size_t cdl_memimg_size(const struct cdl_memimg *m);
+
+#endif

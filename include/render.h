@@ -1,0 +1,43 @@
+/* render.h - text and JSON output over snapshot + analysis. */
+#ifndef CDL_RENDER_H
+#define CDL_RENDER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "snapshot.h"
+#include "analyze.h"
+
+struct cdl_render_opts {
+	bool group;        /* --group: one entry per distinct stack */
+	bool addresses;    /* show pcs in frames (default true) */
+};
+
+void cdl_render_opts_init(struct cdl_render_opts *o);
+
+/* jstack-like text: verdict first, then stuck threads, then all threads.
+ * Returns 0 or -errno of the failed write. */
+int cdl_render_text(FILE *out, const struct cdl_snapshot *s,
+		    const struct cdl_analysis *a, const struct cdl_render_opts *o);
+
+/* The JSON contract (shared/contract/snapshot.schema.json), one document
+ * followed by a newline.  Returns 0 or -errno. */
+int cdl_render_json(FILE *out, const struct cdl_snapshot *s,
+		    const struct cdl_analysis *a);
+
+/* Human description of where a wait's object lives:
+ * "mutex lock_ledger (0x4040a0)", "mutex 0x55d0... (heap)".  Writes at most
+ * n bytes into buf and returns buf. */
+char *cdl_render_wait_object(char *buf, size_t n, const struct cdl_wait *w);
+
+/* Stack groups (threads with identical function sequences). */
+struct cdl_stack_group {
+	size_t *threads;   /* indexes into s->threads, ascending tid */
+	size_t nthreads;
+	size_t rep;        /* representative thread index */
+};
+/* Groups sorted by size (largest first), then smallest tid.  Returns 0 or
+ * -ENOMEM; free with cdl_stack_groups_free. */
+int cdl_stack_groups(const struct cdl_snapshot *s, struct cdl_stack_group **out, size_t *n);
+void cdl_stack_groups_free(struct cdl_stack_group *g, size_t n);
+
+#endif

@@ -1,0 +1,29 @@
+/* tui.h - the interactive ncurses view. */
+#ifndef CDL_TUI_H
+#define CDL_TUI_H
+
+#include <stdio.h>
+#include "snapshot.h"
+#include "analyze.h"
+#include "diag.h"
+
+/* Where the TUI gets fresh snapshots from.  refresh may be NULL (a loaded
+ * file).  It returns 0 and a new snapshot, or -errno with d filled. */
+struct cdl_tui_source {
+	int (*refresh)(void *arg, struct cdl_snapshot **out, struct cdl_diag *d);
+	void *arg;
+};
+
+struct cdl_tui_opts {
+	double interval_s;     /* -i: auto refresh, 0 = off */
+	double stuck_s;        /* --stuck threshold */
+	const char *keys;      /* headless: script of keys (NULL = interactive) */
+	FILE *screen_out;      /* headless: where screens are dumped */
+	int cols, lines;       /* headless: terminal size */
+};
+
+/* Run the TUI over s (takes ownership).  Returns 0 or -errno. */
+int cdl_tui_run(struct cdl_snapshot *s, const struct cdl_tui_source *src,
+		const struct cdl_tui_opts *o, struct cdl_diag *d);
+
+#endif

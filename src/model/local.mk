@@ -1,0 +1,7 @@
+noinst_LIBRARIES += src/libcdl_model.a
+src_libcdl_model_a_SOURCES = \
+	src/model/snapshot.c \
+	src/model/memimg.c \
+	src/model/diag.c \
+	src/model/load.c \
+	include/snapshot.h include/memimg.h include/diag.h include/load.h

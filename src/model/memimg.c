@@ -1,0 +1,187 @@
+/* memimg.c - copied memory regions, looked up by binary search.
+ *
+ * Regions are appended in any order; before the first read they are sorted
+ * and overlapping or touching regions are merged, so a lookup is one binary
+ * search and a read may span what were several copies (a stack copy and
+ * the struct pthread above it). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memimg.h"
+
+struct region {
+	uint64_t addr;
+	size_t len;
+	unsigned char *data;
+};
+
+struct cdl_memimg {
+	struct region *r;
+	size_t n, cap;
+	bool normalized;
+	size_t total;
+};
+
+struct cdl_memimg *cdl_memimg_new(void)
+{
+	struct cdl_memimg *m = calloc(1, sizeof(*m));
+
+	if (m)
+		m->normalized = true;
+	return m;
+}
+
+void cdl_memimg_free(struct cdl_memimg *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n; i++)
+		free(m->r[i].data);
+	free(m->r);
+	free(m);
+}
+
+int cdl_memimg_add(struct cdl_memimg *m, uint64_t addr, void *data, size_t len)
+{
+	if (len == 0) {
+		free(data);
+		return 0;
+	}
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 64;
+		struct region *r = realloc(m->r, cap * sizeof(*r));
+
+		if (!r) {
+			free(data);
+			return -ENOMEM;
+		}
+		m->r = r;
+		m->cap = cap;
+	}
+	m->r[m->n++] = (struct region){ addr, len, data };
+	m->normalized = false;
+	m->total += len;
+	return 0;
+}
+
+int cdl_memimg_add_copy(struct cdl_memimg *m, uint64_t addr, const void *data, size_t len)
+{
+	void *p = malloc(len ? len : 1);
+
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, data, len);
+	return cdl_memimg_add(m, addr, p, len);
+}
+
+static int cmp_region(const void *a, const void *b)
+{
+	const struct region *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x->len < y->len ? 1 : (x->len > y->len ? -1 : 0);
+}
+
+/* Sort and merge overlapping regions.  All copies come from one frozen
+ * moment, so overlapping bytes agree; the earlier region's bytes are kept. */
+static int normalize(struct cdl_memimg *m)
+{
+	size_t out = 0;
+
+	qsort(m->r, m->n, sizeof(*m->r), cmp_region);
+	for (size_t i = 0; i < m->n; i++) {
+		struct region *cur = &m->r[i];
+
+		if (out > 0) {
+			struct region *prev = &m->r[out - 1];
+			uint64_t pend = prev->addr + prev->len;
+
+			if (cur->addr <= pend) {
+				uint64_t cend = cur->addr + cur->len;
+
+				if (cend > pend) {
+					size_t nlen = cend - prev->addr;
+					unsigned char *nd = realloc(prev->data, nlen);
+
+					if (!nd)
+						return -ENOMEM;
+					memcpy(nd + prev->len, cur->data + (pend - cur->addr),
+					       cend - pend);
+					prev->data = nd;
+					prev->len = nlen;
+				}
+				free(cur->data);
+				continue;
+			}
+		}
+		m->r[out++] = *cur;
+	}
+	m->n = out;
+	m->total = 0;
+	for (size_t i = 0; i < m->n; i++)
+		m->total += m->r[i].len;
+	m->normalized = true;
+	return 0;
+}
+
+/* Index of the region containing addr, or -1. */
+static long find(const struct cdl_memimg *m, uint64_t addr)
+{
+	size_t lo = 0, hi = m->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->r[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return -1;
+	const struct region *r = &m->r[lo - 1];
+	if (addr - r->addr < r->len)
+		return (long)(lo - 1);
+	return -1;
+}
+
+int cdl_memimg_read(const struct cdl_memimg *cm, uint64_t addr, void *buf, size_t len)
+{
+	struct cdl_memimg *m = (struct cdl_memimg *)cm; /* lazy normalization */
+	long i;
+
+	if (!m)
+		return -EFAULT;
+	if (!m->normalized && normalize(m) < 0)
+		return -EFAULT;
+	if (len == 0)
+		return 0;
+	i = find(m, addr);
+	if (i < 0)
+		return -EFAULT;
+	const struct region *r = &m->r[i];
+	if (addr + len < addr || addr + len - r->addr > r->len)
+		return -EFAULT;
+	memcpy(buf, r->data + (addr - r->addr), len);
+	return 0;
+}
+
+int cdl_memimg_u32(const struct cdl_memimg *m, uint64_t addr, uint32_t *out)
+{
+	return cdl_memimg_read(m, addr, out, sizeof(*out));
+}
+
+int cdl_memimg_u64(const struct cdl_memimg *m, uint64_t addr, uint64_t *out)
+{
+	return cdl_memimg_read(m, addr, out, sizeof(*out));
+}
+
+size_t cdl_memimg_size(const struct cdl_memimg *m)
+{
+	return m ? m->total : 0;
+}

@@ -1,0 +1,354 @@
+/* snapshot.c - the model: threads, frames, waits, warnings, string pool */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memimg.h"
+#include "snapshot.h"
+
+/* ---- string pool: arena chunks plus a hash set so equal strings (the
+ * same function name in 1000 stacks) are stored once ---- */
+
+struct chunk {
+	struct chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
+struct cdl_strpool {
+	struct chunk *chunks;
+	const char **set;      /* open addressing */
+	size_t nset, capset;
+};
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static char *pool_alloc(struct cdl_strpool *p, size_t n)
+{
+	struct chunk *c = p->chunks;
+
+	if (!c || c->cap - c->used < n) {
+		size_t cap = n > 65536 ? n : 65536;
+
+		c = malloc(sizeof(*c) + cap);
+		if (!c)
+			return NULL;
+		c->used = 0;
+		c->cap = cap;
+		c->next = p->chunks;
+		p->chunks = c;
+	}
+	char *r = c->data + c->used;
+	c->used += n;
+	return r;
+}
+
+static int set_grow(struct cdl_strpool *p)
+{
+	size_t cap = p->capset ? p->capset * 2 : 1024;
+	const char **set = calloc(cap, sizeof(*set));
+
+	if (!set)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->capset; i++) {
+		const char *s = p->set[i];
+
+		if (!s)
+			continue;
+		size_t j = hash_str(s) & (cap - 1);
+		while (set[j])
+			j = (j + 1) & (cap - 1);
+		set[j] = s;
+	}
+	free(p->set);
+	p->set = set;
+	p->capset = cap;
+	return 0;
+}
+
+static const char *pool_intern(struct cdl_strpool *p, const char *s)
+{
+	if (p->nset * 2 >= p->capset && set_grow(p) < 0)
+		return NULL;
+	size_t j = hash_str(s) & (p->capset - 1);
+	while (p->set[j]) {
+		if (strcmp(p->set[j], s) == 0)
+			return p->set[j];
+		j = (j + 1) & (p->capset - 1);
+	}
+	size_t n = strlen(s) + 1;
+	char *d = pool_alloc(p, n);
+	if (!d)
+		return NULL;
+	memcpy(d, s, n);
+	p->set[j] = d;
+	p->nset++;
+	return d;
+}
+
+static void pool_free(struct cdl_strpool *p)
+{
+	if (!p)
+		return;
+	while (p->chunks) {
+		struct chunk *n = p->chunks->next;
+
+		free(p->chunks);
+		p->chunks = n;
+	}
+	free(p->set);
+	free(p);
+}
+
+/* ---- wait kinds ---- */
+
+static const char *const kind_names[CDL_WAIT__COUNT] = {
+	[CDL_WAIT_MUTEX] = "mutex",
+	[CDL_WAIT_RWLOCK_READ] = "rwlock_read",
+	[CDL_WAIT_RWLOCK_WRITE] = "rwlock_write",
+	[CDL_WAIT_CONDVAR] = "condvar",
+	[CDL_WAIT_SEMAPHORE] = "semaphore",
+	[CDL_WAIT_JOIN] = "join",
+	[CDL_WAIT_FUTEX] = "futex",
+	[CDL_WAIT_SLEEP] = "sleep",
+	[CDL_WAIT_IO] = "io",
+	[CDL_WAIT_OTHER] = "other",
+};
+
+const char *cdl_wait_kind_name(enum cdl_wait_kind k)
+{
+	if ((unsigned)k >= CDL_WAIT__COUNT)
+		return "other";
+	return kind_names[k];
+}
+
+int cdl_wait_kind_from_name(const char *name)
+{
+	for (int i = 0; i < CDL_WAIT__COUNT; i++)
+		if (name && strcmp(name, kind_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+bool cdl_wait_kind_is_lock(enum cdl_wait_kind k)
+{
+	switch (k) {
+	case CDL_WAIT_MUTEX:
+	case CDL_WAIT_RWLOCK_READ:
+	case CDL_WAIT_RWLOCK_WRITE:
+	case CDL_WAIT_CONDVAR:
+	case CDL_WAIT_SEMAPHORE:
+	case CDL_WAIT_JOIN:
+	case CDL_WAIT_FUTEX:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* ---- snapshot ---- */
+
+struct cdl_snapshot *cdl_snapshot_new(void)
+{
+	struct cdl_snapshot *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->pool = calloc(1, sizeof(*s->pool));
+	if (!s->pool) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void cdl_snapshot_free(struct cdl_snapshot *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nthreads; i++)
+		free(s->threads[i].frames);
+	free(s->threads);
+	free(s->warnings);
+	cdl_memimg_free(s->mem);
+	pool_free(s->pool);
+	free(s);
+}
+
+const char *cdl_snapshot_intern(struct cdl_snapshot *s, const char *str)
+{
+	if (!str)
+		return NULL;
+	return pool_intern(s->pool, str);
+}
+
+const char *cdl_snapshot_internf(struct cdl_snapshot *s, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return cdl_snapshot_intern(s, buf);
+}
+
+struct cdl_thread *cdl_snapshot_add_thread(struct cdl_snapshot *s, int tid)
+{
+	if (s->nthreads == s->threads_cap) {
+		size_t cap = s->threads_cap ? s->threads_cap * 2 : 16;
+		struct cdl_thread *t = realloc(s->threads, cap * sizeof(*t));
+
+		if (!t)
+			return NULL;
+		s->threads = t;
+		s->threads_cap = cap;
+	}
+	struct cdl_thread *t = &s->threads[s->nthreads++];
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	t->state = '?';
+	t->blocked_for_ms = -1;
+	t->syscall_nr = -1;
+	t->wait.readers = -1;
+	return t;
+}
+
+struct cdl_frame *cdl_thread_add_frame(struct cdl_thread *t)
+{
+	if (t->nframes == t->frames_cap) {
+		size_t cap = t->frames_cap ? t->frames_cap * 2 : 16;
+		struct cdl_frame *f = realloc(t->frames, cap * sizeof(*f));
+
+		if (!f)
+			return NULL;
+		t->frames = f;
+		t->frames_cap = cap;
+	}
+	struct cdl_frame *f = &t->frames[t->nframes++];
+	memset(f, 0, sizeof(*f));
+	return f;
+}
+
+void cdl_snapshot_warn(struct cdl_snapshot *s, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (s->nwarnings == s->warnings_cap) {
+		size_t cap = s->warnings_cap ? s->warnings_cap * 2 : 8;
+		const char **w = realloc(s->warnings, cap * sizeof(*w));
+
+		if (!w)
+			return;
+		s->warnings = w;
+		s->warnings_cap = cap;
+	}
+	const char *str = cdl_snapshot_intern(s, buf);
+	if (str)
+		s->warnings[s->nwarnings++] = str;
+}
+
+static int cmp_tid(const void *a, const void *b)
+{
+	const struct cdl_thread *x = a, *y = b;
+
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+void cdl_snapshot_sort(struct cdl_snapshot *s)
+{
+	qsort(s->threads, s->nthreads, sizeof(*s->threads), cmp_tid);
+}
+
+struct cdl_thread *cdl_snapshot_find_thread(const struct cdl_snapshot *s, int tid)
+{
+	size_t lo = 0, hi = s->nthreads;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->threads[mid].tid == tid)
+			return &s->threads[mid];
+		if (s->threads[mid].tid < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Runtime objects whose frames are not "user code". */
+static bool runtime_module(const char *mod)
+{
+	const char *base;
+
+	if (!mod)
+		return false;
+	base = strrchr(mod, '/');
+	base = base ? base + 1 : mod;
+	return strncmp(base, "libc.so", 7) == 0 || strncmp(base, "libc-", 5) == 0 ||
+	       strncmp(base, "libpthread", 10) == 0 || strncmp(base, "ld-linux", 8) == 0 ||
+	       strncmp(base, "libstdc++", 9) == 0 || strncmp(base, "libgcc_s", 8) == 0 ||
+	       strncmp(base, "ld-musl", 7) == 0 || strcmp(base, "[vdso]") == 0;
+}
+
+/* In a static binary libc lives in the executable; recognise its entry points
+ * by name. */
+static bool runtime_function(const char *fn)
+{
+	static const char *const prefixes[] = {
+		"__lll_", "__futex", "futex_", "__pthread", "pthread_", "___pthread",
+		"__GI_", "__libc_", "__nptl", "__sem_", "sem_", "__new_sem", "__old_sem",
+		"__condvar", "__clock_", "__nanosleep", "__sleep", "__internal_",
+		"__syscall", "__gthread", "__gnu_cxx::", "std::", "__do_cancel",
+		"__clone", "__thrd_", "thrd_", "__mtx_", "mtx_", "__cnd_", "cnd_",
+		NULL
+	};
+	static const char *const exact[] = {
+		"clock_nanosleep", "nanosleep", "sleep", "usleep", "clone", "clone3",
+		"syscall", "_start", "start_thread", "__start_context", "raise",
+		"abort", "poll", "ppoll", "select", "pselect", "epoll_wait", "read",
+		"write", "recv", "recvfrom", "recvmsg", "accept", "accept4", "pause",
+		"sigsuspend", "sigwait", "sigwaitinfo", "waitpid", "wait4",
+		NULL
+	};
+
+	if (!fn)
+		return false;
+	for (int i = 0; prefixes[i]; i++)
+		if (strncmp(fn, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	for (int i = 0; exact[i]; i++)
+		if (strcmp(fn, exact[i]) == 0)
+			return true;
+	return false;
+}
+
+const struct cdl_frame *cdl_thread_user_frame(const struct cdl_thread *t)
+{
+	for (size_t i = 0; i < t->nframes; i++) {
+		const struct cdl_frame *f = &t->frames[i];
+
+		if (runtime_module(f->module) || runtime_function(f->function))
+			continue;
+		if (!f->function && !f->file)
+			continue;
+		return f;
+	}
+	return NULL;
+}

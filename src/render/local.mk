@@ -1,0 +1,6 @@
+noinst_LIBRARIES += src/libcdl_render.a
+src_libcdl_render_a_SOURCES = \
+	src/render/text.c \
+	src/render/json.c \
+	src/render/group.c \
+	include/render.h

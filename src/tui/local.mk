@@ -1,0 +1,5 @@
+noinst_LIBRARIES += src/libcdl_tui.a
+src_libcdl_tui_a_SOURCES = \
+	src/tui/tui.c \
+	include/tui.h
+src_libcdl_tui_a_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS)
