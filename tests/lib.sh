@@ -1,1 +1,123 @@
-# placeholder
+# tests/lib.sh - helpers sourced by the integration tests (bash).
+#
+# Fixture protocol: a fixture program prints "ready" on a line of its
+# stdout once it has reached its state, then waits (forever, or until
+# killed).  start_fixture starts it, waits for that line with a deadline,
+# and registers a trap so the fixture is always killed.
+#
+# Environment (set by make check, see Makefile.am): CDEADLOCK, FIXTURES,
+# TESTS_SRCDIR, TOP_SRCDIR, TOP_BUILDDIR, GDB, TMUX, VALGRIND.
+# CDL_WRAPPER, when set, prefixes every cdeadlock run (e.g. valgrind).
+
+set -u
+
+: "${CDEADLOCK:=$(pwd)/src/cdeadlock}"
+: "${FIXTURES:=$(pwd)/tests/fixtures}"
+
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/cdl-test.XXXXXX")
+FIXTURE_PIDS=()
+
+cleanup() {
+	local p
+	for p in "${FIXTURE_PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	for p in "${FIXTURE_PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	rm -rf "$TEST_TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+skip() {
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
+note() {
+	echo "# $*"
+}
+
+# start_fixture NAME [ARGS...]: start $FIXTURES/NAME, wait for "ready".
+# Sets FIX_PID and FIX_OUT (file holding its stdout).
+start_fixture() {
+	local name=$1
+	shift
+	local exe=$FIXTURES/$name
+	[ -x "$exe" ] || fail "fixture $exe not built"
+	FIX_OUT=$TEST_TMP/$name.$RANDOM.out
+	"$exe" "$@" >"$FIX_OUT" 2>&1 &
+	FIX_PID=$!
+	FIXTURE_PIDS+=("$FIX_PID")
+	local deadline=$((SECONDS + 20))
+	while ! grep -q '^ready' "$FIX_OUT" 2>/dev/null; do
+		kill -0 "$FIX_PID" 2>/dev/null || fail "fixture $name exited early: $(cat "$FIX_OUT")"
+		[ $SECONDS -lt $deadline ] || fail "fixture $name not ready within 20 s"
+		sleep 0.02
+	done
+}
+
+# thread_states PID: print "tid state" for each thread.
+thread_states() {
+	local f
+	for f in /proc/"$1"/task/*/stat; do
+		# the state follows the ") " that closes comm
+		sed -E 's/^([0-9]+) \(.*\) (.) .*/\1 \2/' "$f" 2>/dev/null
+	done
+}
+
+# wait_futex_blocked PID N: wait until at least N threads of PID sleep in
+# a futex syscall (so a fixture's deadlock has really formed).
+wait_futex_blocked() {
+	local pid=$1 n=$2 deadline=$((SECONDS + 20)) count f
+	while :; do
+		count=0
+		for f in /proc/"$pid"/task/*/syscall; do
+			case "$(cat "$f" 2>/dev/null)" in
+			202\ *) count=$((count + 1)) ;;
+			esac
+		done
+		[ "$count" -ge "$n" ] && return 0
+		[ $SECONDS -lt $deadline ] || fail "only $count of $n threads of $pid blocked in futex"
+		sleep 0.02
+	done
+}
+
+# assert_running PID: no thread stopped (t/T) and no tracer attached.
+assert_running() {
+	local pid=$1 f st tp
+	kill -0 "$pid" 2>/dev/null || fail "target $pid is gone"
+	for f in /proc/"$pid"/task/*; do
+		st=$(sed -E 's/^[0-9]+ \(.*\) (.) .*/\1/' "$f/stat" 2>/dev/null) || continue
+		case "$st" in
+		t|T) fail "thread ${f##*/} of $pid left in state $st" ;;
+		esac
+		tp=$(awk '/^TracerPid:/ {print $2}' "$f/status" 2>/dev/null)
+		[ -z "$tp" ] || [ "$tp" = 0 ] || fail "thread ${f##*/} of $pid still traced by $tp"
+	done
+}
+
+# run_cdl ARGS...: run cdeadlock; stdout to $TEST_TMP/out, stderr to
+# $TEST_TMP/err; sets RC.
+run_cdl() {
+	set +e
+	${CDL_WRAPPER:-} "$CDEADLOCK" "$@" >"$TEST_TMP/out" 2>"$TEST_TMP/err"
+	RC=$?
+	set -e 2>/dev/null; set +e
+}
+
+# expect_rc N: RC must be N.
+expect_rc() {
+	[ "$RC" = "$1" ] || fail "exit status $RC, expected $1; stderr: $(cat "$TEST_TMP/err")"
+}
+
+# jq is used to read JSON output.
+need_jq() {
+	command -v jq >/dev/null 2>&1 || skip "jq not installed"
+}

@@ -1,1 +1,3 @@
-## tests/integration: see README
+include tests/integration/collect.mk
+include tests/integration/stacks.mk
+include tests/integration/locks.mk

@@ -1,1 +1,1 @@
-## tests/tui: see README
+## TUI tests

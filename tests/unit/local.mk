@@ -1,1 +1,2 @@
-## tests/unit: see README
+include tests/unit/analysis.mk
+include tests/unit/render.mk
