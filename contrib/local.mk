@@ -1,4 +1,4 @@
 noinst_PROGRAMS += contrib/deadlock-demo
 contrib_deadlock_demo_SOURCES = contrib/deadlock-demo.c
 contrib_deadlock_demo_LDADD = -lpthread
-EXTRA_DIST += contrib/run-demo.sh
+EXTRA_DIST += contrib/run-demo.sh contrib/install-deps.sh

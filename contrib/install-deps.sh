@@ -1,0 +1,13 @@
+#!/bin/sh
+# install-deps.sh - install what building and testing cdeadlock needs on
+# Debian 12 (run as root or through sudo).  Used by the README quick start
+# and by CI.
+set -e
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends \
+	build-essential autoconf automake pkg-config \
+	libdw-dev libelf-dev libncurses-dev check \
+	elfutils gdb tmux jq strace valgrind time procps python3 >/dev/null
