@@ -1,2 +1,3 @@
+include tests/unit/model.mk
 include tests/unit/analysis.mk
 include tests/unit/render.mk

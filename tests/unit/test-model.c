@@ -1,0 +1,144 @@
+/* test-model.c - unit tests of the model: string pool, threads, memory image */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memimg.h"
+#include "snapshot.h"
+
+START_TEST(intern_dedups_and_copies)
+{
+	struct cdl_snapshot *s = cdl_snapshot_new();
+	char buf[16] = "futex_wait";
+	const char *a = cdl_snapshot_intern(s, buf);
+	strcpy(buf, "changed");
+	const char *b = cdl_snapshot_intern(s, "futex_wait");
+
+	ck_assert_str_eq(a, "futex_wait");
+	ck_assert_ptr_eq(a, b);
+	ck_assert_ptr_null(cdl_snapshot_intern(s, NULL));
+	ck_assert_str_eq(cdl_snapshot_internf(s, "tid %d", 42), "tid 42");
+	/* many distinct strings force the hash set and arena to grow */
+	for (int i = 0; i < 5000; i++) {
+		char n[32];
+		snprintf(n, sizeof(n), "fn_%d", i);
+		ck_assert_str_eq(cdl_snapshot_intern(s, n), n);
+	}
+	ck_assert_ptr_eq(cdl_snapshot_intern(s, "futex_wait"), a);
+	cdl_snapshot_free(s);
+}
+END_TEST
+
+START_TEST(threads_sort_and_find)
+{
+	struct cdl_snapshot *s = cdl_snapshot_new();
+	int tids[] = { 30, 10, 20, 5, 25 };
+
+	for (size_t i = 0; i < 5; i++) {
+		struct cdl_thread *t = cdl_snapshot_add_thread(s, tids[i]);
+		ck_assert_int_eq(t->blocked_for_ms, -1);
+		ck_assert_int_eq(t->syscall_nr, -1);
+		ck_assert(!t->has_wait);
+		for (int j = 0; j < 40; j++)
+			ck_assert_ptr_nonnull(cdl_thread_add_frame(t));
+	}
+	cdl_snapshot_sort(s);
+	ck_assert_int_eq(s->threads[0].tid, 5);
+	ck_assert_int_eq(s->threads[4].tid, 30);
+	ck_assert_int_eq(cdl_snapshot_find_thread(s, 25)->tid, 25);
+	ck_assert_int_eq(s->threads[0].nframes, 40);
+	ck_assert_ptr_null(cdl_snapshot_find_thread(s, 26));
+	cdl_snapshot_warn(s, "thread %d vanished", 7);
+	ck_assert_int_eq(s->nwarnings, 1);
+	ck_assert_str_eq(s->warnings[0], "thread 7 vanished");
+	cdl_snapshot_free(s);
+}
+END_TEST
+
+START_TEST(wait_kind_names_round_trip)
+{
+	for (int k = 0; k < CDL_WAIT__COUNT; k++)
+		ck_assert_int_eq(cdl_wait_kind_from_name(cdl_wait_kind_name(k)), k);
+	ck_assert_int_eq(cdl_wait_kind_from_name("spinlock"), -1);
+	ck_assert(cdl_wait_kind_is_lock(CDL_WAIT_MUTEX));
+	ck_assert(!cdl_wait_kind_is_lock(CDL_WAIT_SLEEP));
+}
+END_TEST
+
+START_TEST(user_frame_skips_runtime)
+{
+	struct cdl_snapshot *s = cdl_snapshot_new();
+	struct cdl_thread *t = cdl_snapshot_add_thread(s, 1);
+	struct cdl_frame *f;
+
+	f = cdl_thread_add_frame(t);
+	f->function = "__futex_abstimed_wait_common";
+	f->module = "/lib/x86_64-linux-gnu/libc.so.6";
+	f = cdl_thread_add_frame(t);
+	f->function = "___pthread_mutex_lock";
+	f->module = "/usr/bin/bank";	/* static binary: libc inside the exe */
+	f = cdl_thread_add_frame(t);
+	f->function = "sleeper_loop";	/* user code whose name starts like libc's */
+	f->module = "/usr/bin/bank";
+	ck_assert_str_eq(cdl_thread_user_frame(t)->function, "sleeper_loop");
+	cdl_snapshot_free(s);
+}
+END_TEST
+
+START_TEST(memimg_reads_and_merges)
+{
+	struct cdl_memimg *m = cdl_memimg_new();
+	unsigned char a[64], b[64], out[128];
+	uint32_t v32;
+	uint64_t v64;
+
+	for (int i = 0; i < 64; i++) {
+		a[i] = (unsigned char)i;
+		b[i] = (unsigned char)(64 + i);
+	}
+	/* added out of order, overlapping by 16 bytes and touching */
+	ck_assert_int_eq(cdl_memimg_add_copy(m, 0x1030, b, 64), 0);
+	ck_assert_int_eq(cdl_memimg_add_copy(m, 0x1000, a, 64), 0);
+	ck_assert_int_eq(cdl_memimg_add_copy(m, 0x2000, a, 8), 0);
+	/* a read spanning both copies */
+	ck_assert_int_eq(cdl_memimg_read(m, 0x1000, out, 0x70), 0);
+	for (int i = 0; i < 0x40; i++)
+		ck_assert_int_eq(out[i], i);
+	ck_assert_int_eq(out[0x40], b[0x10]);
+	ck_assert_int_eq(cdl_memimg_u32(m, 0x1004, &v32), 0);
+	ck_assert_uint_eq(v32, 0x07060504u);
+	ck_assert_int_eq(cdl_memimg_u64(m, 0x2000, &v64), 0);
+	/* holes, ends and wrap-around are refused */
+	ck_assert_int_eq(cdl_memimg_read(m, 0x1060, out, 32), -EFAULT);
+	ck_assert_int_eq(cdl_memimg_read(m, 0x0fff, out, 2), -EFAULT);
+	ck_assert_int_eq(cdl_memimg_u64(m, 0x2004, &v64), -EFAULT);
+	ck_assert_int_eq(cdl_memimg_read(m, UINT64_MAX - 1, out, 4), -EFAULT);
+	ck_assert_int_eq(cdl_memimg_read(NULL, 0x1000, out, 1), -EFAULT);
+	ck_assert_uint_eq(cdl_memimg_size(m), 0x70 + 8);
+	cdl_memimg_free(m);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("model");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, intern_dedups_and_copies);
+	tcase_add_test(tc, threads_sort_and_find);
+	tcase_add_test(tc, wait_kind_names_round_trip);
+	tcase_add_test(tc, user_frame_skips_runtime);
+	tcase_add_test(tc, memimg_reads_and_merges);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
