@@ -40,4 +40,22 @@ struct cdl_stack_group {
 int cdl_stack_groups(const struct cdl_snapshot *s, struct cdl_stack_group **out, size_t *n);
 void cdl_stack_groups_free(struct cdl_stack_group *g, size_t n);
 
+/* ---- small helpers shared with the TUI ---- */
+
+/* Name of the syscall nr on this architecture ("futex"), NULL if unknown. */
+const char *cdl_syscall_name(long nr);
+
+/* strace-like rendering of a syscall and its arguments:
+ * "futex(0x55d0c0a0, FUTEX_WAIT_PRIVATE, 2, NULL)".  Empty for nr < 0.
+ * Writes at most n bytes into buf and returns buf. */
+char *cdl_render_syscall(char *buf, size_t n, long nr, const uint64_t args[6]);
+
+/* Human duration: "950 ms", "12.3 s", "4 min 2 s", "2 h 5 min", "3 d 4 h";
+ * "?" for a negative (unknown) value.  Returns buf. */
+char *cdl_render_duration(char *buf, size_t n, int64_t ms);
+
+/* Name of one CDL_WAITF_* bit as in the JSON "flags" array ("robust",
+ * "owner_unknown", ...), NULL for an unknown bit. */
+const char *cdl_wait_flag_name(unsigned bit);
+
 #endif

@@ -1,13 +1,307 @@
-/* json.c - the JSON contract (STUB: to be implemented) */
+/* json.c - the JSON contract (shared/contract/snapshot.schema.json)
+ *
+ * Layout: two-space indentation down to a thread; a wait, a frame, a
+ * deadlock edge each on one line, so that a 1000-thread snapshot stays
+ * readable with grep and diff.  Fields beyond the contract (allowed: the
+ * consumers ignore what they do not know) keep everything the analysis and
+ * the text dump need, so that `--load` reproduces the same verdict:
+ *
+ *   top level:  captured_at_ms, libc, stuck (tids, longest blocked first)
+ *   thread:     verdict, syscall {nr, name, args[]} | null, wchan,
+ *               unwind_error
+ *   wait:       futex, location, owner_pid, flags[], readers, mutex,
+ *               mutex_symbol, detail
+ *   frame:      offset, column, signal_frame
+ */
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "render.h"
+#include "render-int.h"
+
+static const char *const flag_names[] = {
+	"robust", "pi", "recursive", "errorcheck", "pshared", "owner_unknown",
+	"readers", "timed", "libc_internal", "layout_unknown",
+};
+
+const char *cdl_wait_flag_name(unsigned bit)
+{
+	for (unsigned i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+		if (bit == 1u << i)
+			return flag_names[i];
+	return NULL;
+}
+
+/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if invalid. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+	size_t len;
+	uint32_t cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+void cdl_json_string(FILE *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	if (!s) {
+		fputs("null", out);
+		return;
+	}
+	n = strlen(s);
+	putc('"', out);
+	while (n > 0) {
+		unsigned c = *p;
+		size_t l;
+
+		switch (c) {
+		case '"': fputs("\\\"", out); p++; n--; continue;
+		case '\\': fputs("\\\\", out); p++; n--; continue;
+		case '\n': fputs("\\n", out); p++; n--; continue;
+		case '\r': fputs("\\r", out); p++; n--; continue;
+		case '\t': fputs("\\t", out); p++; n--; continue;
+		case '\b': fputs("\\b", out); p++; n--; continue;
+		case '\f': fputs("\\f", out); p++; n--; continue;
+		default: break;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			fprintf(out, "\\u%04x", c);
+			p++;
+			n--;
+			continue;
+		}
+		l = utf8_len(p, n);
+		if (l == 0) {
+			/* not UTF-8 (a thread name is just bytes): U+FFFD */
+			fputs("\\ufffd", out);
+			p++;
+			n--;
+			continue;
+		}
+		fwrite(p, 1, l, out);
+		p += l;
+		n -= l;
+	}
+	putc('"', out);
+}
+
+static void hex_or_null(FILE *out, uint64_t v)
+{
+	if (v)
+		fprintf(out, "\"0x%" PRIx64 "\"", v);
+	else
+		fputs("null", out);
+}
+
+static void write_wait(FILE *out, const struct cdl_wait *w)
+{
+	bool first = true;
+
+	fprintf(out, "{\"kind\": \"%s\", \"address\": \"0x%" PRIx64 "\", \"symbol\": ",
+		cdl_wait_kind_name(w->kind), w->address);
+	cdl_json_string(out, w->symbol);
+	fputs(", \"owner_tid\": ", out);
+	if (w->owner_tid > 0)
+		fprintf(out, "%d", w->owner_tid);
+	else
+		fputs("null", out);
+	fputs(", \"owner_pid\": ", out);
+	if (w->owner_pid != 0)
+		fprintf(out, "%d", w->owner_pid);
+	else
+		fputs("null", out);
+	fputs(", \"futex\": ", out);
+	hex_or_null(out, w->futex);
+	fputs(", \"location\": ", out);
+	cdl_json_string(out, w->location);
+	fputs(", \"flags\": [", out);
+	for (unsigned i = 0; i < 32; i++) {
+		const char *name = cdl_wait_flag_name(1u << i);
+
+		if (!(w->flags & (1u << i)) || !name)
+			continue;
+		fprintf(out, "%s\"%s\"", first ? "" : ", ", name);
+		first = false;
+	}
+	fputs("], \"readers\": ", out);
+	if (w->readers >= 0)
+		fprintf(out, "%d", w->readers);
+	else
+		fputs("null", out);
+	fputs(", \"mutex\": ", out);
+	hex_or_null(out, w->mutex);
+	fputs(", \"mutex_symbol\": ", out);
+	cdl_json_string(out, w->mutex_symbol);
+	fputs(", \"detail\": ", out);
+	cdl_json_string(out, w->detail);
+	putc('}', out);
+}
+
+static void write_frame(FILE *out, const struct cdl_frame *f)
+{
+	fprintf(out, "{\"pc\": \"0x%" PRIx64 "\", \"function\": ", f->pc);
+	cdl_json_string(out, f->function);
+	fputs(", \"offset\": ", out);
+	if (f->function)
+		fprintf(out, "%" PRIu64, f->offset);
+	else
+		fputs("null", out);
+	fputs(", \"module\": ", out);
+	cdl_json_string(out, f->module);
+	fputs(", \"file\": ", out);
+	cdl_json_string(out, f->file);
+	fputs(", \"line\": ", out);
+	if (f->line > 0)
+		fprintf(out, "%d", f->line);
+	else
+		fputs("null", out);
+	fputs(", \"column\": ", out);
+	if (f->column > 0)
+		fprintf(out, "%d", f->column);
+	else
+		fputs("null", out);
+	fprintf(out, ", \"inlined\": %s, \"signal_frame\": %s}",
+		f->inlined ? "true" : "false", f->signal_frame ? "true" : "false");
+}
+
+static void write_thread(FILE *out, const struct cdl_thread *t, const char *verdict)
+{
+	char state[2] = { t->state ? t->state : '?', '\0' };
+
+	fprintf(out, "    {\n      \"tid\": %d,\n      \"name\": ", t->tid);
+	cdl_json_string(out, t->name ? t->name : "");
+	fputs(",\n      \"state\": ", out);
+	cdl_json_string(out, state);
+	fputs(",\n      \"wait\": ", out);
+	if (t->has_wait)
+		write_wait(out, &t->wait);
+	else
+		fputs("null", out);
+	fputs(",\n      \"blocked_for_ms\": ", out);
+	if (t->blocked_for_ms >= 0)
+		fprintf(out, "%" PRId64, t->blocked_for_ms);
+	else
+		fputs("null", out);
+	fprintf(out, ",\n      \"verdict\": \"%s\"", verdict);
+	fputs(",\n      \"syscall\": ", out);
+	if (t->syscall_nr >= 0) {
+		const char *name = cdl_syscall_name(t->syscall_nr);
+
+		fprintf(out, "{\"nr\": %ld, \"name\": ", t->syscall_nr);
+		cdl_json_string(out, name);
+		fputs(", \"args\": [", out);
+		for (int i = 0; i < 6; i++)
+			fprintf(out, "%s\"0x%" PRIx64 "\"", i ? ", " : "", t->syscall_args[i]);
+		fputs("]}", out);
+	} else {
+		fputs("null", out);
+	}
+	fputs(",\n      \"wchan\": ", out);
+	cdl_json_string(out, t->wchan);
+	fputs(",\n      \"unwind_error\": ", out);
+	cdl_json_string(out, t->unwind_error);
+	fputs(",\n      \"frames\": [", out);
+	for (size_t j = 0; j < t->nframes; j++) {
+		fputs(j ? ",\n        " : "\n        ", out);
+		write_frame(out, &t->frames[j]);
+	}
+	fputs(t->nframes ? "\n      ]\n    }" : "]\n    }", out);
+}
+
+static void write_deadlock(FILE *out, const struct cdl_deadlock *d)
+{
+	fprintf(out, "    {\n      \"type\": \"%s\",\n      \"threads\": [",
+		cdl_deadlock_type_name(d->type));
+	for (size_t i = 0; i < d->ntids; i++)
+		fprintf(out, "%s%d", i ? ", " : "", d->tids[i]);
+	fputs("],\n      \"edges\": [", out);
+	for (size_t i = 0; i < d->nedges; i++) {
+		const struct cdl_edge *e = &d->edges[i];
+
+		fprintf(out, "%s{\"waiter_tid\": %d, \"owner_tid\": %d, \"kind\": \"%s\", "
+			"\"address\": \"0x%" PRIx64 "\", \"symbol\": ",
+			i ? ",\n        " : "\n        ", e->waiter_tid, e->owner_tid,
+			cdl_wait_kind_name(e->kind), e->address);
+		cdl_json_string(out, e->symbol);
+		putc('}', out);
+	}
+	fputs(d->nedges ? "\n      ]\n    }" : "]\n    }", out);
+}
 
 int cdl_render_json(FILE *out, const struct cdl_snapshot *s, const struct cdl_analysis *a)
 {
-	(void)s; (void)a;
-	fputs("{}\n", out);
-	return ferror(out) ? -EIO : 0;
+	fputs("{\n  \"schema_version\": 1,\n  \"tool\": {\"name\": \"cdeadlock\", \"version\": ", out);
+	cdl_json_string(out, PACKAGE_VERSION);
+	fprintf(out, "},\n  \"pid\": %d,\n  \"exe\": ", s->pid);
+	cdl_json_string(out, s->exe);
+	fputs(",\n  \"captured_at\": ", out);
+	cdl_json_string(out, s->captured_at ? s->captured_at : "1970-01-01T00:00:00Z");
+	fprintf(out, ",\n  \"captured_at_ms\": %" PRId64, s->captured_at_ms);
+	fprintf(out, ",\n  \"pause_us\": %" PRIu64, s->pause_us);
+	fputs(",\n  \"libc\": ", out);
+	cdl_json_string(out, s->libc);
+
+	fputs(",\n  \"threads\": [", out);
+	for (size_t i = 0; i < s->nthreads; i++) {
+		enum cdl_verdict v = a && a->verdict ? a->verdict[i] : CDL_VERDICT_NONE;
+
+		fputs(i ? ",\n" : "\n", out);
+		write_thread(out, &s->threads[i], cdl_verdict_name(v));
+	}
+	fputs(s->nthreads ? "\n  ]" : "]", out);
+
+	fputs(",\n  \"deadlocks\": [", out);
+	for (size_t i = 0; a && i < a->ndeadlocks; i++) {
+		fputs(i ? ",\n" : "\n", out);
+		write_deadlock(out, &a->deadlocks[i]);
+	}
+	fputs(a && a->ndeadlocks ? "\n  ]" : "]", out);
+
+	fputs(",\n  \"stuck\": [", out);
+	for (size_t i = 0; a && i < a->nstuck; i++)
+		if (a->stuck[i] < s->nthreads)
+			fprintf(out, "%s%d", i ? ", " : "", s->threads[a->stuck[i]].tid);
+	fputs("]", out);
+
+	fputs(",\n  \"warnings\": [", out);
+	for (size_t i = 0; i < s->nwarnings; i++) {
+		fputs(i ? ",\n    " : "\n    ", out);
+		cdl_json_string(out, s->warnings[i]);
+	}
+	fputs(s->nwarnings ? "\n  ]\n}\n" : "]\n}\n", out);
+
+	if (ferror(out))
+		return errno ? -errno : -EIO;
+	return 0;
 }

@@ -3,4 +3,6 @@ src_libcdl_render_a_SOURCES = \
 	src/render/text.c \
 	src/render/json.c \
 	src/render/group.c \
+	src/render/syscall.c \
+	src/render/render-int.h \
 	include/render.h
