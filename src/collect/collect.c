@@ -1,10 +1,185 @@
-/* collect.c - freeze, copy, thaw, then unwind and classify (STUB) */
+/* collect.c - freeze, copy, thaw, then unwind and classify.
+ *
+ * The target only feels the middle part of cdl_collect():
+ *
+ *   1. before: validate the pid, read /proc (maps, per-thread stat, wchan,
+ *      sched) while the target still runs;
+ *   2. freeze: PTRACE_SEIZE + PTRACE_INTERRUPT every thread, wait for every
+ *      stop, rescan /proc/PID/task until no new thread appears;
+ *   3. copy: registers, the used part of each stack, each struct pthread,
+ *      a window around the futex word of every futex sleeper;
+ *   4. thaw: PTRACE_DETACH every thread, handing back any signal that was
+ *      caught in a signal-delivery-stop;
+ *   5. after: unwind offline, classify waits, name lock objects.
+ *
+ * Test knob: the environment variable CDEADLOCK_TEST_HOLD_MS=N makes
+ * cdl_collect keep the target frozen N extra milliseconds between the copy
+ * and the thaw, so tests can signal the target or cdeadlock "mid-capture"
+ * deterministically.  Never set it in production.
+ */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "collect.h"
 #include "collect-int.h"
+#include "libc.h"
+#include "memimg.h"
+#include "proc.h"
+
+#define PF_KTHREAD_FLAG  0x00200000ul   /* include/linux/sched.h PF_KTHREAD */
+#define REDZONE          128            /* x86-64 red zone below sp */
+#define PD_COPY          2368           /* sizeof(struct pthread), glibc 2.36 x86-64 */
+#define FUTEX_WINDOW     64             /* bytes copied on each side of a futex word */
+#define UNMAPPED_STACK   (256u << 10)   /* stack copy when sp is in no known mapping */
+#define STOP_TIMEOUT_MS  2000           /* give up on threads that do not stop */
+#define MAX_FRAMES       256
+#define NR_FUTEX         202
+#define NR_RESTART       219
+
+enum th_state { TH_NEW, TH_SEIZED, TH_STOPPED, TH_GONE, TH_SKIPPED };
+
+/* One thread of the target while we work on it. */
+struct th {
+	int tid;
+	enum th_state st;
+	bool facts;              /* stat/wchan/sched read before the freeze */
+	bool regs_ok;
+	bool detached;
+	char state;
+	char comm[64];
+	char wchan[64];
+	int64_t blocked_ms;
+	int sig;                 /* signal to hand back at detach */
+	size_t slot;             /* index in the emergency array */
+	struct cdl_thread ct;    /* registers and syscall state */
+};
+
+struct ctx {
+	int pid;
+	const struct cdl_collect_opts *o;
+	struct cdl_diag *d;
+	struct th *t;
+	size_t n, cap;
+	struct cdl_maps maps;
+	bool maps_reread;
+	int memfd;
+	int taskfd;
+	struct cdl_memimg *mem;
+	struct timespec pause_start, pause_end;
+	struct timespec wall_start;
+	char **warn;             /* warnings gathered before the snapshot exists */
+	size_t nwarn, warncap;
+	bool target_gone;
+};
+
+/* ---- the emergency list: every tid we have seized and not released ----
+ *
+ * Read by cdl_collect_emergency_detach() from a signal handler, so it is
+ * published with plain stores in an order that keeps it consistent: an
+ * entry is written before the count grows, a grown array is filled before
+ * the pointer moves to it, and the old array is freed only afterwards. */
+struct seized {
+	volatile pid_t tid;      /* 0 when released */
+	volatile int sig;
+};
+
+static struct seized *volatile g_seized;
+static volatile size_t g_nseized;
+static size_t g_capseized;
+
+static int seized_reserve(size_t want)
+{
+	struct seized *old = g_seized, *nw;
+	size_t n = g_nseized;
+
+	if (want <= g_capseized)
+		return 0;
+	nw = calloc(want, sizeof(*nw));
+	if (!nw)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		nw[i].tid = old[i].tid;
+		nw[i].sig = old[i].sig;
+	}
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	g_seized = nw;
+	g_capseized = want;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	free(old);
+	return 0;
+}
+
+static int seized_add(pid_t tid, size_t *slot)
+{
+	size_t n = g_nseized;
+
+	if (n == g_capseized && seized_reserve(g_capseized ? g_capseized * 2 : 256) < 0)
+		return -ENOMEM;
+	g_seized[n].sig = 0;
+	g_seized[n].tid = tid;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	g_nseized = n + 1;
+	*slot = n;
+	return 0;
+}
+
+static void seized_release(size_t slot)
+{
+	g_seized[slot].tid = 0;
+}
+
+/* Drop the released entries at the end of a capture; entries still held
+ * (a thread that never stopped) stay for the next call or for exit. */
+static void seized_compact(void)
+{
+	size_t out = 0, n = g_nseized;
+	struct seized *a = g_seized;
+
+	for (size_t i = 0; i < n; i++) {
+		if (a[i].tid == 0)
+			continue;
+		if (out != i) {
+			a[out].sig = a[i].sig;
+			a[out].tid = a[i].tid;
+			a[i].tid = 0;
+		}
+		out++;
+	}
+	g_nseized = out;
+}
+
+void cdl_collect_emergency_detach(void)
+{
+	struct seized *a = g_seized;
+	size_t n = g_nseized;
+
+	/* only syscalls here: async-signal-safe.  A thread that is seized but
+	 * not yet stopped refuses PTRACE_DETACH (ESRCH); the kernel detaches
+	 * it when this process exits. */
+	for (size_t i = 0; i < n && a; i++) {
+		pid_t tid = a[i].tid;
+
+		if (tid > 0) {
+			syscall(SYS_ptrace, PTRACE_DETACH, tid, 0L, (long)a[i].sig);
+			a[i].tid = 0;
+		}
+	}
+}
 
 void cdl_collect_opts_init(struct cdl_collect_opts *o)
 {
@@ -13,13 +188,1017 @@ void cdl_collect_opts_init(struct cdl_collect_opts *o)
 	o->no_unwind = false;
 }
 
+/* ---- small helpers ---- */
+
+static int64_t ts_us(const struct timespec *a, const struct timespec *b)
+{
+	return (int64_t)(b->tv_sec - a->tv_sec) * 1000000 + (b->tv_nsec - a->tv_nsec) / 1000;
+}
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void ctx_warn(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ctx_warn(struct ctx *c, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (c->nwarn == c->warncap) {
+		size_t cap = c->warncap ? c->warncap * 2 : 16;
+		char **w = realloc(c->warn, cap * sizeof(*w));
+
+		if (!w)
+			return;
+		c->warn = w;
+		c->warncap = cap;
+	}
+	c->warn[c->nwarn] = strdup(buf);
+	if (c->warn[c->nwarn])
+		c->nwarn++;
+}
+
+static struct th *find_th(struct ctx *c, int tid)
+{
+	size_t lo = 0, hi = c->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->t[mid].tid < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < c->n && c->t[lo].tid == tid ? &c->t[lo] : NULL;
+}
+
+/* Insert tid keeping c->t sorted.  NULL on ENOMEM. */
+static struct th *add_th(struct ctx *c, int tid)
+{
+	size_t i;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct th *t = realloc(c->t, cap * sizeof(*t));
+
+		if (!t)
+			return NULL;
+		c->t = t;
+		c->cap = cap;
+	}
+	for (i = c->n; i > 0 && c->t[i - 1].tid > tid; i--)
+		;
+	memmove(&c->t[i + 1], &c->t[i], (c->n - i) * sizeof(*c->t));
+	c->n++;
+	memset(&c->t[i], 0, sizeof(c->t[i]));
+	c->t[i].tid = tid;
+	c->t[i].blocked_ms = -1;
+	c->t[i].ct.syscall_nr = -1;
+	return &c->t[i];
+}
+
+/* ---- before the freeze: validation and /proc facts ---- */
+
+static void tracer_name(int tracer, char *buf, size_t size)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", tracer);
+	if (cdl_proc_read_at(AT_FDCWD, path, buf, size) <= 0)
+		snprintf(buf, size, "?");
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+static int validate(struct ctx *c)
+{
+	char path[64], buf[4096];
+	struct cdl_proc_stat ps;
+	long tgid = 0, tracer = 0, nthreads = 0;
+	ssize_t n;
+
+	if (c->pid <= 0)
+		return cdl_diag_set(c->d, EINVAL, "attach: invalid pid %d", c->pid);
+	snprintf(path, sizeof(path), "/proc/%d/stat", c->pid);
+	n = cdl_proc_read_at(AT_FDCWD, path, buf, sizeof(buf));
+	if (n == -ENOENT || n == -ESRCH) {
+		cdl_diag_set(c->d, ESRCH, "attach");
+		cdl_diag_why(c->d, "no such process %d", c->pid);
+		return -ESRCH;
+	}
+	if (n < 0)
+		return cdl_diag_set(c->d, (int)-n, "attach: read %s", path);
+	if (cdl_proc_parse_stat(buf, &ps) < 0)
+		return cdl_diag_set(c->d, EINVAL, "attach: parse %s", path);
+	if (ps.flags & PF_KTHREAD_FLAG) {
+		cdl_diag_set(c->d, EPERM, "attach: process %d (%s)", c->pid, ps.comm);
+		cdl_diag_why(c->d, "is a kernel thread, it has no user-space threads to show");
+		return -EPERM;
+	}
+	if (ps.state == 'X') {
+		cdl_diag_set(c->d, ESRCH, "attach");
+		cdl_diag_why(c->d, "no such process %d", c->pid);
+		return -ESRCH;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/status", c->pid);
+	n = cdl_proc_read_at(AT_FDCWD, path, buf, sizeof(buf));
+	if (n < 0) {
+		cdl_diag_set(c->d, ESRCH, "attach");
+		cdl_diag_why(c->d, "no such process %d", c->pid);
+		return -ESRCH;
+	}
+	cdl_proc_status_long(buf, "Tgid", &tgid);
+	cdl_proc_status_long(buf, "TracerPid", &tracer);
+	cdl_proc_status_long(buf, "Threads", &nthreads);
+	if (tgid > 0 && tgid != c->pid) {
+		cdl_diag_set(c->d, EINVAL, "attach: %d", c->pid);
+		cdl_diag_why(c->d, "is a thread of process %ld, not a process", tgid);
+		cdl_diag_hint(c->d, "use -p %ld", tgid);
+		return -EINVAL;
+	}
+	if (c->pid == getpid()) {
+		cdl_diag_set(c->d, EINVAL, "attach: %d", c->pid);
+		cdl_diag_why(c->d, "cannot attach to ourselves");
+		return -EINVAL;
+	}
+	if (ps.state == 'Z' && nthreads <= 1) {
+		cdl_diag_set(c->d, ESRCH, "attach: process %d (%s)", c->pid, ps.comm);
+		cdl_diag_why(c->d, "is a zombie: it has exited and waits for its parent %d to reap it",
+			     ps.ppid);
+		return -ESRCH;
+	}
+	if (!strstr(buf, "VmSize:")) {
+		cdl_diag_set(c->d, EPERM, "attach: process %d (%s)", c->pid, ps.comm);
+		cdl_diag_why(c->d, "has no memory (a kernel thread or an exiting process)");
+		return -EPERM;
+	}
+	if (tracer > 0) {
+		char name[64];
+
+		tracer_name((int)tracer, name, sizeof(name));
+		cdl_diag_set(c->d, EPERM, "attach: ptrace(PTRACE_SEIZE, %d)", c->pid);
+		cdl_diag_why(c->d, "already traced by process %ld (%s)", tracer, name);
+		cdl_diag_hint(c->d, "a process has only one tracer: detach %s (pid %ld) first",
+			      name, tracer);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* Read state, comm, wchan and the off-CPU time of one thread.  ref_ns and
+ * ref_mono are our own sched exec_start and CLOCK_MONOTONIC read together;
+ * the reference for this thread is advanced by the monotonic time elapsed
+ * since, which over a few ms is as good as rereading it. */
+static void read_facts(struct ctx *c, struct th *t, int64_t ref_ns, int64_t ref_mono)
+{
+	char name[64], buf[4096];
+	struct cdl_proc_stat ps;
+	ssize_t n;
+
+	snprintf(name, sizeof(name), "%d/stat", t->tid);
+	n = cdl_proc_read_at(c->taskfd, name, buf, sizeof(buf));
+	if (n < 0 || cdl_proc_parse_stat(buf, &ps) < 0)
+		return;
+	t->facts = true;
+	t->state = ps.state;
+	snprintf(t->comm, sizeof(t->comm), "%s", ps.comm);
+	snprintf(name, sizeof(name), "%d/wchan", t->tid);
+	if (cdl_proc_read_at(c->taskfd, name, t->wchan, sizeof(t->wchan)) <= 0 ||
+	    strcmp(t->wchan, "0") == 0)
+		t->wchan[0] = '\0';
+	if ((t->state == 'S' || t->state == 'D') && ref_ns > 0) {
+		int64_t es, now;
+
+		snprintf(name, sizeof(name), "%d/sched", t->tid);
+		if (cdl_proc_read_at(c->taskfd, name, buf, sizeof(buf)) > 0 &&
+		    cdl_proc_parse_exec_start(buf, &es) == 0) {
+			now = ref_ns + (mono_ns() - ref_mono);
+			int64_t diff = now - es;
+
+			/* per-CPU clocks may disagree by a little */
+			if (diff >= -10000000)
+				t->blocked_ms = diff > 0 ? diff / 1000000 : 0;
+		}
+	}
+}
+
+/* Our own sched exec_start: sleeping a moment first makes the scheduler
+ * stamp it with "now" when we are switched back in. */
+static int64_t own_exec_start(int64_t *mono)
+{
+	char buf[4096];
+	int64_t ns;
+	struct timespec ts = { 0, 1000 };
+
+	nanosleep(&ts, NULL);
+	*mono = mono_ns();
+	if (cdl_proc_read_at(AT_FDCWD, "/proc/thread-self/sched", buf, sizeof(buf)) <= 0 ||
+	    cdl_proc_parse_exec_start(buf, &ns) < 0)
+		return -1;
+	return ns;
+}
+
+/* ---- EPERM diagnosis, as strace does ---- */
+
+static bool have_cap_sys_ptrace(void)
+{
+	char buf[4096];
+	const char *p;
+	unsigned long long caps;
+
+	if (cdl_proc_read_at(AT_FDCWD, "/proc/self/status", buf, sizeof(buf)) <= 0)
+		return geteuid() == 0;
+	p = strstr(buf, "CapEff:");
+	if (!p || sscanf(p + 7, "%llx", &caps) != 1)
+		return geteuid() == 0;
+	return (caps >> 19) & 1;   /* CAP_SYS_PTRACE */
+}
+
+static void diagnose_eperm(struct ctx *c, int tid)
+{
+	char path[64], buf[4096];
+	long tracer = 0, uid = -1;
+	int scope = -1;
+	bool cap = have_cap_sys_ptrace();
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", c->pid, tid);
+	if (cdl_proc_read_at(AT_FDCWD, path, buf, sizeof(buf)) > 0) {
+		cdl_proc_status_long(buf, "TracerPid", &tracer);
+		cdl_proc_status_long(buf, "Uid", &uid);
+	}
+	if (tracer > 0 && tracer != getpid()) {
+		char name[64];
+
+		tracer_name((int)tracer, name, sizeof(name));
+		cdl_diag_why(c->d, "already traced by process %ld (%s)", tracer, name);
+		cdl_diag_hint(c->d, "a process has only one tracer: detach %s (pid %ld) first",
+			      name, tracer);
+		return;
+	}
+	if (cdl_proc_read_at(AT_FDCWD, "/proc/sys/kernel/yama/ptrace_scope", buf, sizeof(buf)) > 0)
+		scope = atoi(buf);
+	if (!cap && uid >= 0 && (uid_t)uid != geteuid()) {
+		cdl_diag_hint(c->d, "process %d belongs to uid %ld and you are uid %u: run cdeadlock "
+			      "as that user, or as root (CAP_SYS_PTRACE)", c->pid, uid,
+			      (unsigned)geteuid());
+	} else if (scope == 3) {
+		cdl_diag_hint(c->d, "kernel.yama.ptrace_scope is 3: ptrace is disabled for everyone "
+			      "until the next reboot");
+	} else if (scope == 2 && !cap) {
+		cdl_diag_hint(c->d, "kernel.yama.ptrace_scope is 2: only CAP_SYS_PTRACE may trace; "
+			      "run cdeadlock as root");
+	} else if (scope == 1 && !cap) {
+		cdl_diag_hint(c->d, "kernel.yama.ptrace_scope is 1: only a parent may trace its "
+			      "children; run cdeadlock as root (CAP_SYS_PTRACE), or "
+			      "'sysctl kernel.yama.ptrace_scope=0'");
+	} else if (!cap) {
+		cdl_diag_hint(c->d, "the process may be set-uid or not dumpable: run cdeadlock as root "
+			      "(CAP_SYS_PTRACE)");
+	} else {
+		cdl_diag_hint(c->d, "you have CAP_SYS_PTRACE: a security module (SELinux, AppArmor) "
+			      "or a seccomp filter may forbid ptrace; see the kernel log");
+	}
+}
+
+/* ---- freeze ---- */
+
+/* Seize and interrupt one thread.  0, or -errno for the fatal cases
+ * (EPERM on a thread that still exists). */
+static int seize_one(struct ctx *c, struct th *t)
+{
+	if (ptrace(PTRACE_SEIZE, t->tid, 0L, 0L) < 0) {
+		int e = errno;
+
+		if (e == ESRCH) {
+			t->st = TH_GONE;
+			return 0;
+		}
+		if (e == EPERM) {
+			/* a thread that is exiting cannot be seized either */
+			char name[64], buf[1024];
+			struct cdl_proc_stat ps;
+
+			snprintf(name, sizeof(name), "%d/stat", t->tid);
+			if (t->tid != c->pid &&
+			    (cdl_proc_read_at(c->taskfd, name, buf, sizeof(buf)) < 0 ||
+			     (cdl_proc_parse_stat(buf, &ps) == 0 &&
+			      (ps.state == 'Z' || ps.state == 'X')))) {
+				t->st = TH_GONE;
+				return 0;
+			}
+		}
+		cdl_diag_set(c->d, e, "attach: ptrace(PTRACE_SEIZE, %d)", t->tid);
+		if (e == EPERM)
+			diagnose_eperm(c, t->tid);
+		return -e;
+	}
+	if (seized_add(t->tid, &t->slot) < 0) {
+		ptrace(PTRACE_DETACH, t->tid, 0L, 0L);   /* not stopped: fails, kernel cleans up at exit */
+		return cdl_diag_set(c->d, ENOMEM, "attach: remember thread %d", t->tid);
+	}
+	t->st = TH_SEIZED;
+	if (ptrace(PTRACE_INTERRUPT, t->tid, 0L, 0L) < 0 && errno == ESRCH)
+		t->st = TH_GONE;      /* exiting; its exit is reported to waitpid */
+	return 0;
+}
+
+static volatile sig_atomic_t g_alarm;
+static void on_alarm(int sig)
+{
+	(void)sig;
+	g_alarm = 1;
+}
+
+/* Wait until every seized thread has stopped or gone, for at most
+ * STOP_TIMEOUT_MS.  Returns the number still not stopped. */
+static size_t wait_stops(struct ctx *c, int64_t deadline_ns)
+{
+	size_t pending = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (c->t[i].st == TH_SEIZED)
+			pending++;
+	while (pending > 0) {
+		int status;
+		pid_t w = waitpid(-1, &status, __WALL);
+
+		if (w < 0) {
+			if (errno == EINTR) {
+				if (mono_ns() > deadline_ns)
+					break;
+				continue;
+			}
+			break;      /* ECHILD: nothing left to wait for */
+		}
+		struct th *t = find_th(c, w);
+		if (!t) {
+			/* a thread left seized by an earlier capture: let it go */
+			for (size_t i = 0; i < g_nseized; i++)
+				if (g_seized[i].tid == w) {
+					if (WIFSTOPPED(status))
+						ptrace(PTRACE_DETACH, w, 0L, 0L);
+					seized_release(i);
+				}
+			continue;
+		}
+		if (t->st != TH_SEIZED) {
+			if (t->st == TH_STOPPED && !WIFSTOPPED(status))
+				t->st = TH_GONE;        /* killed while stopped */
+			continue;
+		}
+		if (WIFSTOPPED(status)) {
+			int sig = WSTOPSIG(status);
+			int event = status >> 16;
+
+			t->st = TH_STOPPED;
+			if (event == 0 && sig != SIGTRAP) {
+				/* signal-delivery-stop: the signal is ours to hand back */
+				t->sig = sig;
+				g_seized[t->slot].sig = sig;
+			}
+		} else {
+			t->st = TH_GONE;
+			seized_release(t->slot);
+		}
+		pending--;
+	}
+	return pending;
+}
+
+/* Rescan /proc/PID/task.  Returns the number of new threads seized, or
+ * -errno (fatal, d filled). */
+static int rescan(struct ctx *c)
+{
+	int *tids, n, added = 0;
+
+	n = cdl_proc_tasks(c->pid, &tids);
+	if (n < 0)
+		return 0;        /* the process is gone: the waits told or will tell */
+	for (int i = 0; i < n; i++) {
+		struct th *t = find_th(c, tids[i]);
+		int rc;
+
+		if (t)
+			continue;
+		t = add_th(c, tids[i]);
+		if (!t) {
+			free(tids);
+			return cdl_diag_set(c->d, ENOMEM, "attach: thread list");
+		}
+		rc = seize_one(c, t);
+		if (rc < 0) {
+			free(tids);
+			return rc;
+		}
+		added++;
+	}
+	free(tids);
+	return added;
+}
+
+static int freeze(struct ctx *c)
+{
+	struct sigaction sa, old;
+	struct itimerval it = { { 0, 50000 }, { 0, 50000 } }, off = { { 0, 0 }, { 0, 0 } };
+	int64_t deadline;
+	int rc = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;       /* no SA_RESTART: waitpid returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);
+
+	clock_gettime(CLOCK_MONOTONIC, &c->pause_start);
+	clock_gettime(CLOCK_REALTIME, &c->wall_start);
+	deadline = mono_ns() + (int64_t)STOP_TIMEOUT_MS * 1000000;
+	for (size_t i = 0; i < c->n; i++) {
+		struct th *t = &c->t[i];
+
+		if (t->facts && (t->state == 'Z' || t->state == 'X')) {
+			t->st = TH_SKIPPED;     /* a zombie leader cannot be seized */
+			continue;
+		}
+		rc = seize_one(c, t);
+		if (rc < 0)
+			goto out;
+	}
+	setitimer(ITIMER_REAL, &it, NULL);
+	for (int round = 0;; round++) {
+		size_t left = wait_stops(c, deadline);
+
+		if (left > 0)
+			break;
+		rc = rescan(c);
+		if (rc < 0)
+			goto out;
+		if (rc == 0)
+			break;
+		if (round > 1000) {
+			ctx_warn(c, "threads kept appearing while freezing; some may be missing");
+			break;
+		}
+	}
+	rc = 0;
+out:
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	return rc;
+}
+
+/* ---- copy ---- */
+
+struct region {
+	uint64_t addr;
+	size_t len;
+	unsigned char *buf;
+	size_t got;
+};
+
+#define IOV_BATCH 512
+
+static void pread_region(int memfd, struct region *r)
+{
+	while (memfd >= 0 && r->got < r->len) {
+		ssize_t n = pread(memfd, r->buf + r->got, r->len - r->got, (off_t)(r->addr + r->got));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		r->got += (size_t)n;
+	}
+}
+
+/* Copy every region, many per process_vm_readv call.  A call stops at the
+ * first unreadable byte: what came before is kept, the region that failed
+ * is finished with pread on /proc/PID/mem (which also works where
+ * process_vm_readv is not available), and batching resumes after it. */
+static void read_regions(struct ctx *c, struct region *r, size_t n)
+{
+	struct iovec lv[IOV_BATCH], rv[IOV_BATCH];
+	bool use_vm = true;
+	size_t i = 0;
+
+	while (i < n) {
+		if (!use_vm) {
+			pread_region(c->memfd, &r[i]);
+			i++;
+			continue;
+		}
+		size_t k = 0;
+		for (size_t j = i; j < n && k < IOV_BATCH; j++, k++) {
+			lv[k] = (struct iovec){ r[j].buf, r[j].len };
+			rv[k] = (struct iovec){ (void *)(uintptr_t)r[j].addr, r[j].len };
+		}
+		ssize_t got = process_vm_readv(c->pid, lv, k, rv, k, 0);
+		if (got < 0) {
+			if (errno == ENOSYS || errno == EPERM)
+				use_vm = false;
+			else if (errno == ESRCH)
+				return;
+			else {
+				pread_region(c->memfd, &r[i]);
+				i++;
+			}
+			continue;
+		}
+		size_t j = i;
+		size_t left = (size_t)got;
+		while (j < i + k && left >= r[j].len) {
+			r[j].got = r[j].len;
+			left -= r[j].len;
+			j++;
+		}
+		if (j == i + k) {
+			i = j;
+			continue;
+		}
+		r[j].got = left;
+		pread_region(c->memfd, &r[j]);
+		i = j + 1;
+	}
+}
+
+/* Clamp [lo, hi) to the mapping holding lo; false if nothing remains. */
+static bool clamp_to_map(struct ctx *c, uint64_t *lo, uint64_t *hi)
+{
+	const struct cdl_map *m = cdl_proc_maps_find(&c->maps, *lo);
+
+	if (!m)
+		return true;    /* unknown: try, partial reads are fine */
+	if (*hi > m->end)
+		*hi = m->end;
+	return *hi > *lo;
+}
+
+static bool region_push(struct region *r, size_t *n, uint64_t lo, uint64_t hi)
+{
+	if (hi <= lo)
+		return false;
+	r[*n].addr = lo;
+	r[*n].len = (size_t)(hi - lo);
+	r[*n].buf = malloc(r[*n].len);
+	r[*n].got = 0;
+	if (!r[*n].buf)
+		return false;
+	(*n)++;
+	return true;
+}
+
+/* Registers of every stopped thread, then stacks, struct pthreads and
+ * futex windows in one batched read.  0 or -ENOMEM. */
+static int copy_frozen(struct ctx *c)
+{
+	struct region *r;
+	size_t nr = 0;
+	bool need_maps = false;
+
+	for (size_t i = 0; i < c->n; i++) {
+		struct th *t = &c->t[i];
+		int rc;
+
+		if (t->st != TH_STOPPED)
+			continue;
+		rc = cdl_arch_read_regs(t->tid, &t->ct);
+		if (rc == -ESRCH) {
+			t->st = TH_GONE;
+			continue;
+		}
+		t->regs_ok = rc == 0;
+		if (t->regs_ok && !cdl_proc_maps_find(&c->maps, t->ct.sp))
+			need_maps = true;
+	}
+	/* a thread born during the freeze has a stack the first read of the
+	 * maps did not see: read them again, once */
+	if (need_maps) {
+		struct cdl_maps m;
+
+		if (cdl_proc_maps(c->pid, &m) == 0) {
+			cdl_proc_maps_free(&c->maps);
+			c->maps = m;
+		}
+	}
+
+	r = calloc(c->n * 3 + 1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n; i++) {
+		struct th *t = &c->t[i];
+		uint64_t slo = 0, shi = 0, lo, hi;
+
+		if (t->st != TH_STOPPED || !t->regs_ok)
+			continue;
+		/* the used stack: red zone below sp up to the top of its mapping */
+		const struct cdl_map *m = cdl_proc_maps_find(&c->maps, t->ct.sp);
+		slo = t->ct.sp >= REDZONE ? t->ct.sp - REDZONE : 0;
+		if (m) {
+			if (slo < m->start)
+				slo = m->start;
+			shi = m->end;
+			if (shi - slo > c->o->max_stack)
+				shi = slo + c->o->max_stack;
+		} else {
+			shi = slo + (c->o->max_stack < UNMAPPED_STACK ? c->o->max_stack : UNMAPPED_STACK);
+		}
+		if (!region_push(r, &nr, slo, shi) && shi > slo)
+			goto nomem;
+		/* struct pthread (fs_base), unless the stack copy holds it */
+		lo = t->ct.thread_pointer;
+		hi = lo + PD_COPY;
+		if (lo && !(lo >= slo && hi <= shi) && clamp_to_map(c, &lo, &hi) &&
+		    !region_push(r, &nr, lo, hi))
+			goto nomem;
+		/* the lock object around the futex word a sleeper waits on */
+		if (t->ct.in_syscall && (t->ct.syscall_nr == NR_FUTEX ||
+					 t->ct.syscall_nr == NR_RESTART)) {
+			uint64_t ua = t->ct.syscall_args[0];
+
+			if (ua >= 4096 && !(ua >= slo && ua + 4 <= shi)) {
+				const struct cdl_map *fm = cdl_proc_maps_find(&c->maps, ua);
+
+				lo = ua - FUTEX_WINDOW;
+				hi = ua + FUTEX_WINDOW;
+				if (fm) {
+					if (lo < fm->start)
+						lo = fm->start;
+					if (hi > fm->end)
+						hi = fm->end;
+				}
+				if (!region_push(r, &nr, lo, hi))
+					goto nomem;
+			}
+		}
+	}
+	read_regions(c, r, nr);
+	for (size_t i = 0; i < nr; i++) {
+		if (r[i].got == 0) {
+			free(r[i].buf);
+			continue;
+		}
+		if (cdl_memimg_add(c->mem, r[i].addr, r[i].buf, r[i].got) < 0) {
+			for (size_t j = i + 1; j < nr; j++)
+				free(r[j].buf);
+			free(r);
+			return -ENOMEM;
+		}
+	}
+	free(r);
+	return 0;
+nomem:
+	for (size_t i = 0; i < nr; i++)
+		free(r[i].buf);
+	free(r);
+	return -ENOMEM;
+}
+
+/* ---- thaw ---- */
+
+static void hold_for_tests(void)
+{
+	const char *e = getenv("CDEADLOCK_TEST_HOLD_MS");
+	long ms;
+	struct timespec ts;
+
+	if (!e || !*e)
+		return;
+	ms = strtol(e, NULL, 10);
+	if (ms <= 0 || ms > 600000)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Detach every thread, handing back caught signals.  Threads that never
+ * stopped get a short extra wait; the kernel detaches any still seized
+ * when cdeadlock exits. */
+static void thaw(struct ctx *c)
+{
+	size_t ok = 0, tried = 0;
+
+	for (size_t i = 0; i < c->n; i++) {
+		struct th *t = &c->t[i];
+
+		if (t->st != TH_STOPPED)
+			continue;
+		tried++;
+		if (ptrace(PTRACE_DETACH, t->tid, 0L, (long)t->sig) == 0) {
+			ok++;
+			t->detached = true;
+			seized_release(t->slot);
+		} else if (errno == ESRCH) {
+			/* killed while stopped (the process exited): reap the
+			 * notification so the real parent sees the exit */
+			int status;
+
+			t->st = TH_GONE;
+			seized_release(t->slot);
+			waitpid(t->tid, &status, __WALL | WNOHANG);
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &c->pause_end);
+	if (tried > 0 && ok == 0 && kill(c->pid, 0) < 0 && errno == ESRCH)
+		c->target_gone = true;
+
+	for (size_t i = 0; i < c->n; i++) {
+		struct th *t = &c->t[i];
+		int status;
+
+		if (t->st != TH_SEIZED)
+			continue;
+		int64_t end = mono_ns() + 100000000;
+		pid_t w;
+
+		while ((w = waitpid(t->tid, &status, __WALL | WNOHANG)) == 0 && mono_ns() < end) {
+			struct timespec ts = { 0, 1000000 };
+
+			nanosleep(&ts, NULL);
+		}
+		if (w == t->tid && WIFSTOPPED(status)) {
+			ptrace(PTRACE_DETACH, t->tid, 0L, 0L);
+			seized_release(t->slot);
+		} else if (w == t->tid) {
+			seized_release(t->slot);
+		} else {
+			ctx_warn(c, "thread %d did not stop within %d ms (state %c%s%s) and has no "
+				 "registers; it stays traced until it leaves the kernel or "
+				 "cdeadlock exits", t->tid, STOP_TIMEOUT_MS, t->state ? t->state : '?',
+				 t->wchan[0] ? ", in " : "", t->wchan);
+		}
+	}
+	seized_compact();
+}
+
+/* ---- after the thaw ---- */
+
+static void rfc3339(const struct timespec *ts, char *buf, size_t size)
+{
+	struct tm tm;
+
+	gmtime_r(&ts->tv_sec, &tm);
+	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 ts->tv_nsec / 1000000);
+}
+
+/* Fill the snapshot's threads from what the freeze gathered. */
+static int build_threads(struct ctx *c, struct cdl_snapshot *s)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		struct th *t = &c->t[i];
+		struct cdl_thread *st;
+
+		if (t->st == TH_GONE || t->st == TH_NEW) {
+			cdl_snapshot_warn(s, "thread %d%s%s%s exited while the process was being frozen",
+					  t->tid, t->comm[0] ? " (" : "", t->comm,
+					  t->comm[0] ? ")" : "");
+			continue;
+		}
+		if (!t->facts) {
+			/* born during the freeze: read what we can now */
+			read_facts(c, t, -1, 0);
+			if (!t->facts)
+				t->state = 'R';
+		}
+		st = cdl_snapshot_add_thread(s, t->tid);
+		if (!st)
+			return -ENOMEM;
+		if (t->regs_ok) {
+			memcpy(st->regs, t->ct.regs, sizeof(st->regs));
+			st->nregs = t->ct.nregs;
+			st->pc = t->ct.pc;
+			st->sp = t->ct.sp;
+			st->thread_pointer = t->ct.thread_pointer;
+			st->in_syscall = t->ct.in_syscall;
+			st->syscall_nr = t->ct.syscall_nr;
+			memcpy(st->syscall_args, t->ct.syscall_args, sizeof(st->syscall_args));
+		} else if (t->st == TH_STOPPED) {
+			st->unwind_error = cdl_snapshot_intern(s, "registers could not be read");
+		} else if (t->st == TH_SKIPPED) {
+			st->unwind_error = cdl_snapshot_intern(s, "thread has exited (zombie)");
+		} else {
+			st->unwind_error = cdl_snapshot_intern(s, "thread did not stop");
+		}
+		st->name = cdl_snapshot_intern(s, t->comm[0] ? t->comm : "?");
+		st->state = t->state ? t->state : '?';
+		st->wchan = t->wchan[0] ? cdl_snapshot_intern(s, t->wchan) : NULL;
+		st->blocked_for_ms = t->blocked_ms;
+	}
+	for (size_t i = 0; i < c->nwarn; i++)
+		cdl_snapshot_warn(s, "%s", c->warn[i]);
+	return 0;
+}
+
+/* Is tid a thread of some process?  Its tgid, -1 if it no longer exists. */
+static int owner_process(int tid)
+{
+	char path[64], buf[2048];
+	long tgid;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	if (cdl_proc_read_at(AT_FDCWD, path, buf, sizeof(buf)) < 0 ||
+	    cdl_proc_status_long(buf, "Tgid", &tgid) < 0 || tgid <= 0)
+		return -1;
+	return (int)tgid;
+}
+
+static void analyse_offline(struct ctx *c, struct cdl_snapshot *s)
+{
+	struct cdl_unwinder *u = NULL;
+	struct cdl_diag ud = { 0 };
+	struct cdl_libc_info li;
+	struct cdl_libc_layout lay;
+	int rc;
+
+	rc = cdl_unwinder_new(c->pid, &u, &ud);
+	if (rc < 0) {
+		u = NULL;
+		cdl_snapshot_warn(s, "no stack unwinding or symbols: %s: %s",
+				  ud.what[0] ? ud.what : "unwinder",
+				  ud.why[0] ? ud.why : strerror(ud.err ? ud.err : -rc));
+	} else if (!c->o->no_unwind) {
+		if (cdl_unwind_all(u, s, MAX_FRAMES) < 0)
+			cdl_snapshot_warn(s, "stack unwinding ran out of memory");
+	}
+
+	memset(&li, 0, sizeof(li));
+	if (u && cdl_unwinder_libc_info(u, s, &li) == 0 && (li.major > 0 || li.is_musl)) {
+		if (li.is_musl)
+			s->libc = cdl_snapshot_intern(s, "musl");
+		else
+			s->libc = cdl_snapshot_internf(s, "glibc %d.%d", li.major, li.minor);
+		if (!cdl_libc_layout_for(&lay, li.is_musl ? 0 : li.major, li.is_musl ? 0 : li.minor))
+			cdl_snapshot_warn(s, "unknown libc %s: lock owners are not trusted",
+					  s->libc ? s->libc : "?");
+	} else {
+		cdl_snapshot_warn(s, "unknown libc (version not found%s%s): lock owners are not trusted",
+				  li.path ? " in " : "", li.path ? li.path : "");
+		cdl_libc_layout_for(&lay, 0, 0);
+		lay.known = false;
+	}
+	cdl_libc_classify(s, &lay);
+
+	cdl_snapshot_sort(s);
+	for (size_t i = 0; i < s->nthreads; i++) {
+		struct cdl_thread *t = &s->threads[i];
+
+		if (!t->has_wait)
+			continue;
+		if (u && t->wait.address && !t->wait.symbol) {
+			const char *loc = NULL;
+
+			t->wait.symbol = cdl_unwinder_name_data(u, s, t->wait.address, &loc);
+			if (!t->wait.location)
+				t->wait.location = loc;
+		}
+		if (u && t->wait.mutex && !t->wait.mutex_symbol)
+			t->wait.mutex_symbol = cdl_unwinder_name_data(u, s, t->wait.mutex, NULL);
+		if (t->wait.owner_tid > 0 && !cdl_snapshot_find_thread(s, t->wait.owner_tid) &&
+		    t->wait.owner_pid == 0)
+			t->wait.owner_pid = owner_process(t->wait.owner_tid);
+	}
+	cdl_unwinder_free(u);
+}
+
+/* ---- the whole capture ---- */
+
+static void ctx_free(struct ctx *c)
+{
+	free(c->t);
+	cdl_proc_maps_free(&c->maps);
+	if (c->memfd >= 0)
+		close(c->memfd);
+	if (c->taskfd >= 0)
+		close(c->taskfd);
+	cdl_memimg_free(c->mem);
+	for (size_t i = 0; i < c->nwarn; i++)
+		free(c->warn[i]);
+	free(c->warn);
+}
+
 int cdl_collect(const struct cdl_collect_opts *o, struct cdl_snapshot **out,
 		struct cdl_diag *d)
 {
-	(void)out;
-	return cdl_diag_set(d, ENOSYS, "attach %d", o->pid);
-}
+	struct ctx c;
+	struct cdl_snapshot *s = NULL;
+	char path[64], buf[PATH_MAX];
+	int *tids = NULL, n, rc;
+	int64_t ref_ns, ref_mono;
 
-void cdl_collect_emergency_detach(void)
-{
+	*out = NULL;
+	memset(&c, 0, sizeof(c));
+	c.pid = o->pid;
+	c.o = o;
+	c.d = d;
+	c.memfd = c.taskfd = -1;
+
+	/* 1. before the freeze */
+	rc = validate(&c);
+	if (rc < 0)
+		return rc;
+	rc = cdl_proc_maps(c.pid, &c.maps);
+	if (rc < 0) {
+		if (rc == -ENOENT || rc == -ESRCH) {
+			cdl_diag_set(d, ESRCH, "attach");
+			cdl_diag_why(d, "no such process %d", c.pid);
+			return -ESRCH;
+		}
+		return cdl_diag_set(d, -rc, "attach: read /proc/%d/maps", c.pid);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/task", c.pid);
+	c.taskfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/%d/mem", c.pid);
+	c.memfd = open(path, O_RDONLY | O_CLOEXEC);
+	c.mem = cdl_memimg_new();
+	n = cdl_proc_tasks(c.pid, &tids);
+	if (c.taskfd < 0 || n < 0 || !c.mem) {
+		rc = !c.mem ? -ENOMEM : -ESRCH;
+		if (rc == -ESRCH) {
+			cdl_diag_set(d, ESRCH, "attach");
+			cdl_diag_why(d, "no such process %d", c.pid);
+		} else {
+			cdl_diag_set(d, ENOMEM, "attach");
+		}
+		goto fail;
+	}
+	ref_ns = own_exec_start(&ref_mono);
+	for (int i = 0; i < n; i++) {
+		struct th *t = add_th(&c, tids[i]);
+
+		if (!t) {
+			rc = cdl_diag_set(d, ENOMEM, "attach: thread list");
+			goto fail;
+		}
+		read_facts(&c, t, ref_ns, ref_mono);
+	}
+	free(tids);
+	tids = NULL;
+	if (seized_reserve(g_nseized + c.n * 2 + 64) < 0) {
+		rc = cdl_diag_set(d, ENOMEM, "attach: thread list");
+		goto fail;
+	}
+
+	/* 2-4. freeze, copy, thaw: keep this short */
+	rc = freeze(&c);
+	if (rc == 0) {
+		rc = copy_frozen(&c);
+		if (rc < 0)
+			cdl_diag_set(d, -rc, "capture: copy memory");
+	}
+	if (rc == 0)
+		hold_for_tests();
+	thaw(&c);
+	if (rc < 0)
+		goto fail;
+	if (c.target_gone) {
+		rc = cdl_diag_set(d, ESRCH, "capture: process %d", c.pid);
+		cdl_diag_why(d, "exited during the capture");
+		goto fail;
+	}
+
+	/* 5. the snapshot */
+	s = cdl_snapshot_new();
+	if (!s) {
+		rc = cdl_diag_set(d, ENOMEM, "capture");
+		goto fail;
+	}
+	s->pid = c.pid;
+	s->source = cdl_snapshot_intern(s, "live");
+	s->pause_us = (uint64_t)ts_us(&c.pause_start, &c.pause_end);
+	rfc3339(&c.wall_start, buf, sizeof(buf));
+	s->captured_at = cdl_snapshot_intern(s, buf);
+	s->captured_at_ms = (int64_t)c.wall_start.tv_sec * 1000 + c.wall_start.tv_nsec / 1000000;
+	snprintf(path, sizeof(path), "/proc/%d/exe", c.pid);
+	ssize_t len = readlink(path, buf, sizeof(buf) - 1);
+	if (len > 0) {
+		buf[len] = '\0';
+		s->exe = cdl_snapshot_intern(s, buf);
+	}
+	s->mem = c.mem;
+	c.mem = NULL;
+	if (build_threads(&c, s) < 0) {
+		rc = cdl_diag_set(d, ENOMEM, "capture");
+		goto fail;
+	}
+
+	/* 6. offline: unwind, classify, name */
+	analyse_offline(&c, s);
+	ctx_free(&c);
+	*out = s;
+	return 0;
+
+fail:
+	free(tids);
+	cdl_snapshot_free(s);
+	ctx_free(&c);
+	return rc < 0 ? rc : -EIO;
 }

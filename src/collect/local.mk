@@ -2,6 +2,7 @@ noinst_LIBRARIES += src/libcdl_collect.a
 src_libcdl_collect_a_SOURCES = \
 	src/collect/collect.c \
 	src/collect/proc.c \
+	src/collect/proc.h \
 	src/collect/unwind.c \
 	src/collect/collect-int.h \
 	src/arch/x86_64.c \

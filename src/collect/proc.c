@@ -1,28 +1,281 @@
-/* proc.c - reading /proc (STUB) */
+/* proc.c - reading /proc: memory maps, per-thread stat/status/sched, task
+ * lists.  No ptrace in here. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "collect-int.h"
+#include "proc.h"
+
+ssize_t cdl_proc_read_at(int dirfd, const char *name, char *buf, size_t size)
+{
+	size_t len = 0;
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while (len + 1 < size) {
+		ssize_t n = read(fd, buf + len, size - 1 - len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			return -e;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	close(fd);
+	return (ssize_t)len;
+}
+
+int cdl_proc_parse_stat(const char *buf, struct cdl_proc_stat *out)
+{
+	/* "pid (comm) S ppid pgrp session tty tpgid flags ..."; comm may hold
+	 * spaces and parentheses, so it ends at the last ')' */
+	const char *open = strchr(buf, '(');
+	const char *close = strrchr(buf, ')');
+	size_t n;
+
+	memset(out, 0, sizeof(*out));
+	if (!open || !close || close < open || close[1] != ' ' || !close[2])
+		return -EINVAL;
+	n = (size_t)(close - open - 1);
+	if (n >= sizeof(out->comm))
+		n = sizeof(out->comm) - 1;
+	memcpy(out->comm, open + 1, n);
+	out->comm[n] = '\0';
+	out->state = close[2];
+	if (sscanf(close + 3, "%d %*d %*d %*d %*d %lu", &out->ppid, &out->flags) != 2)
+		return -EINVAL;
+	return 0;
+}
+
+int cdl_proc_status_long(const char *buf, const char *field, long *out)
+{
+	size_t fl = strlen(field);
+
+	for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, field, fl) == 0 && p[fl] == ':') {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(p + fl + 1, &end, 10);
+			if (errno || end == p + fl + 1)
+				return -ENOENT;
+			*out = v;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int cdl_proc_parse_exec_start(const char *buf, int64_t *ns)
+{
+	/* "se.exec_start      :     516025.270378" (ms with ns decimals) */
+	const char *p = strstr(buf, "se.exec_start");
+	int64_t ms = 0, frac = 0;
+	int digits = 0;
+
+	if (!p)
+		return -ENOENT;
+	p = strchr(p, ':');
+	if (!p)
+		return -ENOENT;
+	p++;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p < '0' || *p > '9')
+		return -ENOENT;
+	for (; *p >= '0' && *p <= '9'; p++)
+		ms = ms * 10 + (*p - '0');
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9' && digits < 6; p++, digits++)
+			frac = frac * 10 + (*p - '0');
+	for (; digits < 6; digits++)
+		frac *= 10;
+	*ns = ms * 1000000 + frac;
+	return 0;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+int cdl_proc_tasks(int pid, int **tids)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *de;
+	int *v = NULL, n = 0, cap = 0;
+
+	*tids = NULL;
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long t;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		t = strtol(de->d_name, &end, 10);
+		if (*end || t <= 0)
+			continue;
+		if (n == cap) {
+			int ncap = cap ? cap * 2 : 64;
+			int *nv = realloc(v, (size_t)ncap * sizeof(*nv));
+
+			if (!nv) {
+				free(v);
+				closedir(d);
+				return -ENOMEM;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		v[n++] = (int)t;
+	}
+	closedir(d);
+	if (n == 0) {
+		free(v);
+		return -ESRCH;
+	}
+	qsort(v, (size_t)n, sizeof(*v), cmp_int);
+	*tids = v;
+	return n;
+}
+
+/* ---- /proc/PID/maps ---- */
 
 int cdl_proc_maps(int pid, struct cdl_maps *out)
 {
-	(void)pid;
-	out->m = NULL; out->n = 0; out->strbuf = NULL;
-	return -ENOSYS;
+	char path[64];
+	FILE *f;
+	char *line = NULL;
+	size_t lcap = 0, cap = 0, scap = 0, slen = 0;
+	ssize_t len;
+	size_t *pathoff = NULL;
+	int rc = 0;
+
+	out->m = NULL;
+	out->n = 0;
+	out->strbuf = NULL;
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while ((len = getline(&line, &lcap, f)) > 0) {
+		uint64_t start, end, off;
+		char perms[8];
+		int pos = 0;
+
+		if (line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %*u %n",
+			   &start, &end, perms, &off, &pos) < 4 || pos == 0)
+			continue;
+		const char *p = line + pos;
+		while (*p == ' ')
+			p++;
+		size_t plen = strlen(p) + 1;
+
+		if (out->n == cap) {
+			size_t ncap = cap ? cap * 2 : 128;
+			struct cdl_map *nm = realloc(out->m, ncap * sizeof(*nm));
+			size_t *no = realloc(pathoff, ncap * sizeof(*no));
+
+			if (nm)
+				out->m = nm;
+			if (no)
+				pathoff = no;
+			if (!nm || !no) {
+				rc = -ENOMEM;
+				break;
+			}
+			cap = ncap;
+		}
+		if (slen + plen > scap) {
+			size_t ncap = scap ? scap * 2 : 4096;
+			char *ns;
+
+			while (ncap < slen + plen)
+				ncap *= 2;
+			ns = realloc(out->strbuf, ncap);
+			if (!ns) {
+				rc = -ENOMEM;
+				break;
+			}
+			out->strbuf = ns;
+			scap = ncap;
+		}
+		memcpy(out->strbuf + slen, p, plen);
+		pathoff[out->n] = slen;
+		slen += plen;
+		struct cdl_map *m = &out->m[out->n++];
+		m->start = start;
+		m->end = end;
+		m->offset = off;
+		memcpy(m->perms, perms, 4);
+		m->perms[4] = '\0';
+	}
+	if (ferror(f) && rc == 0)
+		rc = -EIO;
+	fclose(f);
+	free(line);
+	if (rc == 0 && out->n == 0)
+		rc = -ESRCH;        /* a process without mappings has exited */
+	if (rc < 0) {
+		free(pathoff);
+		cdl_proc_maps_free(out);
+		return rc;
+	}
+	/* the string buffer may have moved while growing: resolve paths last */
+	for (size_t i = 0; i < out->n; i++)
+		out->m[i].path = out->strbuf + pathoff[i];
+	free(pathoff);
+	return 0;
 }
 
 void cdl_proc_maps_free(struct cdl_maps *m)
 {
 	free(m->m);
 	free(m->strbuf);
+	m->m = NULL;
+	m->strbuf = NULL;
+	m->n = 0;
 }
 
 const struct cdl_map *cdl_proc_maps_find(const struct cdl_maps *m, uint64_t addr)
 {
-	for (size_t i = 0; i < m->n; i++)
-		if (addr >= m->m[i].start && addr < m->m[i].end)
-			return &m->m[i];
+	size_t lo = 0, hi = m->n;
+
+	/* /proc/PID/maps is sorted by address */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->m[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < m->n && addr >= m->m[lo].start && addr < m->m[lo].end)
+		return &m->m[lo];
 	return NULL;
 }

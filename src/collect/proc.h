@@ -1,0 +1,39 @@
+/* proc.h - small /proc readers used by the collect layer (proc.c).
+ * Not installed; only src/collect includes it.  Everything here runs
+ * before or after the freeze, never while the target is stopped (except
+ * cdl_proc_tasks, which the freeze loop uses to find new threads). */
+#ifndef CDL_PROC_H
+#define CDL_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Read up to size-1 bytes of the file name under directory fd dirfd
+ * (AT_FDCWD for an absolute path) and NUL-terminate.  Returns the length
+ * or -errno. */
+ssize_t cdl_proc_read_at(int dirfd, const char *name, char *buf, size_t size);
+
+/* Facts from /proc/.../stat. */
+struct cdl_proc_stat {
+	char state;              /* field 3 */
+	char comm[64];           /* field 2 without the parentheses */
+	unsigned long flags;     /* field 9 (PF_*) */
+	int ppid;
+};
+/* Parse the contents of a stat file.  0 or -EINVAL. */
+int cdl_proc_parse_stat(const char *buf, struct cdl_proc_stat *out);
+
+/* Value of an integer field ("TracerPid", "Tgid", "Uid" first value) of a
+ * /proc/.../status text.  0 or -ENOENT. */
+int cdl_proc_status_long(const char *buf, const char *field, long *out);
+
+/* se.exec_start of a sched file, in nanoseconds.  0 or -ENOENT. */
+int cdl_proc_parse_exec_start(const char *buf, int64_t *ns);
+
+/* The thread ids in /proc/PID/task, sorted ascending, in *tids (malloc'd,
+ * caller frees).  Returns the count or -errno. */
+int cdl_proc_tasks(int pid, int **tids);
+
+#endif
