@@ -1,31 +1,336 @@
-/* analyze.c - wait-for graph and verdicts (STUB: to be implemented) */
+/* analyze.c - the wait-for graph and the verdicts.
+ *
+ * A thread waits on at most one object and an object has at most one
+ * recorded owner, so the wait-for graph is functional: each thread has at
+ * most one outgoing edge.  Cycles are then found by one coloured walk per
+ * unvisited thread, following the single edge until a thread seen before
+ * is reached; each thread is visited once, so the whole analysis is linear
+ * in threads + edges (plus the sort of the stuck list).
+ */
 #include "config.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "analyze.h"
+
+#define NONE SIZE_MAX
 
 void cdl_analyze_opts_init(struct cdl_analyze_opts *o)
 {
 	o->stuck_ms = 5000;
 }
 
+/* Index of tid in the sorted thread array, or NONE. */
+static size_t index_of(const struct cdl_snapshot *s, int tid)
+{
+	const struct cdl_thread *t = cdl_snapshot_find_thread(s, tid);
+
+	return t ? (size_t)(t - s->threads) : NONE;
+}
+
+/* The lock a thread waits on gives an edge to its owner when the owner is
+ * recorded and is a thread of this snapshot.  A recursive mutex's owner
+ * never blocks on it, so owner == self on a recursive mutex is stale
+ * data, not a deadlock. */
+static size_t edge_of(const struct cdl_snapshot *s, size_t i)
+{
+	const struct cdl_thread *t = &s->threads[i];
+	const struct cdl_wait *w = &t->wait;
+
+	if (!t->has_wait || !cdl_wait_kind_is_lock(w->kind) || w->owner_tid <= 0)
+		return NONE;
+	if (w->kind == CDL_WAIT_CONDVAR || w->kind == CDL_WAIT_SEMAPHORE ||
+	    (w->flags & (CDL_WAITF_READERS | CDL_WAITF_LAYOUT_UNKNOWN)))
+		return NONE;
+	if (w->owner_tid == t->tid && (w->flags & CDL_WAITF_RECURSIVE))
+		return NONE;
+	return index_of(s, w->owner_tid);
+}
+
+/* The lock's owner is gone (not in the snapshot, checked dead). */
+static bool orphaned(const struct cdl_snapshot *s, size_t i)
+{
+	const struct cdl_thread *t = &s->threads[i];
+	const struct cdl_wait *w = &t->wait;
+
+	return t->has_wait && cdl_wait_kind_is_lock(w->kind) && w->owner_tid > 0 &&
+	       w->owner_pid == -1 && w->kind != CDL_WAIT_CONDVAR &&
+	       w->kind != CDL_WAIT_SEMAPHORE &&
+	       !(w->flags & (CDL_WAITF_READERS | CDL_WAITF_LAYOUT_UNKNOWN)) &&
+	       !cdl_snapshot_find_thread(s, w->owner_tid);
+}
+
+static void fill_edge(struct cdl_edge *e, const struct cdl_thread *t)
+{
+	e->waiter_tid = t->tid;
+	e->owner_tid = t->wait.owner_tid;
+	e->kind = t->wait.kind;
+	e->address = t->wait.address;
+	e->symbol = t->wait.symbol;
+}
+
+static int push_deadlock(struct cdl_analysis *a, size_t *cap, struct cdl_deadlock *d)
+{
+	if (a->ndeadlocks == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 4;
+		struct cdl_deadlock *n = realloc(a->deadlocks, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		a->deadlocks = n;
+		*cap = ncap;
+	}
+	a->deadlocks[a->ndeadlocks++] = *d;
+	return 0;
+}
+
+/* Record the cycle through thread `start` (which is on it). */
+static int add_cycle(const struct cdl_snapshot *s, struct cdl_analysis *a, size_t *cap,
+		     const size_t *next, size_t start)
+{
+	struct cdl_deadlock d = { .type = CDL_DEADLOCK_CYCLE };
+	size_t len = 0, min = start, k;
+
+	k = start;
+	do {
+		if (s->threads[k].tid < s->threads[min].tid)
+			min = k;
+		len++;
+		k = next[k];
+	} while (k != start);
+	d.tids = malloc(len * sizeof(*d.tids));
+	d.edges = malloc(len * sizeof(*d.edges));
+	if (!d.tids || !d.edges) {
+		free(d.tids);
+		free(d.edges);
+		return -ENOMEM;
+	}
+	d.ntids = d.nedges = len;
+	k = min;
+	for (size_t j = 0; j < len; j++, k = next[k]) {
+		d.tids[j] = s->threads[k].tid;
+		fill_edge(&d.edges[j], &s->threads[k]);
+		a->verdict[k] = CDL_VERDICT_DEADLOCKED;
+	}
+	return push_deadlock(a, cap, &d);
+}
+
+static int cmp_deadlock(const void *x, const void *y)
+{
+	const struct cdl_deadlock *a = x, *b = y;
+
+	if (a->type != b->type)
+		return a->type == CDL_DEADLOCK_CYCLE ? -1 : 1;
+	return (a->tids[0] > b->tids[0]) - (a->tids[0] < b->tids[0]);
+}
+
+struct orphan {
+	uint64_t address;
+	int owner;
+	size_t idx;       /* waiter */
+};
+
+static int cmp_orphan(const void *x, const void *y)
+{
+	const struct orphan *a = x, *b = y;
+
+	if (a->address != b->address)
+		return a->address < b->address ? -1 : 1;
+	if (a->owner != b->owner)
+		return a->owner < b->owner ? -1 : 1;
+	return (a->idx > b->idx) - (a->idx < b->idx);
+}
+
+/* One orphaned_lock entry per (lock, dead owner), waiters ascending. */
+static int add_orphans(const struct cdl_snapshot *s, struct cdl_analysis *a, size_t *cap)
+{
+	struct orphan *o;
+	size_t n = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < s->nthreads; i++)
+		if (a->verdict[i] == CDL_VERDICT_NONE && orphaned(s, i))
+			n++;
+	if (!n)
+		return 0;
+	o = malloc(n * sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	n = 0;
+	for (size_t i = 0; i < s->nthreads; i++)
+		if (a->verdict[i] == CDL_VERDICT_NONE && orphaned(s, i))
+			o[n++] = (struct orphan){ s->threads[i].wait.address,
+						  s->threads[i].wait.owner_tid, i };
+	qsort(o, n, sizeof(*o), cmp_orphan);
+	for (size_t i = 0; i < n && rc == 0;) {
+		size_t j = i;
+		struct cdl_deadlock d = { .type = CDL_DEADLOCK_ORPHANED_LOCK };
+
+		while (j < n && o[j].address == o[i].address && o[j].owner == o[i].owner)
+			j++;
+		d.ntids = d.nedges = j - i;
+		d.tids = malloc(d.ntids * sizeof(*d.tids));
+		d.edges = malloc(d.nedges * sizeof(*d.edges));
+		if (!d.tids || !d.edges) {
+			free(d.tids);
+			free(d.edges);
+			rc = -ENOMEM;
+			break;
+		}
+		for (size_t k = i; k < j; k++) {
+			d.tids[k - i] = s->threads[o[k].idx].tid;   /* idx order = tid order */
+			fill_edge(&d.edges[k - i], &s->threads[o[k].idx]);
+			a->verdict[o[k].idx] = CDL_VERDICT_ORPHANED;
+		}
+		rc = push_deadlock(a, cap, &d);
+		i = j;
+	}
+	free(o);
+	return rc;
+}
+
+static int cmp_stuck(const void *x, const void *y, void *arg)
+{
+	const struct cdl_snapshot *s = arg;
+	const struct cdl_thread *a = &s->threads[*(const size_t *)x];
+	const struct cdl_thread *b = &s->threads[*(const size_t *)y];
+
+	if (a->blocked_for_ms != b->blocked_for_ms)
+		return a->blocked_for_ms > b->blocked_for_ms ? -1 : 1;
+	return (a->tid > b->tid) - (a->tid < b->tid);
+}
+
 int cdl_analyze(const struct cdl_snapshot *s, const struct cdl_analyze_opts *opts,
 		struct cdl_analysis **out)
 {
-	struct cdl_analysis *a = calloc(1, sizeof(*a));
+	struct cdl_analyze_opts defaults;
+	struct cdl_analysis *a;
+	size_t n = s->nthreads, cap = 0;
+	size_t *next = NULL, *dl = NULL;
+	unsigned char *color = NULL;    /* 0 unseen, 1 on the current walk, 2 done */
+	size_t *path = NULL;
+	int rc = -ENOMEM;
 
-	(void)opts;
+	if (!opts) {
+		cdl_analyze_opts_init(&defaults);
+		opts = &defaults;
+	}
+	a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
-	a->verdict = calloc(s->nthreads + 1, sizeof(*a->verdict));
-	a->deadlock_of = calloc(s->nthreads + 1, sizeof(*a->deadlock_of));
-	for (size_t i = 0; i < s->nthreads; i++)
-		a->deadlock_of[i] = SIZE_MAX;
+	a->verdict = calloc(n + 1, sizeof(*a->verdict));
+	a->deadlock_of = malloc((n + 1) * sizeof(*a->deadlock_of));
+	next = malloc((n + 1) * sizeof(*next));
+	dl = malloc((n + 1) * sizeof(*dl));
+	color = calloc(n + 1, 1);
+	path = malloc((n + 1) * sizeof(*path));
+	if (!a->verdict || !a->deadlock_of || !next || !dl || !color || !path)
+		goto fail;
+
+	for (size_t i = 0; i < n; i++) {
+		next[i] = edge_of(s, i);
+		if (next[i] != NONE)
+			a->nedges++;
+		a->deadlock_of[i] = NONE;
+	}
+
+	/* cycles: walk each unseen thread's chain; a walk that meets a
+	 * thread of its own path (colour 1) closed a cycle */
+	for (size_t i = 0; i < n; i++) {
+		size_t k = i, len = 0;
+
+		if (color[i])
+			continue;
+		while (k != NONE && color[k] == 0) {
+			color[k] = 1;
+			path[len++] = k;
+			k = next[k];
+		}
+		if (k != NONE && color[k] == 1 && add_cycle(s, a, &cap, next, k) < 0)
+			goto fail;
+		for (size_t j = 0; j < len; j++)
+			color[path[j]] = 2;
+	}
+	if (add_orphans(s, a, &cap) < 0)
+		goto fail;
+	if (a->ndeadlocks > 1)
+		qsort(a->deadlocks, a->ndeadlocks, sizeof(*a->deadlocks), cmp_deadlock);
+	for (size_t d = 0; d < a->ndeadlocks; d++)
+		for (size_t j = 0; j < a->deadlocks[d].ntids; j++)
+			a->deadlock_of[index_of(s, a->deadlocks[d].tids[j])] = d;
+
+	/* behind: a chain of edges that ends in a deadlocked or orphaned
+	 * thread.  dl[] memoises the deadlock each thread's chain reaches
+	 * (NONE: none); unresolved threads are walked once, then their path
+	 * is filled backwards. */
+	memset(color, 0, n);
+	for (size_t i = 0; i < n; i++) {
+		if (a->verdict[i] == CDL_VERDICT_DEADLOCKED || a->verdict[i] == CDL_VERDICT_ORPHANED) {
+			dl[i] = a->deadlock_of[i];
+			color[i] = 2;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t k = i, len = 0, res;
+
+		if (color[i])
+			continue;
+		while (k != NONE && color[k] == 0) {
+			color[k] = 1;
+			path[len++] = k;
+			k = next[k];
+		}
+		/* k is NONE, or resolved (2); it cannot be on this path since
+		 * every cycle is deadlocked and already resolved */
+		res = (k == NONE) ? NONE : dl[k];
+		for (size_t j = len; j-- > 0;) {
+			dl[path[j]] = res;
+			color[path[j]] = 2;
+			if (res != NONE) {
+				a->verdict[path[j]] = CDL_VERDICT_BEHIND;
+				a->deadlock_of[path[j]] = res;
+			}
+		}
+	}
+
+	/* stuck and waiting */
+	for (size_t i = 0; i < n; i++) {
+		const struct cdl_thread *t = &s->threads[i];
+
+		if (a->verdict[i] != CDL_VERDICT_NONE || !t->has_wait)
+			continue;
+		if (cdl_wait_kind_is_lock(t->wait.kind) && t->blocked_for_ms >= 0 &&
+		    t->blocked_for_ms >= opts->stuck_ms) {
+			a->verdict[i] = CDL_VERDICT_STUCK;
+			a->nstuck++;
+		} else {
+			a->verdict[i] = CDL_VERDICT_WAITING;
+		}
+	}
+	if (a->nstuck) {
+		size_t j = 0;
+
+		a->stuck = malloc(a->nstuck * sizeof(*a->stuck));
+		if (!a->stuck)
+			goto fail;
+		for (size_t i = 0; i < n; i++)
+			if (a->verdict[i] == CDL_VERDICT_STUCK)
+				a->stuck[j++] = i;
+		qsort_r(a->stuck, a->nstuck, sizeof(*a->stuck), cmp_stuck, (void *)s);
+	}
+	rc = 0;
 	*out = a;
-	return 0;
+	a = NULL;
+fail:
+	free(next);
+	free(dl);
+	free(color);
+	free(path);
+	cdl_analysis_free(a);
+	return rc;
 }
 
 void cdl_analysis_free(struct cdl_analysis *a)

@@ -1,0 +1,528 @@
+/* test-classify.c - the glibc classifier over synthetic snapshots and a
+ * synthetic memory image laid out like glibc 2.36 on x86-64 (no ptrace). */
+#include "config.h"
+
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libc.h"
+#include "memimg.h"
+#include "snapshot.h"
+
+#define LIBC "/lib/x86_64-linux-gnu/libc.so.6"
+
+/* Addresses of the synthetic process. */
+#define PD(i)     (0x7f0000100000ull + (uint64_t)(i) * 0x10000)
+#define STACK(i)  (PD(i) - 0x1000)     /* 4 KiB of stack below each pd */
+#define DATA      0x555555558000ull    /* globals: locks */
+
+struct world {
+	struct cdl_snapshot *s;
+	unsigned char data[4096];        /* copied at DATA */
+	unsigned char pd[8][2368];
+	unsigned char stack[8][4096];
+	int tids[8];
+	size_t n;
+	struct cdl_libc_layout l;
+};
+
+static void w_init(struct world *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->s = cdl_snapshot_new();
+	ck_assert_ptr_nonnull(w->s);
+	cdl_libc_layout_for(&w->l, 2, 36);
+}
+
+/* A thread with its struct pthread at PD(i). */
+static struct cdl_thread *w_thread(struct world *w, int tid)
+{
+	size_t i = w->n++;
+	struct cdl_thread *t = cdl_snapshot_add_thread(w->s, tid);
+
+	w->tids[i] = tid;
+	memcpy(&w->pd[i][720], &tid, 4);
+	t->thread_pointer = PD(i);
+	t->state = 'S';
+	return t;
+}
+
+static struct cdl_thread *w_find(struct world *w, int tid)
+{
+	return cdl_snapshot_find_thread(w->s, tid);
+}
+
+static void put32(unsigned char *base, size_t off, uint32_t v)
+{
+	memcpy(base + off, &v, 4);
+}
+
+static void put64(unsigned char *base, size_t off, uint64_t v)
+{
+	memcpy(base + off, &v, 8);
+}
+
+static void futex_call(struct cdl_thread *t, uint64_t uaddr, uint64_t op, uint64_t val)
+{
+	t->in_syscall = true;
+	t->syscall_nr = 202;
+	t->syscall_args[0] = uaddr;
+	t->syscall_args[1] = op;
+	t->syscall_args[2] = val;
+}
+
+static void frame(struct cdl_snapshot *s, struct cdl_thread *t, const char *fn, const char *mod)
+{
+	struct cdl_frame *f = cdl_thread_add_frame(t);
+
+	ck_assert_ptr_nonnull(f);
+	f->function = cdl_snapshot_intern(s, fn);
+	f->module = cdl_snapshot_intern(s, mod);
+}
+
+/* Copy the world's memory into the snapshot and classify. */
+static void w_classify(struct world *w)
+{
+	struct cdl_memimg *m = cdl_memimg_new();
+
+	ck_assert_int_eq(cdl_memimg_add_copy(m, DATA, w->data, sizeof(w->data)), 0);
+	for (size_t i = 0; i < w->n; i++) {
+		ck_assert_int_eq(cdl_memimg_add_copy(m, PD(i), w->pd[i], sizeof(w->pd[i])), 0);
+		ck_assert_int_eq(cdl_memimg_add_copy(m, STACK(i), w->stack[i], sizeof(w->stack[i])), 0);
+	}
+	w->s->mem = m;
+	cdl_snapshot_sort(w->s);
+	cdl_libc_classify(w->s, &w->l);
+}
+
+static void w_free(struct world *w)
+{
+	cdl_snapshot_free(w->s);
+}
+
+START_TEST(layout_table)
+{
+	struct cdl_libc_layout l;
+
+	ck_assert(cdl_libc_layout_for(&l, 2, 36));
+	ck_assert(l.known);
+	ck_assert_uint_eq(l.pthread_tid, 720);
+	ck_assert_uint_eq(l.pthread_cleanup, 760);
+	ck_assert_uint_eq(l.pthread_joinid, 1568);
+	ck_assert_uint_eq(l.pthread_size, 2368);
+	ck_assert(l.rwlock_new);
+	ck_assert_int_eq(l.cond_gen, 1);
+
+	ck_assert(cdl_libc_layout_for(&l, 2, 17));
+	ck_assert_uint_eq(l.pthread_tid, 720);
+	ck_assert_uint_eq(l.pthread_joinid, 1576);
+	ck_assert_uint_eq(l.pthread_size, 2304);
+	ck_assert(!l.rwlock_new);
+	ck_assert_int_eq(l.cond_gen, 0);
+
+	ck_assert(cdl_libc_layout_for(&l, 2, 35));
+	ck_assert_uint_eq(l.pthread_joinid, 1576);
+	ck_assert_uint_eq(l.pthread_size, 2496);
+	ck_assert(l.rwlock_new);
+
+	ck_assert(cdl_libc_layout_for(&l, 2, 41));
+	ck_assert_int_eq(l.cond_gen, 2);
+	ck_assert(cdl_libc_layout_for(&l, 2, 42));
+
+	ck_assert(!cdl_libc_layout_for(&l, 2, 43));
+	ck_assert(!l.known);
+	ck_assert(!cdl_libc_layout_for(&l, 2, 16));
+	ck_assert(!cdl_libc_layout_for(&l, 0, 0));    /* musl, unknown */
+	ck_assert(!l.known);
+	ck_assert_uint_eq(l.pthread_tid, 720);         /* best guess filled */
+}
+END_TEST
+
+START_TEST(mutex_kinds)
+{
+	struct world w;
+	uint64_t m0 = DATA, m1 = DATA + 64, m2 = DATA + 128, m3 = DATA + 192;
+
+	w_init(&w);
+	/* normal mutex held by 200 */
+	put32(w.data, 0, 2);
+	put32(w.data, 8, 200);
+	put32(w.data, 12, 1);
+	futex_call(w_thread(&w, 100), m0, 0x80, 2);
+	w_thread(&w, 200);
+	/* recursive, held by 100 */
+	put32(w.data, 64, 2);
+	put32(w.data, 64 + 8, 100);
+	put32(w.data, 64 + 16, 1);
+	futex_call(w_thread(&w, 300), m1, 0x80, 2);
+	/* errorcheck, locked, owner not yet written */
+	put32(w.data, 128, 2);
+	put32(w.data, 128 + 16, 2);
+	futex_call(w_thread(&w, 400), m2, 0x80, 2);
+	/* process-shared adaptive, timed (clocklock) */
+	put32(w.data, 192, 2);
+	put32(w.data, 192 + 8, 4242);
+	put32(w.data, 192 + 16, 128 | 3);
+	{
+		struct cdl_thread *t = w_thread(&w, 500);
+		futex_call(t, m3, 0x9, 2);
+		t->syscall_args[3] = 0x7ffc0000;
+	}
+	w_classify(&w);
+
+	struct cdl_thread *t = w_find(&w, 100);
+	ck_assert(t->has_wait);
+	ck_assert_int_eq(t->wait.kind, CDL_WAIT_MUTEX);
+	ck_assert_uint_eq(t->wait.address, m0);
+	ck_assert_uint_eq(t->wait.futex, m0);
+	ck_assert_int_eq(t->wait.owner_tid, 200);
+	ck_assert_uint_eq(t->wait.flags, 0);
+
+	t = w_find(&w, 300);
+	ck_assert_int_eq(t->wait.kind, CDL_WAIT_MUTEX);
+	ck_assert_int_eq(t->wait.owner_tid, 100);
+	ck_assert_uint_eq(t->wait.flags, CDL_WAITF_RECURSIVE);
+
+	t = w_find(&w, 400);
+	ck_assert_int_eq(t->wait.owner_tid, 0);
+	ck_assert_uint_eq(t->wait.flags, CDL_WAITF_ERRORCHECK | CDL_WAITF_OWNER_UNKNOWN);
+
+	t = w_find(&w, 500);
+	ck_assert_int_eq(t->wait.owner_tid, 4242);
+	ck_assert_uint_eq(t->wait.flags, CDL_WAITF_PSHARED | CDL_WAITF_TIMED);
+
+	ck_assert(!w_find(&w, 200)->has_wait);
+	ck_assert_uint_eq(w.s->nwarnings, 0);
+	w_free(&w);
+}
+END_TEST
+
+START_TEST(robust_and_pi)
+{
+	struct world w;
+	uint64_t rm = DATA, pm = DATA + 64;
+
+	w_init(&w);
+	put32(w.data, 0, 200 | 0x80000000u);
+	put32(w.data, 8, 200);
+	put32(w.data, 16, 16);
+	futex_call(w_thread(&w, 100), rm, 0, 200 | 0x80000000u);
+	put32(w.data, 64, 100 | 0x80000000u);
+	put32(w.data, 64 + 8, 100);
+	put32(w.data, 64 + 16, 32);
+	futex_call(w_thread(&w, 200), pm, 0x86, 0);
+	w_classify(&w);
+
+	struct cdl_thread *t = w_find(&w, 100);
+	ck_assert_int_eq(t->wait.kind, CDL_WAIT_MUTEX);
+	ck_assert_int_eq(t->wait.owner_tid, 200);
+	ck_assert_uint_eq(t->wait.flags, CDL_WAITF_ROBUST);
+	t = w_find(&w, 200);
+	ck_assert_int_eq(t->wait.kind, CDL_WAIT_MUTEX);
+	ck_assert_int_eq(t->wait.owner_tid, 100);
+	ck_assert_uint_eq(t->wait.flags, CDL_WAITF_PI);
+	ck_assert_uint_eq(t->wait.address, pm);
+	w_free(&w);
+}
+END_TEST
+
+START_TEST(join_maps_to_thread)
+{
+	struct world w;
+
+	w_init(&w);
+	w_thread(&w, 100);
+	futex_call(w_thread(&w, 200), PD(0) + 720, 0x109, 100);
+	w_classify(&w);
+
+	struct cdl_thread *t = w_find(&w, 200);
+	ck_assert_int_eq(t->wait.kind, CDL_WAIT_JOIN);
+	ck_assert_int_eq(t->wait.owner_tid, 100);
+	ck_assert_uint_eq(t->wait.address, PD(0));
+	ck_assert_uint_eq(t->wait.futex, PD(0) + 720);
+	w_free(&w);
+}
+END_TEST
+
+START_TEST(condvar_and_semaphore_from_cleanup)
+{
+	struct world w;
+	uint64_t cond = DATA + 256, mutex = DATA + 512, sem = DATA + 1024;
+	uint64_t buf = STACK(0) + 0x800, cbuf = STACK(0) + 0x900;
+
+	w_init(&w);
+	/* thread 100: pthread_cond_wait on g_signals[1] */
+	put64(w.pd[0], 760, buf);
+	put64(w.stack[0], 0x800 + 8, cbuf);
+	put64(w.stack[0], 0x900 + 8, cond);
+	put64(w.stack[0], 0x900 + 16, mutex);
+	futex_call(w_thread(&w, 100), cond + 44, 0x189, 0);
+	/* thread 200: sem_wait */
+	put64(w.pd[1], 760, STACK(1) + 0x100);
+	put64(w.stack[1], 0x100 + 8, sem);
+	futex_call(w_thread(&w, 200), sem, 0x189, 0);
+	w_classify(&w);
+
+	struct cdl_thread *t = w_find(&w, 100);
+	ck_assert_int_eq(t->wait.kind, CDL_WAIT_CONDVAR);
+	ck_assert_uint_eq(t->wait.address, cond);
+	ck_assert_uint_eq(t->wait.futex, cond + 44);
+	ck_assert_uint_eq(t->wait.mutex, mutex);
+	ck_assert_int_eq(t->wait.owner_tid, 0);
+	t = w_find(&w, 200);
+	ck_assert_int_eq(t->wait.kind, CDL_WAIT_SEMAPHORE);
+	ck_assert_uint_eq(t->wait.address, sem);
+	ck_assert_int_eq(t->wait.owner_tid, 0);
+	w_free(&w);
+}
+END_TEST
+
+START_TEST(condvar_from_frames_and_relock)
+{
+	struct world w;
+	struct cdl_thread *t;
+	uint64_t cond = DATA + 256, mutex = DATA + 512;
+
+	w_init(&w);
+	/* no cleanup chain captured: the frames say condvar; __wrefs shows a
+	 * waiter */
+	put32(w.data, 256 + 36, 1 << 3);
+	t = w_thread(&w, 100);
+	futex_call(t, cond + 40, 0x189, 0);
+	frame(w.s, t, "__futex_abstimed_wait_common", LIBC);
+	frame(w.s, t, "pthread_cond_wait", LIBC);
+	frame(w.s, t, "consumer", "/tmp/a.out");
+	/* after the wakeup, the relock of the mutex is a mutex wait */
+	put32(w.data, 512, 2);
+	put32(w.data, 512 + 8, 100);
+	t = w_thread(&w, 200);
+	futex_call(t, mutex, 0x80, 2);
+	frame(w.s, t, "__lll_lock_wait", LIBC);
+	frame(w.s, t, "__pthread_mutex_cond_lock", LIBC);
+	frame(w.s, t, "pthread_cond_wait", LIBC);
+	w_classify(&w);
+
+	t = w_find(&w, 100);
+	ck_assert_int_eq(t->wait.kind, CDL_WAIT_CONDVAR);
+	ck_assert_uint_eq(t->wait.address, cond);
+	t = w_find(&w, 200);
+	ck_assert_int_eq(t->wait.kind, CDL_WAIT_MUTEX);
+	ck_assert_int_eq(t->wait.owner_tid, 100);
+	w_free(&w);
+}
+END_TEST
+
+START_TEST(rwlock_rows)
+{
+	struct world w;
+	struct cdl_thread *t;
+	uint64_t r1 = DATA, r2 = DATA + 128;
+
+	w_init(&w);
+	/* r1 write-locked by 300: a reader waits on __wrphase_futex (3) and
+	 * a writer on __writers_futex (3) */
+	put32(w.data, 0, 1 | 2);             /* WRPHASE | WRLOCKED */
+	put32(w.data, 8, 3);
+	put32(w.data, 12, 3);
+	put32(w.data, 24, 300);
+	t = w_thread(&w, 100);
+	futex_call(t, r1 + 8, 0x189, 3);
+	frame(w.s, t, "pthread_rwlock_rdlock", LIBC);
+	t = w_thread(&w, 200);
+	futex_call(t, r1 + 12, 0x189, 3);
+	frame(w.s, t, "pthread_rwlock_wrlock", LIBC);
+	/* the same reader seen without frames */
+	t = w_thread(&w, 250);
+	futex_call(t, r1 + 8, 0x189, 3);
+	w_thread(&w, 300);
+	/* r2: two readers hold it; the primary writer waits for them */
+	put32(w.data, 128, (2u << 3) | 2);
+	put32(w.data, 128 + 8, 2);
+	t = w_thread(&w, 400);
+	futex_call(t, r2 + 8, 0x189, 2);
+	frame(w.s, t, "pthread_rwlock_wrlock", LIBC);
+	w_classify(&w);
+
+	t = w_find(&w, 100);
+	ck_assert_int_eq(t->wait.kind, CDL_WAIT_RWLOCK_READ);
+	ck_assert_uint_eq(t->wait.address, r1);
+	ck_assert_int_eq(t->wait.owner_tid, 300);
+	t = w_find(&w, 200);
+	ck_assert_int_eq(t->wait.kind, CDL_WAIT_RWLOCK_WRITE);
+	ck_assert_uint_eq(t->wait.address, r1);
+	ck_assert_int_eq(t->wait.owner_tid, 300);
+	t = w_find(&w, 250);
+	ck_assert_int_eq(t->wait.kind, CDL_WAIT_RWLOCK_READ);
+	ck_assert_int_eq(t->wait.owner_tid, 300);
+	t = w_find(&w, 400);
+	ck_assert_int_eq(t->wait.kind, CDL_WAIT_RWLOCK_WRITE);
+	ck_assert_uint_eq(t->wait.address, r2);
+	ck_assert_int_eq(t->wait.owner_tid, 0);
+	ck_assert_uint_eq(t->wait.flags & CDL_WAITF_READERS, CDL_WAITF_READERS);
+	ck_assert_int_eq(t->wait.readers, 2);
+	w_free(&w);
+}
+END_TEST
+
+START_TEST(stdio_lock_owner_is_a_pd)
+{
+	struct world w;
+
+	w_init(&w);
+	put32(w.data, 0, 2);
+	put32(w.data, 4, 1);
+	put64(w.data, 8, PD(1));
+	futex_call(w_thread(&w, 100), DATA, 0x80, 2);
+	w_thread(&w, 200);
+	w_classify(&w);
+
+	struct cdl_thread *t = w_find(&w, 100);
+	ck_assert_int_eq(t->wait.kind, CDL_WAIT_MUTEX);
+	ck_assert_int_eq(t->wait.owner_tid, 200);
+	ck_assert_uint_eq(t->wait.flags, CDL_WAITF_LIBC_INTERNAL);
+	w_free(&w);
+}
+END_TEST
+
+START_TEST(other_syscalls)
+{
+	struct world w;
+	struct cdl_thread *t;
+
+	w_init(&w);
+	t = w_thread(&w, 1);
+	t->in_syscall = true;
+	t->syscall_nr = 230;
+	t = w_thread(&w, 2);
+	t->in_syscall = true;
+	t->syscall_nr = 0;
+	t = w_thread(&w, 3);
+	t->state = 'R';
+	t = w_thread(&w, 4);
+	t->in_syscall = true;
+	t->syscall_nr = 34;
+	t = w_thread(&w, 5);                  /* a futex nobody knows: no memory */
+	futex_call(t, 0x600000, 0x80, 5);
+	t = w_thread(&w, 6);                  /* a timed mutex wait being restarted */
+	put32(w.data, 0, 2);
+	put32(w.data, 8, 1);
+	futex_call(t, DATA, 0x189, 2);
+	t->syscall_nr = 219;
+	t = w_thread(&w, 7);                  /* restart of clock_nanosleep */
+	t->in_syscall = true;
+	t->syscall_nr = 219;
+	t->syscall_args[0] = 1;
+	t = w_thread(&w, 8);
+	t->in_syscall = true;
+	t->syscall_nr = 39;
+	w_classify(&w);
+
+	ck_assert_int_eq(w_find(&w, 1)->wait.kind, CDL_WAIT_SLEEP);
+	ck_assert_str_eq(w_find(&w, 1)->wait.detail, "clock_nanosleep");
+	ck_assert_int_eq(w_find(&w, 2)->wait.kind, CDL_WAIT_IO);
+	ck_assert_str_eq(w_find(&w, 2)->wait.detail, "read");
+	ck_assert(!w_find(&w, 3)->has_wait);
+	ck_assert_int_eq(w_find(&w, 4)->wait.kind, CDL_WAIT_SLEEP);
+	ck_assert_int_eq(w_find(&w, 5)->wait.kind, CDL_WAIT_FUTEX);
+	ck_assert_int_eq(w_find(&w, 5)->wait.owner_tid, 0);
+	ck_assert_uint_eq(w_find(&w, 5)->wait.address, 0x600000);
+	ck_assert_int_eq(w_find(&w, 6)->wait.kind, CDL_WAIT_MUTEX);
+	ck_assert_int_eq(w_find(&w, 6)->wait.owner_tid, 1);
+	ck_assert_uint_eq(w_find(&w, 6)->wait.flags, CDL_WAITF_TIMED);
+	ck_assert_int_eq(w_find(&w, 7)->wait.kind, CDL_WAIT_SLEEP);
+	ck_assert_int_eq(w_find(&w, 8)->wait.kind, CDL_WAIT_OTHER);
+	w_free(&w);
+}
+END_TEST
+
+START_TEST(unknown_layout_leaves_owners)
+{
+	struct world w;
+
+	w_init(&w);
+	cdl_libc_layout_for(&w.l, 0, 0);
+	put32(w.data, 0, 2);
+	put32(w.data, 8, 200);
+	futex_call(w_thread(&w, 100), DATA, 0x80, 2);
+	w_thread(&w, 200);
+	w_classify(&w);
+
+	struct cdl_thread *t = w_find(&w, 100);
+	ck_assert(t->has_wait);
+	ck_assert_int_eq(t->wait.owner_tid, 0);
+	ck_assert_uint_eq(t->wait.flags & CDL_WAITF_LAYOUT_UNKNOWN, CDL_WAITF_LAYOUT_UNKNOWN);
+	ck_assert_uint_eq(w.s->nwarnings, 1);
+	w_free(&w);
+}
+END_TEST
+
+START_TEST(failed_check_distrusts_owners)
+{
+	struct world w;
+
+	w_init(&w);
+	put32(w.data, 0, 2);
+	put32(w.data, 8, 200);
+	futex_call(w_thread(&w, 100), DATA, 0x80, 2);
+	w_thread(&w, 200);
+	/* no thread carries its tid at offset 720 */
+	memset(w.pd, 0, sizeof(w.pd));
+	w_classify(&w);
+
+	struct cdl_thread *t = w_find(&w, 100);
+	ck_assert_int_eq(t->wait.kind, CDL_WAIT_MUTEX);
+	ck_assert_int_eq(t->wait.owner_tid, 0);
+	ck_assert_uint_eq(t->wait.flags & CDL_WAITF_LAYOUT_UNKNOWN, CDL_WAITF_LAYOUT_UNKNOWN);
+	ck_assert_uint_eq(w.s->nwarnings, 1);
+	w_free(&w);
+}
+END_TEST
+
+START_TEST(no_memory_no_owner)
+{
+	struct world w;
+	struct cdl_thread *t;
+
+	/* nothing of the lock was copied: the frames give the kind, no owner */
+	w_init(&w);
+	t = w_thread(&w, 100);
+	futex_call(t, 0x500000, 0x80, 2);
+	frame(w.s, t, "pthread_mutex_lock", LIBC);
+	w_classify(&w);
+
+	t = w_find(&w, 100);
+	ck_assert_int_eq(t->wait.kind, CDL_WAIT_MUTEX);
+	ck_assert_int_eq(t->wait.owner_tid, 0);
+	ck_assert_uint_eq(t->wait.flags, CDL_WAITF_OWNER_UNKNOWN);
+	w_free(&w);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("classify");
+	TCase *tc = tcase_create("glibc");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, layout_table);
+	tcase_add_test(tc, mutex_kinds);
+	tcase_add_test(tc, robust_and_pi);
+	tcase_add_test(tc, join_maps_to_thread);
+	tcase_add_test(tc, condvar_and_semaphore_from_cleanup);
+	tcase_add_test(tc, condvar_from_frames_and_relock);
+	tcase_add_test(tc, rwlock_rows);
+	tcase_add_test(tc, stdio_lock_owner_is_a_pd);
+	tcase_add_test(tc, other_syscalls);
+	tcase_add_test(tc, unknown_layout_leaves_owners);
+	tcase_add_test(tc, failed_check_distrusts_owners);
+	tcase_add_test(tc, no_memory_no_owner);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
