@@ -58,4 +58,27 @@ char *cdl_render_duration(char *buf, size_t n, int64_t ms);
  * "owner_unknown", ...), NULL for an unknown bit. */
 const char *cdl_wait_flag_name(unsigned bit);
 
+/* Copy src into dst (at most n bytes, always terminated) so that it is safe
+ * on a terminal: control characters and bytes that are not UTF-8 become
+ * "\xNN".  Idempotent.  Returns dst. */
+char *cdl_render_sanitize(char *dst, size_t n, const char *src);
+
+/* Who holds w, as written after "held by": "thread \"audit\" (tid 813)",
+ * "itself" (owner_tid == self_tid), "tid 815, which has exited", "tid 4242
+ * of process 4200", "3 readers", or "" when no owner is recorded.  s may
+ * be NULL (no thread names).  Sanitized.  Returns buf. */
+char *cdl_render_wait_owner(char *buf, size_t n, const struct cdl_snapshot *s,
+			    const struct cdl_wait *w, int self_tid);
+
+/* The whole wait of t as one phrase: "waits for mutex lock_ledger
+ * (0x4040a0) held by thread \"audit\" (tid 813)", "waits to join thread
+ * ...", "sleeps (clock_nanosleep)"; "" without a wait.  Sanitized.
+ * Returns buf. */
+char *cdl_render_wait(char *buf, size_t n, const struct cdl_snapshot *s,
+		      const struct cdl_thread *t);
+
+/* true when a and b have the same stack in the sense of cdl_stack_groups
+ * (same function sequence; lines may differ). */
+bool cdl_stack_equal(const struct cdl_thread *a, const struct cdl_thread *b);
+
 #endif
