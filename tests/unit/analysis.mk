@@ -10,3 +10,8 @@ tests_unit_test_classify_SOURCES = tests/unit/test-classify.c
 tests_unit_test_classify_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_classify_LDADD = $(UNIT_LIBS) $(CHECK_LIBS)
 endif
+## bench/analyze-bench: cdl_analyze on a synthetic 10,000-thread snapshot
+## (built by make check so it does not rot; run bench/analyze-bench.sh)
+check_PROGRAMS += bench/analyze-bench
+bench_analyze_bench_SOURCES = bench/analyze-bench.c
+bench_analyze_bench_LDADD = $(UNIT_LIBS)
