@@ -1,0 +1,581 @@
+/* symdata.c - naming data addresses and finding the target's libc.
+ *
+ * A data address is named from DWARF when the module has it ("forks[2]",
+ * "bank.ledger_lock", "cfg.locks[1]"), else from the ELF symbol table
+ * ("lock_ledger", "cfg+16").  Where it lives comes from /proc/PID/maps as
+ * read when the unwinder was made and the threads' stack pointers.
+ *
+ * The libc facts (version, the _thread_db_* descriptors) are read from the
+ * ELF file on disk, never from the target.
+ */
+#include "config.h"
+
+#include <dwarf.h>
+#include <errno.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+
+#include "snapshot.h"
+#include "unwind-int.h"
+
+void cdl_symdata_free(struct cdl_unwinder *u)
+{
+	for (size_t i = 0; i < u->nmv; i++)
+		free(u->mv[i].v);
+	free(u->mv);
+	u->mv = NULL;
+	u->nmv = 0;
+}
+
+/* ---- where an address lives ---- */
+
+static const char *location_of(struct cdl_unwinder *u, struct cdl_snapshot *s, uint64_t addr)
+{
+	const struct cdl_map *m;
+	const struct cdl_thread *best = NULL;
+
+	if (!u->have_maps || !(m = cdl_proc_maps_find(&u->maps, addr)))
+		return NULL;
+	if (m->path[0] == '/')
+		return cdl_snapshot_intern(s, m->path);
+	if (strcmp(m->path, "[heap]") == 0)
+		return "heap";
+	/* a stack: the thread whose stack pointer is in the same mapping, the
+	 * nearest one below the address (128 bytes of red zone allowed) */
+	for (size_t i = 0; i < s->nthreads; i++) {
+		const struct cdl_thread *t = &s->threads[i];
+
+		if (!t->sp || t->sp < m->start || t->sp >= m->end)
+			continue;
+		if (t->sp > addr + 128)
+			continue;
+		if (!best || t->sp > best->sp)
+			best = t;
+	}
+	if (!best && strcmp(m->path, "[stack]") == 0 && cdl_snapshot_find_thread(s, s->pid))
+		return cdl_snapshot_internf(s, "stack of thread %d", s->pid);
+	if (best)
+		return cdl_snapshot_internf(s, "stack of thread %d", best->tid);
+	if (m->path[0] == '\0')
+		return "anonymous mapping";
+	return cdl_snapshot_intern(s, m->path);
+}
+
+/* ---- DWARF globals of a module ---- */
+
+static int push_var(struct cdl_modvars *mv, size_t *cap, uint64_t addr, uint64_t size,
+		    Dwarf_Die *die)
+{
+	if (mv->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct cdl_dvar *n = realloc(mv->v, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		mv->v = n;
+		*cap = ncap;
+	}
+	mv->v[mv->n].addr = addr;
+	mv->v[mv->n].size = size;
+	mv->v[mv->n].die = dwarf_dieoffset(die);
+	mv->v[mv->n].dbg = dwarf_cu_getdwarf(die->cu);
+	mv->n++;
+	return 0;
+}
+
+/* a variable at a fixed address: its location is one DW_OP_addr */
+static void scan_variable(struct cdl_modvars *mv, size_t *cap, Dwarf_Die *die, Dwarf_Addr bias)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Op *ops;
+	size_t nops;
+	Dwarf_Die type;
+	Dwarf_Word size = 0;
+
+	if (!dwarf_attr(die, DW_AT_location, &attr) ||
+	    dwarf_getlocation(&attr, &ops, &nops) != 0 || nops != 1 ||
+	    ops[0].atom != DW_OP_addr)
+		return;
+	if (dwarf_attr_integrate(die, DW_AT_type, &attr) && dwarf_formref_die(&attr, &type))
+		(void)dwarf_aggregate_size(&type, &size);
+	if (size == 0)
+		size = 1;
+	push_var(mv, cap, ops[0].number + bias, size, die);
+}
+
+static void scan_children(struct cdl_modvars *mv, size_t *cap, Dwarf_Die *parent,
+			  Dwarf_Addr bias, int depth)
+{
+	Dwarf_Die child;
+
+	if (depth > 4 || dwarf_child(parent, &child) != 0)
+		return;
+	do {
+		switch (dwarf_tag(&child)) {
+		case DW_TAG_variable:
+			scan_variable(mv, cap, &child, bias);
+			break;
+		case DW_TAG_namespace:
+		case DW_TAG_subprogram:        /* function-local statics */
+		case DW_TAG_lexical_block:
+			scan_children(mv, cap, &child, bias, depth + 1);
+			break;
+		default:
+			break;
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+static int cmp_dvar(const void *a, const void *b)
+{
+	const struct cdl_dvar *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static struct cdl_modvars *module_vars(struct cdl_unwinder *u, Dwfl_Module *mod)
+{
+	struct cdl_modvars *mv, *n;
+	Dwarf_Addr bias;
+	Dwarf *dbg;
+	Dwarf_Off off = 0, next;
+	size_t hsize, cap = 0;
+
+	for (size_t i = 0; i < u->nmv; i++)
+		if (u->mv[i].mod == mod)
+			return &u->mv[i];
+	n = realloc(u->mv, (u->nmv + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	u->mv = n;
+	mv = &u->mv[u->nmv++];
+	memset(mv, 0, sizeof(*mv));
+	mv->mod = mod;
+	dbg = dwfl_module_getdwarf(mod, &bias);
+	if (!dbg)
+		return mv;
+	while (dwarf_nextcu(dbg, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu;
+
+		if (dwarf_offdie(dbg, off + hsize, &cu))
+			scan_children(mv, &cap, &cu, bias, 0);
+		off = next;
+	}
+	qsort(mv->v, mv->n, sizeof(*mv->v), cmp_dvar);
+	return mv;
+}
+
+/* does a type name say "this is a lock object": stop describing there */
+static bool lock_type_name(const char *name)
+{
+	static const char *const words[] = {
+		"mutex", "lock", "cond", "sem", "barrier", "once", NULL
+	};
+
+	if (!name)
+		return false;
+	for (int i = 0; words[i]; i++)
+		if (strstr(name, words[i]))
+			return true;
+	return false;
+}
+
+static bool die_type(Dwarf_Die *die, Dwarf_Die *out)
+{
+	Dwarf_Attribute attr;
+
+	return dwarf_attr_integrate(die, DW_AT_type, &attr) && dwarf_formref_die(&attr, out);
+}
+
+static void append(char *buf, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void append(char *buf, size_t cap, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	va_list ap;
+
+	if (len + 1 >= cap)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + len, cap - len, fmt, ap);
+	va_end(ap);
+}
+
+/* "[2]", ".ledger_lock", ".locks[1]" for offset off inside type */
+static void describe(Dwarf_Die *type, uint64_t off, char *buf, size_t cap)
+{
+	Dwarf_Die t = *type;
+
+	for (int guard = 0; guard < 32; guard++) {
+		int tag = dwarf_tag(&t);
+		Dwarf_Die next;
+
+		if (tag == DW_TAG_typedef || tag == DW_TAG_const_type ||
+		    tag == DW_TAG_volatile_type || tag == DW_TAG_atomic_type) {
+			if (off == 0 && lock_type_name(dwarf_diename(&t)))
+				return;
+			if (!die_type(&t, &next))
+				break;
+			t = next;
+			continue;
+		}
+		if (tag == DW_TAG_array_type) {
+			Dwarf_Die elem, sub;
+			Dwarf_Word esize = 0;
+			uint64_t dims[8];
+			int nd = 0;
+
+			if (!die_type(&t, &elem) || dwarf_aggregate_size(&elem, &esize) != 0 ||
+			    esize == 0)
+				break;
+			if (dwarf_child(&t, &sub) == 0) {
+				do {
+					Dwarf_Attribute a;
+					Dwarf_Word v;
+
+					if (dwarf_tag(&sub) != DW_TAG_subrange_type || nd == 8)
+						continue;
+					if (dwarf_formudata(dwarf_attr(&sub, DW_AT_count, &a), &v) == 0)
+						dims[nd++] = v;
+					else if (dwarf_formudata(dwarf_attr(&sub, DW_AT_upper_bound, &a), &v) == 0)
+						dims[nd++] = v + 1;
+					else
+						dims[nd++] = 0;   /* flexible: last dimension */
+				} while (dwarf_siblingof(&sub, &sub) == 0);
+			}
+			if (nd == 0)
+				dims[nd++] = 0;
+			for (int d = 0; d < nd; d++) {
+				uint64_t stride = esize;
+
+				for (int k = d + 1; k < nd; k++)
+					stride *= dims[k] ? dims[k] : 1;
+				append(buf, cap, "[%" PRIu64 "]", off / stride);
+				off %= stride;
+			}
+			t = elem;
+			continue;
+		}
+		if (tag == DW_TAG_structure_type || tag == DW_TAG_class_type ||
+		    tag == DW_TAG_union_type) {
+			Dwarf_Die m, mt;
+			bool found = false;
+
+			if (off == 0 && (tag == DW_TAG_union_type ||
+					 lock_type_name(dwarf_diename(&t))))
+				return;
+			if (dwarf_child(&t, &m) != 0)
+				break;
+			do {
+				Dwarf_Attribute a;
+				Dwarf_Word loc = 0, size = 0;
+
+				if (dwarf_tag(&m) != DW_TAG_member || !die_type(&m, &mt))
+					continue;
+				if (dwarf_attr(&m, DW_AT_data_member_location, &a) &&
+				    dwarf_formudata(&a, &loc) != 0)
+					continue;
+				if (dwarf_aggregate_size(&mt, &size) != 0)
+					continue;
+				if (off < loc || off >= loc + size)
+					continue;
+				if (dwarf_diename(&m))
+					append(buf, cap, ".%s", dwarf_diename(&m));
+				off -= loc;
+				t = mt;
+				found = true;
+				break;
+			} while (dwarf_siblingof(&m, &m) == 0);
+			if (!found)
+				break;
+			continue;
+		}
+		break;     /* base type, pointer, enum: a leaf */
+	}
+	if (off)
+		append(buf, cap, "+%" PRIu64, off);
+}
+
+static const char *dwarf_data_name(struct cdl_unwinder *u, struct cdl_snapshot *s,
+				   Dwfl_Module *mod, uint64_t addr)
+{
+	struct cdl_modvars *mv = module_vars(u, mod);
+	size_t lo = 0, hi;
+	const struct cdl_dvar *v;
+	Dwarf_Die die, type;
+	const char *name;
+	char buf[512];
+
+	if (!mv || mv->n == 0)
+		return NULL;
+	/* last variable starting at or below addr */
+	hi = mv->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (mv->v[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	v = &mv->v[lo - 1];
+	if (addr >= v->addr + v->size || !dwarf_offdie(v->dbg, v->die, &die))
+		return NULL;
+	name = dwarf_diename(&die);
+	if (!name)
+		return NULL;
+	snprintf(buf, sizeof(buf), "%s", name);
+	if (die_type(&die, &type))
+		describe(&type, addr - v->addr, buf, sizeof(buf));
+	else if (addr != v->addr)
+		append(buf, sizeof(buf), "+%" PRIu64, addr - v->addr);
+	return cdl_snapshot_intern(s, buf);
+}
+
+static const char *symtab_data_name(struct cdl_snapshot *s, Dwfl_Module *mod, uint64_t addr)
+{
+	GElf_Off off = 0;
+	GElf_Sym sym;
+	const char *name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
+	int type;
+
+	if (!name || !*name)
+		return NULL;
+	type = GELF_ST_TYPE(sym.st_info);
+	if (type != STT_OBJECT && type != STT_COMMON && type != STT_TLS)
+		return NULL;
+	if (off == 0)
+		return cdl_snapshot_intern(s, name);
+	return cdl_snapshot_internf(s, "%s+%" PRIu64, name, (uint64_t)off);
+}
+
+const char *cdl_unwinder_name_data(struct cdl_unwinder *u, struct cdl_snapshot *s,
+				   uint64_t addr, const char **location)
+{
+	Dwfl_Module *mod;
+	const char *name = NULL;
+
+	if (location)
+		*location = u && s && addr ? location_of(u, s, addr) : NULL;
+	if (!u || !s || !addr)
+		return NULL;
+	mod = dwfl_addrmodule(u->dwfl, addr);
+	if (!mod)
+		return NULL;
+	name = dwarf_data_name(u, s, mod, addr);
+	if (!name)
+		name = symtab_data_name(s, mod, addr);
+	return name;
+}
+
+/* ---- libc ---- */
+
+struct find_libc {
+	Dwfl_Module *libc, *musl, *exe;
+	const char *exe_path;
+};
+
+static const char *base_name(const char *p)
+{
+	const char *b = strrchr(p, '/');
+
+	return b ? b + 1 : p;
+}
+
+static int find_libc_cb(Dwfl_Module *mod, void **userdata, const char *name,
+			Dwarf_Addr start, void *arg)
+{
+	struct find_libc *f = arg;
+	const char *b;
+
+	(void)userdata; (void)start;
+	if (!name)
+		return DWARF_CB_OK;
+	b = base_name(name);
+	if (strncmp(b, "libc.so", 7) == 0 || strncmp(b, "libc-2.", 7) == 0)
+		f->libc = mod;
+	else if (strncmp(b, "ld-musl", 7) == 0 || strncmp(b, "libc.musl", 9) == 0)
+		f->musl = mod;
+	if (f->exe_path && strcmp(name, f->exe_path) == 0)
+		f->exe = mod;
+	return DWARF_CB_OK;
+}
+
+/* Bytes of the module's ELF file at module address addr (bias applied). */
+static const unsigned char *elf_bytes(Dwfl_Module *mod, uint64_t addr, size_t len)
+{
+	Dwarf_Addr bias;
+	Elf *elf = dwfl_module_getelf(mod, &bias);
+	Elf_Scn *scn = NULL;
+	uint64_t va = addr - bias;
+
+	if (!elf)
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) ||
+		    sh.sh_type == SHT_NOBITS || va < sh.sh_addr || va - sh.sh_addr >= sh.sh_size)
+			continue;
+		if (va - sh.sh_addr + len > sh.sh_size)
+			return NULL;
+		data = elf_getdata(scn, NULL);
+		if (!data || !data->d_buf || va - sh.sh_addr + len > data->d_size)
+			return NULL;
+		return (const unsigned char *)data->d_buf + (va - sh.sh_addr);
+	}
+	return NULL;
+}
+
+/* address and size of a symbol by name, from .symtab or .dynsym */
+static bool find_symbol(Dwfl_Module *mod, const char *want, uint64_t *addr, uint64_t *size)
+{
+	int n = dwfl_module_getsymtab(mod);
+
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr a;
+		const char *name = dwfl_module_getsym_info(mod, i, &sym, &a, NULL, NULL, NULL);
+
+		if (name && strcmp(name, want) == 0 && sym.st_shndx != SHN_UNDEF) {
+			*addr = a;
+			*size = sym.st_size;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool parse_version(const char *v, int *major, int *minor)
+{
+	return sscanf(v, "%d.%d", major, minor) == 2 && *major > 0;
+}
+
+/* A stripped static binary keeps glibc's version string (__nptl_version,
+ * "2.36") without its symbol: accept the one "\0<2.N>\0" string in
+ * .rodata when the file is a glibc one at all. */
+static bool scan_rodata_version(Dwfl_Module *mod, int *major, int *minor)
+{
+	Dwarf_Addr bias;
+	Elf *elf = dwfl_module_getelf(mod, &bias);
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	int found = 0;
+	bool glibc = false;
+
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return false;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS)
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!name || strcmp(name, ".rodata") != 0)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data || !data->d_buf)
+			continue;
+		const char *p = data->d_buf, *end = p + data->d_size;
+
+		glibc = memmem(p, data->d_size, "glibc", 5) != NULL;
+		for (const char *q = p + 1; q + 5 < end; q++) {
+			int ma, mi, len = 0;
+
+			if (q[-1] != '\0' || q[0] != '2' || q[1] != '.')
+				continue;
+			if (sscanf(q, "%d.%d%n", &ma, &mi, &len) == 2 && q + len < end &&
+			    q[len] == '\0' && len >= 3 && len <= 6) {
+				if (found && (ma != *major || mi != *minor))
+					return false;     /* ambiguous */
+				*major = ma;
+				*minor = mi;
+				found = 1;
+			}
+		}
+	}
+	return found && glibc;
+}
+
+static long descriptor_offset(Dwfl_Module *mod, const char *name, bool triple)
+{
+	uint64_t addr, size;
+	const unsigned char *p;
+	uint32_t v[3];
+
+	if (!find_symbol(mod, name, &addr, &size))
+		return -1;
+	if (triple) {
+		/* {bits, nelem, offset} */
+		if (size < 12 || !(p = elf_bytes(mod, addr, 12)))
+			return -1;
+		memcpy(v, p, 12);
+		return v[2];
+	}
+	if (size < 4 || !(p = elf_bytes(mod, addr, 4)))
+		return -1;
+	memcpy(v, p, 4);
+	return v[0];
+}
+
+int cdl_unwinder_libc_info(struct cdl_unwinder *u, struct cdl_snapshot *s,
+			   struct cdl_libc_info *out)
+{
+	struct find_libc f = { 0 };
+	char exe[PATH_MAX], link[64];
+	ssize_t n;
+	Dwfl_Module *mod;
+	uint64_t addr, size;
+
+	memset(out, 0, sizeof(*out));
+	out->pthread_tid = -1;
+	out->sizeof_pthread = -1;
+	if (!u)
+		return -ENOENT;
+	snprintf(link, sizeof(link), "/proc/%d/exe", u->pid);
+	n = readlink(link, exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		f.exe_path = exe;
+	}
+	dwfl_getmodules(u->dwfl, find_libc_cb, &f, 0);
+	if (f.musl && !f.libc) {
+		out->path = cdl_snapshot_intern(s, cdl_unwind_modpath(f.musl));
+		out->is_musl = true;
+		return 0;
+	}
+	mod = f.libc ? f.libc : f.exe;
+	if (!mod)
+		return -ENOENT;
+	if (find_symbol(mod, "__nptl_version", &addr, &size) && size >= 2 && size < 16) {
+		const unsigned char *p = elf_bytes(mod, addr, size);
+		char v[16];
+
+		if (p) {
+			memcpy(v, p, size);
+			v[size] = '\0';
+			parse_version(v, &out->major, &out->minor);
+		}
+	}
+	if (out->major == 0 && !scan_rodata_version(mod, &out->major, &out->minor) && !f.libc)
+		return -ENOENT;     /* a static binary with no trace of glibc */
+	out->path = cdl_snapshot_intern(s, cdl_unwind_modpath(mod));
+	out->pthread_tid = descriptor_offset(mod, "_thread_db_pthread_tid", true);
+	out->sizeof_pthread = descriptor_offset(mod, "_thread_db_sizeof_pthread", false);
+	return 0;
+}

@@ -1,0 +1,78 @@
+/* unwind-int.h - state shared by unwind.c (stacks) and symdata.c (data
+ * symbols, libc facts).  Private to src/collect. */
+#ifndef CDL_UNWIND_INT_H
+#define CDL_UNWIND_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <elfutils/libdwfl.h>
+
+#include "collect-int.h"
+
+/* one global variable known to DWARF: [addr, addr+size) */
+struct cdl_dvar {
+	uint64_t addr, size;
+	Dwarf_Off die;           /* offset of the DW_TAG_variable DIE */
+	Dwarf *dbg;              /* the Dwarf holding it */
+};
+
+/* per module: lazily built table of DWARF globals (symdata.c) */
+struct cdl_modvars {
+	Dwfl_Module *mod;
+	struct cdl_dvar *v;
+	size_t n;
+};
+
+/* cached symbolization of one pc (unwind.c) */
+struct cdl_pcent {
+	uint64_t key;            /* pc << 1 | isactivation; 0 = empty slot */
+	uint32_t first, count;   /* range in cdl_unwinder.tmpl */
+};
+
+struct cdl_unwinder {
+	int pid;
+	Dwfl *dwfl;
+	bool attached;
+	struct cdl_maps maps;    /* /proc/PID/maps when the unwinder was made */
+	bool have_maps;
+
+	/* the snapshot being unwound (thread callbacks read its memory) */
+	struct cdl_snapshot *s;
+	size_t next_thread;      /* next_thread cursor into s->threads */
+	struct cdl_thread *cur;  /* thread handed out by next_thread */
+	uint64_t fault_addr;     /* last memory read that missed the copies */
+	bool faulted;
+
+	/* raw frames of the thread being walked */
+	struct rawframe { uint64_t pc; bool act; } *raw;
+	size_t nraw, rawcap, max_frames;
+
+	/* pc -> frames cache; strings interned in cache_snap */
+	struct cdl_pcent *pcs;
+	size_t npcs, pcscap;
+	struct cdl_frame *tmpl;
+	size_t ntmpl, tmplcap;
+	const struct cdl_snapshot *cache_snap;
+	size_t hits, misses;
+
+	/* modules already checked for debug info (warned once) */
+	Dwfl_Module **checked;
+	size_t nchecked, checkedcap;
+	bool libc_warned;
+
+	struct cdl_modvars *mv;
+	size_t nmv;
+};
+
+/* Path a module is shown under ("[vdso]" for the vdso). */
+const char *cdl_unwind_modpath(Dwfl_Module *mod);
+
+/* Counters of the pc cache since the unwinder was made (for bench/). */
+void cdl_unwinder_cache_stats(const struct cdl_unwinder *u, size_t *hits, size_t *misses);
+
+/* Free what symdata.c allocated in u. */
+void cdl_symdata_free(struct cdl_unwinder *u);
+
+#endif
