@@ -26,4 +26,9 @@ struct cdl_tui_opts {
 int cdl_tui_run(struct cdl_snapshot *s, const struct cdl_tui_source *src,
 		const struct cdl_tui_opts *o, struct cdl_diag *d);
 
+/* Give the terminal back (endwin) if the TUI holds it; for the CLI's fatal
+ * signal handlers, before they end the process.  Safe to call at any time,
+ * from a signal handler too (as much as endwin is), and more than once. */
+void cdl_tui_emergency_restore(void);
+
 #endif

@@ -159,6 +159,7 @@ static int parse_size(const char *s, size_t *out)
 static void on_fatal(int sig)
 {
 	cdl_collect_emergency_detach();
+	cdl_tui_emergency_restore();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
