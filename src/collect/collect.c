@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -60,13 +61,20 @@ struct th {
 	bool facts;              /* stat/wchan/sched read before the freeze */
 	bool regs_ok;
 	bool detached;
+	bool late;               /* died after it had stopped */
 	char state;
 	char comm[64];
 	char wchan[64];
 	int64_t blocked_ms;
+	int64_t off_since;       /* CLOCK_MONOTONIC ns it went off-CPU, 0 unknown */
 	int sig;                 /* signal to hand back at detach */
 	size_t slot;             /* index in the emergency array */
 	struct cdl_thread ct;    /* registers and syscall state */
+};
+
+struct cpuref {
+	bool tried;
+	int64_t exec, mono;     /* our sched exec_start on that CPU, CLOCK_MONOTONIC then */
 };
 
 struct ctx {
@@ -85,6 +93,10 @@ struct ctx {
 	char **warn;             /* warnings gathered before the snapshot exists */
 	size_t nwarn, warncap;
 	bool target_gone;
+	cpu_set_t mask;          /* our CPU affinity before pinning */
+	struct cpuref *refs;     /* per CPU, NULL if unavailable */
+	struct cpuref anyref;    /* read wherever we run */
+	bool pinned;
 };
 
 /* ---- the emergency list: every tid we have seized and not released ----
@@ -353,11 +365,61 @@ static int validate(struct ctx *c)
 	return 0;
 }
 
-/* Read state, comm, wchan and the off-CPU time of one thread.  ref_ns and
- * ref_mono are our own sched exec_start and CLOCK_MONOTONIC read together;
- * the reference for this thread is advanced by the monotonic time elapsed
- * since, which over a few ms is as good as rereading it. */
-static void read_facts(struct ctx *c, struct th *t, int64_t ref_ns, int64_t ref_mono)
+/* Our own sched exec_start: sleeping a moment first makes the scheduler
+ * stamp it with "now" when we are switched back in. */
+static int64_t own_exec_start(int64_t *mono)
+{
+	char buf[4096];
+	int64_t ns;
+	struct timespec ts = { 0, 1000 };
+
+	nanosleep(&ts, NULL);
+	*mono = mono_ns();
+	if (cdl_proc_read_at(AT_FDCWD, "/proc/thread-self/sched", buf, sizeof(buf)) <= 0 ||
+	    cdl_proc_parse_exec_start(buf, &ns) < 0)
+		return -1;
+	return ns;
+}
+
+/* The scheduler clock a thread's exec_start is stamped with is its CPU's
+ * rq clock_task, and those of two CPUs drift apart (steal time: hundreds
+ * of ms after a while in a VM).  So the reference is read on the CPU the
+ * thread last ran on, by moving ourselves there; CLOCK_MONOTONIC carries
+ * it forward over the few ms the reading takes. */
+static bool cpu_ref(struct ctx *c, int cpu, int64_t *exec, int64_t *mono)
+{
+	struct cpuref *r = &c->anyref;
+
+	if (c->refs && cpu >= 0 && cpu < CPU_SETSIZE && CPU_ISSET(cpu, &c->mask)) {
+		r = &c->refs[cpu];
+		if (!r->tried) {
+			cpu_set_t one;
+
+			r->tried = true;
+			CPU_ZERO(&one);
+			CPU_SET(cpu, &one);
+			if (sched_setaffinity(0, sizeof(one), &one) == 0) {
+				c->pinned = true;
+				r->exec = own_exec_start(&r->mono);
+			} else {
+				r->exec = -1;
+			}
+		}
+		if (r->exec <= 0)
+			r = &c->anyref;
+	}
+	if (!r->tried) {
+		r->tried = true;
+		r->exec = own_exec_start(&r->mono);
+	}
+	*exec = r->exec;
+	*mono = r->mono;
+	return r->exec > 0;
+}
+
+/* Read state, comm, wchan and (with with_sched) the off-CPU time of one
+ * thread. */
+static void read_facts(struct ctx *c, struct th *t, bool with_sched)
 {
 	char name[64], buf[4096];
 	struct cdl_proc_stat ps;
@@ -374,36 +436,23 @@ static void read_facts(struct ctx *c, struct th *t, int64_t ref_ns, int64_t ref_
 	if (cdl_proc_read_at(c->taskfd, name, t->wchan, sizeof(t->wchan)) <= 0 ||
 	    strcmp(t->wchan, "0") == 0)
 		t->wchan[0] = '\0';
-	if ((t->state == 'S' || t->state == 'D') && ref_ns > 0) {
-		int64_t es, now;
+	if (with_sched && (t->state == 'S' || t->state == 'D')) {
+		int64_t es, ref, ref_mono;
 
+		if (!cpu_ref(c, ps.cpu, &ref, &ref_mono))
+			return;
 		snprintf(name, sizeof(name), "%d/sched", t->tid);
 		if (cdl_proc_read_at(c->taskfd, name, buf, sizeof(buf)) > 0 &&
 		    cdl_proc_parse_exec_start(buf, &es) == 0) {
-			now = ref_ns + (mono_ns() - ref_mono);
-			int64_t diff = now - es;
+			int64_t diff = ref + (mono_ns() - ref_mono) - es;
 
-			/* per-CPU clocks may disagree by a little */
-			if (diff >= -10000000)
+			/* a clock read on another CPU may disagree by a little */
+			if (diff >= -10000000) {
 				t->blocked_ms = diff > 0 ? diff / 1000000 : 0;
+				t->off_since = mono_ns() - (diff > 0 ? diff : 0);
+			}
 		}
 	}
-}
-
-/* Our own sched exec_start: sleeping a moment first makes the scheduler
- * stamp it with "now" when we are switched back in. */
-static int64_t own_exec_start(int64_t *mono)
-{
-	char buf[4096];
-	int64_t ns;
-	struct timespec ts = { 0, 1000 };
-
-	nanosleep(&ts, NULL);
-	*mono = mono_ns();
-	if (cdl_proc_read_at(AT_FDCWD, "/proc/thread-self/sched", buf, sizeof(buf)) <= 0 ||
-	    cdl_proc_parse_exec_start(buf, &ns) < 0)
-		return -1;
-	return ns;
 }
 
 /* ---- EPERM diagnosis, as strace does ---- */
@@ -460,8 +509,8 @@ static void diagnose_eperm(struct ctx *c, int tid)
 			      "children; run cdeadlock as root (CAP_SYS_PTRACE), or "
 			      "'sysctl kernel.yama.ptrace_scope=0'");
 	} else if (!cap) {
-		cdl_diag_hint(c->d, "the process may be set-uid or not dumpable: run cdeadlock as root "
-			      "(CAP_SYS_PTRACE)");
+		cdl_diag_hint(c->d, "process %d may be set-uid, not dumpable, or hold capabilities "
+			      "cdeadlock lacks: run cdeadlock as root (CAP_SYS_PTRACE)", c->pid);
 	} else {
 		cdl_diag_hint(c->d, "you have CAP_SYS_PTRACE: a security module (SELinux, AppArmor) "
 			      "or a seccomp filter may forbid ptrace; see the kernel log");
@@ -770,6 +819,7 @@ static int copy_frozen(struct ctx *c)
 		rc = cdl_arch_read_regs(t->tid, &t->ct);
 		if (rc == -ESRCH) {
 			t->st = TH_GONE;
+			t->late = true;
 			continue;
 		}
 		t->regs_ok = rc == 0;
@@ -901,13 +951,14 @@ static void thaw(struct ctx *c)
 			int status;
 
 			t->st = TH_GONE;
+			t->late = true;
 			seized_release(t->slot);
 			waitpid(t->tid, &status, __WALL | WNOHANG);
 		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &c->pause_end);
-	if (tried > 0 && ok == 0 && kill(c->pid, 0) < 0 && errno == ESRCH)
-		c->target_gone = true;
+	if (tried > 0 && ok == 0)
+		c->target_gone = true;  /* every thread died while stopped */
 
 	for (size_t i = 0; i < c->n; i++) {
 		struct th *t = &c->t[i];
@@ -938,6 +989,78 @@ static void thaw(struct ctx *c)
 	seized_compact();
 }
 
+/* ---- off-CPU time across captures ----
+ *
+ * A capture wakes every thread for a moment (the stop, then the restarted
+ * syscall), so the next capture would see it off-CPU only since then.
+ * When a thread is found sleeping in the same call on the same address as
+ * at the previous capture of the same process, and it last went off-CPU
+ * just after that capture's thaw, the sleep is the one we interrupted: its
+ * off-CPU time keeps counting from before. */
+#define CARRY_WINDOW_NS 100000000     /* our wake-up is done within 100 ms */
+
+struct carry {
+	int tid;
+	long nr;
+	uint64_t arg0;
+	int64_t off_since;
+};
+
+static struct {
+	int pid;
+	int64_t thaw;
+	struct carry *e;
+	size_t n;
+} g_carry;
+
+static const struct carry *carry_find(int tid)
+{
+	size_t lo = 0, hi = g_carry.n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (g_carry.e[mid].tid < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < g_carry.n && g_carry.e[lo].tid == tid ? &g_carry.e[lo] : NULL;
+}
+
+static void carry_apply_and_save(struct ctx *c)
+{
+	struct carry *nw = calloc(c->n ? c->n : 1, sizeof(*nw));
+	size_t nn = 0;
+	int64_t thaw = (int64_t)c->pause_end.tv_sec * 1000000000 + c->pause_end.tv_nsec;
+
+	for (size_t i = 0; i < c->n; i++) {
+		struct th *t = &c->t[i];
+
+		if (!t->off_since || !t->regs_ok || !t->ct.in_syscall)
+			continue;
+		if (g_carry.pid == c->pid) {
+			const struct carry *p = carry_find(t->tid);
+
+			if (p && p->nr == t->ct.syscall_nr && p->arg0 == t->ct.syscall_args[0] &&
+			    t->off_since >= g_carry.thaw - 1000000 &&
+			    t->off_since <= g_carry.thaw + CARRY_WINDOW_NS &&
+			    p->off_since < t->off_since) {
+				t->blocked_ms += (t->off_since - p->off_since) / 1000000;
+				t->off_since = p->off_since;
+			}
+		}
+		if (nw)
+			nw[nn++] = (struct carry){ t->tid, t->ct.syscall_nr, t->ct.syscall_args[0],
+						   t->off_since };
+	}
+	free(g_carry.e);
+	g_carry.e = nw;
+	g_carry.n = nw ? nn : 0;
+	g_carry.pid = c->pid;
+	g_carry.thaw = thaw;
+}
+
 /* ---- after the thaw ---- */
 
 static void rfc3339(const struct timespec *ts, char *buf, size_t size)
@@ -953,19 +1076,26 @@ static void rfc3339(const struct timespec *ts, char *buf, size_t size)
 /* Fill the snapshot's threads from what the freeze gathered. */
 static int build_threads(struct ctx *c, struct cdl_snapshot *s)
 {
+	char gone[128] = "";
+	int ngone = 0, pos = 0;
+
 	for (size_t i = 0; i < c->n; i++) {
 		struct th *t = &c->t[i];
 		struct cdl_thread *st;
 
 		if (t->st == TH_GONE || t->st == TH_NEW) {
-			cdl_snapshot_warn(s, "thread %d%s%s%s exited while the process was being frozen",
-					  t->tid, t->comm[0] ? " (" : "", t->comm,
-					  t->comm[0] ? ")" : "");
+			if (t->late)
+				cdl_snapshot_warn(s, "thread %d%s%s%s exited during the capture", t->tid,
+						  t->comm[0] ? " (" : "", t->comm,
+						  t->comm[0] ? ")" : "");
+			else if (++ngone <= 8)
+				pos += snprintf(gone + pos, sizeof(gone) - (size_t)pos, "%s%d",
+						ngone > 1 ? ", " : "", t->tid);
 			continue;
 		}
 		if (!t->facts) {
 			/* born during the freeze: read what we can now */
-			read_facts(c, t, -1, 0);
+			read_facts(c, t, false);
 			if (!t->facts)
 				t->state = 'R';
 		}
@@ -993,6 +1123,11 @@ static int build_threads(struct ctx *c, struct cdl_snapshot *s)
 		st->wchan = t->wchan[0] ? cdl_snapshot_intern(s, t->wchan) : NULL;
 		st->blocked_for_ms = t->blocked_ms;
 	}
+	if (ngone == 1)
+		cdl_snapshot_warn(s, "thread %s exited while the process was being frozen", gone);
+	else if (ngone > 1)
+		cdl_snapshot_warn(s, "%d threads exited while the process was being frozen: %s%s",
+				  ngone, gone, ngone > 8 ? ", ..." : "");
 	for (size_t i = 0; i < c->nwarn; i++)
 		cdl_snapshot_warn(s, "%s", c->warn[i]);
 	return 0;
@@ -1074,6 +1209,7 @@ static void analyse_offline(struct ctx *c, struct cdl_snapshot *s)
 static void ctx_free(struct ctx *c)
 {
 	free(c->t);
+	free(c->refs);
 	cdl_proc_maps_free(&c->maps);
 	if (c->memfd >= 0)
 		close(c->memfd);
@@ -1092,7 +1228,6 @@ int cdl_collect(const struct cdl_collect_opts *o, struct cdl_snapshot **out,
 	struct cdl_snapshot *s = NULL;
 	char path[64], buf[PATH_MAX];
 	int *tids = NULL, n, rc;
-	int64_t ref_ns, ref_mono;
 
 	*out = NULL;
 	memset(&c, 0, sizeof(c));
@@ -1112,7 +1247,10 @@ int cdl_collect(const struct cdl_collect_opts *o, struct cdl_snapshot **out,
 			cdl_diag_why(d, "no such process %d", c.pid);
 			return -ESRCH;
 		}
-		return cdl_diag_set(d, -rc, "attach: read /proc/%d/maps", c.pid);
+		cdl_diag_set(d, -rc, "attach: read /proc/%d/maps", c.pid);
+		if (rc == -EACCES || rc == -EPERM)
+			diagnose_eperm(&c, c.pid);
+		return rc;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/task", c.pid);
 	c.taskfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1130,7 +1268,8 @@ int cdl_collect(const struct cdl_collect_opts *o, struct cdl_snapshot **out,
 		}
 		goto fail;
 	}
-	ref_ns = own_exec_start(&ref_mono);
+	if (sched_getaffinity(0, sizeof(c.mask), &c.mask) == 0)
+		c.refs = calloc(CPU_SETSIZE, sizeof(*c.refs));
 	for (int i = 0; i < n; i++) {
 		struct th *t = add_th(&c, tids[i]);
 
@@ -1138,8 +1277,10 @@ int cdl_collect(const struct cdl_collect_opts *o, struct cdl_snapshot **out,
 			rc = cdl_diag_set(d, ENOMEM, "attach: thread list");
 			goto fail;
 		}
-		read_facts(&c, t, ref_ns, ref_mono);
+		read_facts(&c, t, true);
 	}
+	if (c.pinned)
+		sched_setaffinity(0, sizeof(c.mask), &c.mask);
 	free(tids);
 	tids = NULL;
 	if (seized_reserve(g_nseized + c.n * 2 + 64) < 0) {
@@ -1160,10 +1301,12 @@ int cdl_collect(const struct cdl_collect_opts *o, struct cdl_snapshot **out,
 	if (rc < 0)
 		goto fail;
 	if (c.target_gone) {
-		rc = cdl_diag_set(d, ESRCH, "capture: process %d", c.pid);
-		cdl_diag_why(d, "exited during the capture");
+		rc = cdl_diag_set(d, ESRCH, "capture");
+		cdl_diag_why(d, "process %d exited during the capture", c.pid);
 		goto fail;
 	}
+
+	carry_apply_and_save(&c);
 
 	/* 5. the snapshot */
 	s = cdl_snapshot_new();

@@ -59,6 +59,16 @@ int cdl_proc_parse_stat(const char *buf, struct cdl_proc_stat *out)
 	out->state = close[2];
 	if (sscanf(close + 3, "%d %*d %*d %*d %*d %lu", &out->ppid, &out->flags) != 2)
 		return -EINVAL;
+	/* field 39 (processor): 36 fields after the state */
+	out->cpu = -1;
+	const char *p = close + 3;
+	for (int f = 4; f < 39 && p; f++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	if (p && *p >= '0' && *p <= '9')
+		out->cpu = atoi(p);
 	return 0;
 }
 

@@ -21,6 +21,7 @@ struct cdl_proc_stat {
 	char comm[64];           /* field 2 without the parentheses */
 	unsigned long flags;     /* field 9 (PF_*) */
 	int ppid;
+	int cpu;                 /* field 39: CPU it last ran on, -1 if unknown */
 };
 /* Parse the contents of a stat file.  0 or -EINVAL. */
 int cdl_proc_parse_stat(const char *buf, struct cdl_proc_stat *out);
