@@ -15,3 +15,10 @@ tests_tui_test_tui_LDADD = src/libcdl_tui.a $(UNIT_LIBS) $(NCURSES_LIBS) $(CHECK
 endif
 EXTRA_DIST += tests/tui/expected
 CLEANFILES += tui-actual/*.actual
+
+## the TUI in tmux against a deadlocked fixture of its own
+check_PROGRAMS += tests/tui/tui-deadlock
+tests_tui_tui_deadlock_SOURCES = tests/tui/tui-deadlock.c
+tests_tui_tui_deadlock_LDADD = -lpthread
+TESTS += tests/tui/tmux-smoke.sh
+EXTRA_DIST += tests/tui/tmux-smoke.sh

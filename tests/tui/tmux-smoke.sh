@@ -1,0 +1,110 @@
+#!/bin/bash
+# tmux-smoke.sh - the TUI on a real terminal (tmux) against a deadlocked
+# fixture: the deadlock with thread and lock names shows up, the target
+# runs while the TUI is open, q gives the shell back with status 0, and a
+# SIGTERM does too (with the terminal restored); the target always runs.
+. "$TESTS_SRCDIR/lib.sh"
+
+tmux_bin=${TMUX:-}
+[ -n "$tmux_bin" ] || tmux_bin=$(command -v tmux 2>/dev/null)
+[ -n "$tmux_bin" ] && [ -x "$tmux_bin" ] || skip "tmux not installed"
+unset TMUX          # tmux reads $TMUX as "already inside tmux"
+
+sock=cdl-test-$$
+tm() { "$tmux_bin" -L "$sock" -f /dev/null "$@"; }
+trap 'tm kill-server 2>/dev/null; cleanup' EXIT
+
+FIXTURES=$TOP_BUILDDIR/tests/tui start_fixture tui-deadlock
+wait_futex_blocked "$FIX_PID" 2
+
+# a plain shell in a 120x40 pane
+tm new-session -d -x 120 -y 40 -s cdl "env -i PATH=$PATH TERM=screen HOME=$TEST_TMP PS1='cdl-shell\$ ' bash --norc --noprofile" ||
+	fail "tmux new-session failed"
+
+SCREEN=
+# wait_screen PATTERN...: poll the pane until every fixed string shows
+wait_screen() {
+	local deadline=$((SECONDS + 30)) p ok
+	while :; do
+		SCREEN=$(tm capture-pane -p -t cdl 2>/dev/null)
+		ok=1
+		for p in "$@"; do
+			grep -qF -- "$p" <<<"$SCREEN" || { ok=0; break; }
+		done
+		[ $ok = 1 ] && return 0
+		if [ $SECONDS -ge $deadline ]; then
+			printf '%s\n' "$SCREEN" >&2
+			fail "the screen never showed: $*"
+		fi
+		sleep 0.05
+	done
+}
+
+# wait_re REGEX: poll the pane until a line matches REGEX (grep -E)
+wait_re() {
+	local deadline=$((SECONDS + 30))
+	while :; do
+		SCREEN=$(tm capture-pane -p -t cdl 2>/dev/null)
+		grep -qE -- "$1" <<<"$SCREEN" && return 0
+		if [ $SECONDS -ge $deadline ]; then
+			printf '%s\n' "$SCREEN" >&2
+			fail "the screen never showed a line like $1"
+		fi
+		sleep 0.05
+	done
+}
+
+# cdl_pid: the cdeadlock process running under the pane's shell
+cdl_pid() {
+	local sh
+	sh=$(tm display-message -p -t cdl '#{pane_pid}')
+	pgrep -P "$sh" | head -n 1
+}
+
+wait_screen 'cdl-shell$'
+
+run_tui() {
+	tm send-keys -t cdl "clear; ${CDL_WRAPPER:-} $CDEADLOCK -p $FIX_PID --stuck 1; echo cdl-exit=\$?" Enter
+	wait_screen 'Deadlocks: 1' 'tui-xfer' 'tui-audit' 'lock_alpha' 'lock_beta' 'DEADLOCK'
+	# the chain: thread -> lock -> owner, both ways
+	grep -qE 'tui-xfer \([0-9]+\) -> mutex lock_beta -> held by tui-audit' <<<"$SCREEN" ||
+		{ printf '%s\n' "$SCREEN" >&2; fail "no chain tui-xfer -> lock_beta -> tui-audit"; }
+	grep -qE 'tui-audit \([0-9]+\) -> mutex lock_alpha -> held by tui-xfer' <<<"$SCREEN" ||
+		{ printf '%s\n' "$SCREEN" >&2; fail "no chain tui-audit -> lock_alpha -> tui-xfer"; }
+	grep -q 'tui-idle' <<<"$SCREEN" || fail "idle thread not in the table"
+	# the target runs while a person reads the screen
+	assert_running "$FIX_PID"
+}
+
+# 1. open, look, refresh, quit with q
+run_tui
+note "TUI shows the deadlock; target running"
+tm send-keys -t cdl r
+wait_screen 'new snapshot:'
+assert_running "$FIX_PID"
+tm send-keys -t cdl q
+wait_re '^cdl-exit=[0-9]+$'
+grep -q '^cdl-exit=0$' <<<"$SCREEN" || { printf '%s\n' "$SCREEN" >&2; fail "cdeadlock did not exit 0 after q"; }
+# the terminal is back: the shell's screen, not the TUI's
+grep -q 'Deadlocks:' <<<"$SCREEN" && { printf '%s\n' "$SCREEN" >&2; fail "TUI left on the screen after q"; }
+grep -qF 'cdl-shell$' <<<"$SCREEN" || fail "no shell prompt after q"
+assert_running "$FIX_PID"
+note "q: exit 0, shell back, target running"
+
+# 2. SIGTERM while the TUI is open
+tm send-keys -t cdl "clear" Enter
+wait_screen 'cdl-shell$'
+run_tui
+pid=$(cdl_pid)
+[ -n "$pid" ] || fail "cannot find the cdeadlock process"
+kill -TERM "$pid"
+wait_re '^cdl-exit=[0-9]+$'
+grep -q '^cdl-exit=143$' <<<"$SCREEN" || { printf '%s\n' "$SCREEN" >&2; fail "cdeadlock did not die of SIGTERM"; }
+grep -q 'Deadlocks:' <<<"$SCREEN" && { printf '%s\n' "$SCREEN" >&2; fail "TUI left on the screen after SIGTERM"; }
+assert_running "$FIX_PID"
+# the tty is sane again: canonical mode with echo
+tm send-keys -t cdl 's=$(stty -a); if [[ $s =~ (^|[[:space:]])-(icanon|echo)([[:space:]]|$) ]]; then echo tty=R; else echo tty=S; fi' Enter
+wait_re '^tty=[RS]$'
+grep -q '^tty=S$' <<<"$SCREEN" || { printf '%s\n' "$SCREEN" >&2; fail "terminal not restored after SIGTERM"; }
+note "SIGTERM: terminal restored, target running"
+exit 0
