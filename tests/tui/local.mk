@@ -22,3 +22,7 @@ tests_tui_tui_deadlock_SOURCES = tests/tui/tui-deadlock.c
 tests_tui_tui_deadlock_LDADD = -lpthread
 TESTS += tests/tui/tmux-smoke.sh
 EXTRA_DIST += tests/tui/tmux-smoke.sh
+
+## the bash completion offers what --help lists
+TESTS += tests/tui/completion.sh
+EXTRA_DIST += tests/tui/completion.sh

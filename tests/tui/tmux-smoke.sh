@@ -7,7 +7,7 @@
 
 tmux_bin=${TMUX:-}
 [ -n "$tmux_bin" ] || tmux_bin=$(command -v tmux 2>/dev/null)
-[ -n "$tmux_bin" ] && [ -x "$tmux_bin" ] || skip "tmux not installed"
+if [ -z "$tmux_bin" ] || [ ! -x "$tmux_bin" ]; then skip "tmux not installed"; fi
 unset TMUX          # tmux reads $TMUX as "already inside tmux"
 
 sock=cdl-test-$$
