@@ -292,7 +292,11 @@ static void mutex_flags(struct cdl_wait *w, uint32_t kind)
 		w->flags |= CDL_WAITF_ROBUST;
 	if (kind & MK_PI)
 		w->flags |= CDL_WAITF_PI;
-	if (kind & MK_PSHARED)
+	/* glibc also sets the pshared bit (and waits shared) on every
+	 * robust mutex, so for those neither tells */
+	if (kind & MK_ROBUST)
+		w->flags &= ~(unsigned)CDL_WAITF_PSHARED;
+	else if (kind & MK_PSHARED)
 		w->flags |= CDL_WAITF_PSHARED;
 }
 
@@ -545,6 +549,67 @@ static void cond_from_frames(const struct ctx *c, struct cdl_wait *w, uint64_t u
 		w->address = uaddr - sig - 4;
 }
 
+/* Is p the address of a PI mutex held by another thread?  Checked on the
+ * copied memory: sane __kind with the PI bit, and __owner equal to the
+ * tid the kernel keeps in the lock word. */
+static bool pi_mutex_held_by_other(const struct ctx *c, uint64_t p, int self, uint32_t *owner)
+{
+	uint32_t kind, word, own;
+
+	if (p < 4096 || (p & 3) || !rd32(c, p + M_KIND, &kind) || !mutex_kind_sane(kind) ||
+	    !(kind & MK_PI) || !rd32(c, p + M_LOCK, &word) || !rd32(c, p + M_OWNER, &own))
+		return false;
+	if ((word & FUTEX_TID_MASK) != own || !plausible_tid((int32_t)own) || (int)own == self)
+		return false;
+	*owner = own;
+	return true;
+}
+
+/* pthread_mutex_lock on a PI mutex gets EDEADLK when the kernel finds
+ * the lock chain loops back to the caller; glibc then waits forever on a
+ * word of 0 on the thread's stack.  The mutex is found among the
+ * thread's saved registers and the words just above its stack pointer.
+ * Only a candidate that checks out as a PI mutex owned by another thread
+ * is taken. */
+static bool parked_after_edeadlk(const struct ctx *c, struct cdl_thread *t,
+				 struct cdl_wait *w, uint64_t uaddr)
+{
+	uint32_t word, owner;
+	uint64_t v;
+
+	if (!t->sp || uaddr < t->sp || uaddr >= t->sp + 4096 ||
+	    !rd32(c, uaddr, &word) || word != 0)
+		return false;
+	/* the compiler may keep &m->__kind or &m->__list rather than m */
+	static const unsigned field[] = { 0, M_KIND, 24, 32 };
+
+	for (unsigned i = 0; i < t->nregs && i < CDL_MAX_REGS; i++)
+		for (unsigned f = 0; f < 4; f++)
+			if (pi_mutex_held_by_other(c, t->regs[i] - field[f], t->tid, &owner)) {
+				v = t->regs[i] - field[f];
+				goto found;
+			}
+	for (uint64_t a = t->sp & ~(uint64_t)7; a < t->sp + 1024; a += 8) {
+		uint64_t x;
+
+		if (!rd64(c, a, &x))
+			continue;
+		for (unsigned f = 0; f < 4; f++)
+			if (pi_mutex_held_by_other(c, x - field[f], t->tid, &owner)) {
+				v = x - field[f];
+				goto found;
+			}
+	}
+	return false;
+found:
+	w->kind = CDL_WAIT_MUTEX;
+	w->address = v;
+	w->flags = (w->flags & CDL_WAITF_TIMED) | CDL_WAITF_PI;
+	w->detail = "lock refused with EDEADLK, parked forever";
+	set_owner(c, w, (int32_t)owner);
+	return true;
+}
+
 static void futex_wait_classify(const struct ctx *c, struct cdl_thread *t, uint64_t uaddr,
 				uint32_t op, uint32_t val, bool timed)
 {
@@ -612,11 +677,17 @@ static void futex_wait_classify(const struct ctx *c, struct cdl_thread *t, uint6
 		w->flags |= CDL_WAITF_ROBUST;
 		if (kind_ok)
 			mutex_flags(w, kind);
-		if (!(kind_ok && (kind & MK_PSHARED)))
-			w->flags &= ~(unsigned)CDL_WAITF_PSHARED;   /* robust waits are always shared */
+		/* glibc sets the pshared bit and waits shared on every robust
+		 * mutex, so neither says the mutex is process-shared */
+		w->flags &= ~(unsigned)CDL_WAITF_PSHARED;
 		set_owner(c, w, val & FUTEX_TID_MASK);
 		return;
 	}
+
+	/* a PI mutex lock that the kernel refused with EDEADLK: glibc parks
+	 * the thread forever on a zero word on its own stack */
+	if (val == 0 && parked_after_edeadlk(c, t, w, uaddr))
+		return;
 
 	/* condvar and semaphore: recognised from the cleanup chain */
 	if (cleanup_wait(c, t, w, uaddr))
@@ -805,14 +876,12 @@ void cdl_libc_classify(struct cdl_snapshot *s, const struct cdl_libc_layout *l)
 	if (c.pds)
 		qsort(c.pds, c.npds, sizeof(*c.pds), cmp_pd);
 	c.trust = l->known && c.pds && !(checked > 0 && c.npds == 0);
-	if (!l->known) {
-		cdl_snapshot_warn(s, "libc layout not known (%s): lock owners not shown",
-				  s->libc ? s->libc : "unknown libc");
-	} else if (checked > 0 && c.npds == 0) {
+	/* an unknown libc is the caller's to report (it knows why) */
+	if (l->known && checked > 0 && c.npds == 0) {
 		cdl_snapshot_warn(s, "glibc %d.%d layout check failed: no thread's tid at "
 				  "struct pthread offset %u; lock owners not shown",
 				  l->major, l->minor, l->pthread_tid);
-	} else if (bad) {
+	} else if (l->known && bad) {
 		cdl_snapshot_warn(s, "%zu thread(s) without a recognisable struct pthread "
 				  "(first: tid %d)", bad, first_bad);
 	}
