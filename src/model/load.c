@@ -1,19 +1,1166 @@
-/* load.c - read a saved JSON snapshot (STUB: to be implemented) */
+/* load.c - read a saved JSON snapshot (cdeadlock --json) back into the model
+ *
+ * Two steps: a strict RFC 8259 parser builds a compact tree (nodes in one
+ * array, decoded strings in one buffer, each node with its line and
+ * column), then a walker checks the contract's fields and types and fills
+ * a snapshot.  Fields it does not know are ignored; the "deadlocks" and
+ * "verdict" in the file are ignored too (the analysis recomputes them from
+ * the waits).  Every error is one line: "line 3 column 7: expected ','".
+ * Nothing here trusts the input: nesting is limited, numbers are range
+ * checked, strings must be UTF-8.
+ */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "load.h"
 
-int cdl_load_json_file(const char *path, struct cdl_snapshot **out, struct cdl_diag *d)
+#define MAX_DEPTH 64
+#define MAX_FILE (1024ull * 1024 * 1024)
+#define NONE SIZE_MAX
+
+enum jtype { J_NULL, J_FALSE, J_TRUE, J_INT, J_REAL, J_STR, J_ARR, J_OBJ };
+
+struct jnode {
+	enum jtype type;
+	size_t pos;         /* byte offset of the value in the input */
+	int64_t i;          /* J_INT */
+	size_t key;         /* member name: offset in strs, NONE in arrays */
+	size_t str;         /* J_STR: offset in strs */
+	size_t first, last; /* children (J_ARR/J_OBJ) */
+	size_t next;        /* next sibling */
+	size_t n;           /* number of children */
+};
+
+struct parser {
+	const char *buf, *p, *end;
+	struct jnode *nodes;
+	size_t nnodes, capnodes;
+	char *strs;
+	size_t nstrs, capstrs;
+	char err[200];
+	size_t err_pos;
+	bool failed;
+};
+
+static void perr_at(struct parser *ps, size_t pos, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void perr_at(struct parser *ps, size_t pos, const char *fmt, ...)
 {
-	(void)out;
-	return cdl_diag_set(d, ENOSYS, "load %s", path);
+	va_list ap;
+
+	if (ps->failed)
+		return;
+	ps->failed = true;
+	ps->err_pos = pos;
+	va_start(ap, fmt);
+	vsnprintf(ps->err, sizeof(ps->err), fmt, ap);
+	va_end(ap);
+}
+
+/* Line and column (in characters, from 1) of a byte offset. */
+static void where(const char *buf, size_t pos, unsigned *line, unsigned *col)
+{
+	unsigned l = 1, c = 1;
+
+	for (size_t i = 0; i < pos; i++) {
+		if (buf[i] == '\n') {
+			l++;
+			c = 1;
+		} else if (((unsigned char)buf[i] & 0xc0) != 0x80) {
+			c++;
+		}
+	}
+	*line = l;
+	*col = c;
+}
+
+#define perr(ps, ...) perr_at((ps), (size_t)((ps)->p - (ps)->buf), __VA_ARGS__)
+
+static size_t new_node(struct parser *ps, enum jtype t, size_t pos)
+{
+	if (ps->nnodes == ps->capnodes) {
+		size_t cap = ps->capnodes ? ps->capnodes * 2 : 256;
+		struct jnode *n = realloc(ps->nodes, cap * sizeof(*n));
+
+		if (!n) {
+			perr_at(ps, pos, "out of memory");
+			return NONE;
+		}
+		ps->nodes = n;
+		ps->capnodes = cap;
+	}
+	struct jnode *n = &ps->nodes[ps->nnodes];
+	memset(n, 0, sizeof(*n));
+	n->type = t;
+	n->pos = pos;
+	n->key = n->first = n->last = n->next = NONE;
+	return ps->nnodes++;
+}
+
+static bool str_put(struct parser *ps, const char *b, size_t len)
+{
+	if (ps->nstrs + len + 1 > ps->capstrs) {
+		size_t cap = (ps->nstrs + len + 1) * 2;
+		char *s = realloc(ps->strs, cap < 4096 ? 4096 : cap);
+
+		if (!s) {
+			perr(ps, "out of memory");
+			return false;
+		}
+		ps->strs = s;
+		ps->capstrs = cap < 4096 ? 4096 : cap;
+	}
+	memcpy(ps->strs + ps->nstrs, b, len);
+	ps->nstrs += len;
+	return true;
+}
+
+static void skip_ws(struct parser *ps)
+{
+	while (ps->p < ps->end) {
+		char c = *ps->p;
+
+		if (c == '\n' || c == ' ' || c == '\t' || c == '\r') {
+			ps->p++;
+		} else {
+			break;
+		}
+	}
+}
+
+static void unexpected(struct parser *ps, const char *what)
+{
+	if (ps->p >= ps->end)
+		perr(ps, "unexpected end of file (truncated?): expected %s", what);
+	else if ((unsigned char)*ps->p >= 0x20 && (unsigned char)*ps->p < 0x7f)
+		perr(ps, "expected %s, found '%c'", what, *ps->p);
+	else
+		perr(ps, "expected %s, found byte 0x%02x", what, (unsigned char)*ps->p);
+}
+
+static int hex4(const char *p)
+{
+	int v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v |= c - 'A' + 10;
+		else
+			return -1;
+	}
+	return v;
+}
+
+static size_t put_utf8(char *o, uint32_t cp)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xc0 | (cp >> 6));
+		o[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xe0 | (cp >> 12));
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		o[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	o[0] = (char)(0xf0 | (cp >> 18));
+	o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	o[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* Length of a valid UTF-8 sequence starting at p (< end), 0 if invalid. */
+static size_t utf8_valid(const unsigned char *p, const unsigned char *end)
+{
+	unsigned c = p[0];
+	size_t len;
+	uint32_t cp;
+
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if ((size_t)(end - p) < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* Parse a string at ps->p (on the opening quote); returns its offset in
+ * strs or NONE. */
+static size_t parse_string(struct parser *ps)
+{
+	size_t off = ps->nstrs;
+
+	ps->p++;  /* opening quote */
+	for (;;) {
+		const char *run = ps->p;
+
+		while (ps->p < ps->end && *ps->p != '"' && *ps->p != '\\' &&
+		       (unsigned char)*ps->p >= 0x20 && (unsigned char)*ps->p < 0x80)
+			ps->p++;
+		if (ps->p > run && !str_put(ps, run, (size_t)(ps->p - run)))
+			return NONE;
+		if (ps->p >= ps->end) {
+			perr(ps, "unexpected end of file (truncated?) in a string");
+			return NONE;
+		}
+		unsigned char c = (unsigned char)*ps->p;
+
+		if (c == '"') {
+			ps->p++;
+			break;
+		}
+		if (c < 0x20) {
+			perr(ps, "control character 0x%02x in a string", c);
+			return NONE;
+		}
+		if (c >= 0x80) {
+			size_t l = utf8_valid((const unsigned char *)ps->p, (const unsigned char *)ps->end);
+
+			if (!l) {
+				perr(ps, "invalid UTF-8 in a string");
+				return NONE;
+			}
+			if (!str_put(ps, ps->p, l))
+				return NONE;
+			ps->p += l;
+			continue;
+		}
+		/* backslash */
+		if (ps->end - ps->p < 2) {
+			ps->p = ps->end;
+			perr(ps, "unexpected end of file (truncated?) in a string");
+			return NONE;
+		}
+		char e = ps->p[1], out[8];
+		size_t n = 1;
+
+		switch (e) {
+		case '"': out[0] = '"'; break;
+		case '\\': out[0] = '\\'; break;
+		case '/': out[0] = '/'; break;
+		case 'b': out[0] = '\b'; break;
+		case 'f': out[0] = '\f'; break;
+		case 'n': out[0] = '\n'; break;
+		case 'r': out[0] = '\r'; break;
+		case 't': out[0] = '\t'; break;
+		case 'u': {
+			int v, lo;
+			uint32_t cp;
+
+			if (ps->end - ps->p < 6 || (v = hex4(ps->p + 2)) < 0) {
+				if (ps->end - ps->p < 6)
+					ps->p = ps->end;
+				perr(ps, ps->p >= ps->end ? "unexpected end of file (truncated?) in a string"
+					 : "invalid \\u escape");
+				return NONE;
+			}
+			cp = (uint32_t)v;
+			if (cp >= 0xd800 && cp <= 0xdbff && ps->end - ps->p >= 12 &&
+			    ps->p[6] == '\\' && ps->p[7] == 'u' &&
+			    (lo = hex4(ps->p + 8)) >= 0xdc00 && lo <= 0xdfff) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) + ((uint32_t)lo - 0xdc00);
+				ps->p += 6;
+			} else if ((cp >= 0xd800 && cp <= 0xdfff) || cp == 0) {
+				cp = 0xfffd;   /* lone surrogate, NUL: not representable */
+			}
+			n = put_utf8(out, cp);
+			ps->p += 4;
+			break;
+		}
+		default:
+			ps->p++;
+			perr(ps, "invalid escape '\\%c' in a string",
+			     (unsigned char)e >= 0x20 && (unsigned char)e < 0x7f ? e : '?');
+			return NONE;
+		}
+		ps->p += 2;
+		if (!str_put(ps, out, n))
+			return NONE;
+	}
+	if (!str_put(ps, "", 1))
+		return NONE;
+	return off;
+}
+
+static size_t parse_value(struct parser *ps, unsigned depth);
+
+static bool literal(struct parser *ps, const char *word)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(ps->end - ps->p) < n) {
+		if (memcmp(ps->p, word, (size_t)(ps->end - ps->p)) == 0) {
+			ps->p = ps->end;
+			perr(ps, "unexpected end of file (truncated?): expected %s", word);
+		} else {
+			perr(ps, "invalid literal: expected a value");
+		}
+		return false;
+	}
+	if (memcmp(ps->p, word, n) != 0) {
+		perr(ps, "invalid literal: expected a value");
+		return false;
+	}
+	ps->p += n;
+	return true;
+}
+
+static size_t parse_number(struct parser *ps, size_t pos)
+{
+	const char *s = ps->p;
+	bool neg = false, real = false;
+	uint64_t v = 0;
+	bool overflow = false;
+	size_t id;
+
+	if (ps->p < ps->end && *ps->p == '-') {
+		neg = true;
+		ps->p++;
+	}
+	if (ps->p >= ps->end) {
+		perr(ps, "unexpected end of file (truncated?) in a number");
+		return NONE;
+	}
+	if (*ps->p == '0') {
+		ps->p++;
+	} else if (*ps->p >= '1' && *ps->p <= '9') {
+		while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9') {
+			unsigned d = (unsigned)(*ps->p - '0');
+
+			if (v > (UINT64_MAX - d) / 10)
+				overflow = true;
+			else
+				v = v * 10 + d;
+			ps->p++;
+		}
+	} else {
+		perr(ps, "invalid number");
+		return NONE;
+	}
+	if (ps->p < ps->end && *ps->p == '.') {
+		real = true;
+		ps->p++;
+		if (ps->p >= ps->end || *ps->p < '0' || *ps->p > '9') {
+			perr(ps, ps->p >= ps->end ? "unexpected end of file (truncated?) in a number"
+				 : "invalid number: digit expected after '.'");
+			return NONE;
+		}
+		while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
+			ps->p++;
+	}
+	if (ps->p < ps->end && (*ps->p == 'e' || *ps->p == 'E')) {
+		real = true;
+		ps->p++;
+		if (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-'))
+			ps->p++;
+		if (ps->p >= ps->end || *ps->p < '0' || *ps->p > '9') {
+			perr(ps, ps->p >= ps->end ? "unexpected end of file (truncated?) in a number"
+				 : "invalid number: digit expected in the exponent");
+			return NONE;
+		}
+		while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
+			ps->p++;
+	}
+	(void)s;
+	if (!real && (overflow || v > (uint64_t)INT64_MAX + (neg ? 1 : 0)))
+		real = true;   /* out of int64 range: kept as "some number" */
+	id = new_node(ps, real ? J_REAL : J_INT, pos);
+	if (id == NONE)
+		return NONE;
+	if (!real)
+		ps->nodes[id].i = neg ? (int64_t)(0 - v) : (int64_t)v;
+	return id;
+}
+
+static void append_child(struct parser *ps, size_t parent, size_t child)
+{
+	struct jnode *p = &ps->nodes[parent];
+
+	if (p->last == NONE)
+		p->first = child;
+	else
+		ps->nodes[p->last].next = child;
+	p->last = child;
+	p->n++;
+}
+
+static size_t parse_container(struct parser *ps, unsigned depth, bool obj, size_t pos)
+{
+	size_t id = new_node(ps, obj ? J_OBJ : J_ARR, pos);
+
+	if (id == NONE)
+		return NONE;
+	if (depth >= MAX_DEPTH) {
+		perr(ps, "nesting deeper than %d levels", MAX_DEPTH);
+		return NONE;
+	}
+	ps->p++;
+	skip_ws(ps);
+	if (ps->p < ps->end && *ps->p == (obj ? '}' : ']')) {
+		ps->p++;
+		return id;
+	}
+	for (;;) {
+		size_t key = NONE, child;
+
+		skip_ws(ps);
+		if (obj) {
+			if (ps->p >= ps->end || *ps->p != '"') {
+				unexpected(ps, "a member name in quotes");
+				return NONE;
+			}
+			key = parse_string(ps);
+			if (key == NONE)
+				return NONE;
+			skip_ws(ps);
+			if (ps->p >= ps->end || *ps->p != ':') {
+				unexpected(ps, "':'");
+				return NONE;
+			}
+			ps->p++;
+			skip_ws(ps);
+		}
+		child = parse_value(ps, depth + 1);
+		if (child == NONE)
+			return NONE;
+		ps->nodes[child].key = key;
+		append_child(ps, id, child);
+		skip_ws(ps);
+		if (ps->p < ps->end && *ps->p == ',') {
+			ps->p++;
+			continue;
+		}
+		if (ps->p < ps->end && *ps->p == (obj ? '}' : ']')) {
+			ps->p++;
+			return id;
+		}
+		unexpected(ps, obj ? "',' or '}'" : "',' or ']'");
+		return NONE;
+	}
+}
+
+static size_t parse_value(struct parser *ps, unsigned depth)
+{
+	size_t id, off, pos;
+
+	skip_ws(ps);
+	pos = (size_t)(ps->p - ps->buf);
+	if (ps->p >= ps->end) {
+		unexpected(ps, "a value");
+		return NONE;
+	}
+	switch (*ps->p) {
+	case '{':
+		return parse_container(ps, depth, true, pos);
+	case '[':
+		return parse_container(ps, depth, false, pos);
+	case '"':
+		off = parse_string(ps);
+		if (off == NONE)
+			return NONE;
+		id = new_node(ps, J_STR, pos);
+		if (id != NONE)
+			ps->nodes[id].str = off;
+		return id;
+	case 't':
+		return literal(ps, "true") ? new_node(ps, J_TRUE, pos) : NONE;
+	case 'f':
+		return literal(ps, "false") ? new_node(ps, J_FALSE, pos) : NONE;
+	case 'n':
+		return literal(ps, "null") ? new_node(ps, J_NULL, pos) : NONE;
+	default:
+		if (*ps->p == '-' || (*ps->p >= '0' && *ps->p <= '9'))
+			return parse_number(ps, pos);
+		unexpected(ps, "a value");
+		return NONE;
+	}
+}
+
+/* ---- from the tree to the model ---- */
+
+struct walker {
+	struct parser *ps;
+	struct cdl_snapshot *s;
+	char path[160];            /* where we are, for messages */
+};
+
+static void werr(struct walker *w, size_t node, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void werr(struct walker *w, size_t node, const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+	const struct jnode *n = &w->ps->nodes[node];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	perr_at(w->ps, n->pos, "%s%s%s", w->path, w->path[0] ? ": " : "", msg);
+}
+
+static const struct jnode *N(const struct walker *w, size_t id)
+{
+	return &w->ps->nodes[id];
+}
+
+static const char *S(const struct walker *w, size_t off)
+{
+	return w->ps->strs + off;
+}
+
+/* Member name of an object, NONE if absent. */
+static size_t member(const struct walker *w, size_t obj, const char *name)
+{
+	for (size_t c = N(w, obj)->first; c != NONE; c = N(w, c)->next)
+		if (strcmp(S(w, N(w, c)->key), name) == 0)
+			return c;
+	return NONE;
+}
+
+static const char *type_name(enum jtype t)
+{
+	switch (t) {
+	case J_NULL: return "null";
+	case J_FALSE: case J_TRUE: return "a boolean";
+	case J_INT: case J_REAL: return "a number";
+	case J_STR: return "a string";
+	case J_ARR: return "an array";
+	default: return "an object";
+	}
+}
+
+/* Set the path for messages to prefix + "." + name. */
+static size_t enter(struct walker *w, size_t obj, const char *name, bool required,
+		    char *save, size_t savelen)
+{
+	size_t m = member(w, obj, name);
+
+	snprintf(save, savelen, "%s", w->path);
+	if (m == NONE) {
+		if (required)
+			werr(w, obj, "missing member \"%s\"", name);
+		return NONE;
+	}
+	size_t l = strlen(w->path);
+	snprintf(w->path + l, sizeof(w->path) - l, "%s%s", l ? "." : "", name);
+	return m;
+}
+
+static void leave(struct walker *w, const char *save)
+{
+	snprintf(w->path, sizeof(w->path), "%s", save);
+}
+
+enum { OPT = 0, REQ = 1 };
+enum { NOTNULL = 0, NULLOK = 1 };
+
+/* Each getter: returns 1 when set, 0 when absent or null, -1 on error. */
+static int get_int(struct walker *w, size_t obj, const char *name, int req, int nullok,
+		   int64_t lo, int64_t hi, int64_t *out)
+{
+	char save[160];
+	size_t m = enter(w, obj, name, req, save, sizeof(save));
+	int rc = 0;
+
+	if (m == NONE)
+		return w->ps->failed ? -1 : 0;
+	if (N(w, m)->type == J_NULL && nullok) {
+		rc = 0;
+	} else if (N(w, m)->type != J_INT) {
+		werr(w, m, "expected an integer%s, found %s", nullok ? " or null" : "",
+		     type_name(N(w, m)->type));
+		rc = -1;
+	} else if (N(w, m)->i < lo || N(w, m)->i > hi) {
+		werr(w, m, "%" PRId64 " is out of range", N(w, m)->i);
+		rc = -1;
+	} else {
+		*out = N(w, m)->i;
+		rc = 1;
+	}
+	leave(w, save);
+	return rc;
+}
+
+static int get_str(struct walker *w, size_t obj, const char *name, int req, int nullok,
+		   const char **out)
+{
+	char save[160];
+	size_t m = enter(w, obj, name, req, save, sizeof(save));
+	int rc = 0;
+
+	if (m == NONE)
+		return w->ps->failed ? -1 : 0;
+	if (N(w, m)->type == J_NULL && nullok) {
+		rc = 0;
+	} else if (N(w, m)->type != J_STR) {
+		werr(w, m, "expected a string%s, found %s", nullok ? " or null" : "",
+		     type_name(N(w, m)->type));
+		rc = -1;
+	} else {
+		*out = cdl_snapshot_intern(w->s, S(w, N(w, m)->str));
+		if (!*out) {
+			werr(w, m, "out of memory");
+			rc = -1;
+		} else {
+			rc = 1;
+		}
+	}
+	leave(w, save);
+	return rc;
+}
+
+static int get_bool(struct walker *w, size_t obj, const char *name, bool *out)
+{
+	char save[160];
+	size_t m = enter(w, obj, name, OPT, save, sizeof(save));
+	int rc = 0;
+
+	if (m == NONE)
+		return 0;
+	if (N(w, m)->type == J_TRUE || N(w, m)->type == J_FALSE) {
+		*out = N(w, m)->type == J_TRUE;
+		rc = 1;
+	} else {
+		werr(w, m, "expected a boolean, found %s", type_name(N(w, m)->type));
+		rc = -1;
+	}
+	leave(w, save);
+	return rc;
+}
+
+static bool parse_hex(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t n = 0;
+
+	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+		return false;
+	for (s += 2; *s; s++, n++) {
+		int d;
+
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (*s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else if (*s >= 'A' && *s <= 'F')
+			d = *s - 'A' + 10;
+		else
+			return false;
+		if (v >> 60)
+			return false;
+		v = (v << 4) | (uint64_t)d;
+	}
+	if (n == 0)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int node_hex(struct walker *w, size_t m, uint64_t *out)
+{
+	if (N(w, m)->type != J_STR || !parse_hex(S(w, N(w, m)->str), out)) {
+		werr(w, m, "expected a hex string (\"0x...\")%s",
+		     N(w, m)->type == J_STR ? "" : ", found another type");
+		return -1;
+	}
+	return 1;
+}
+
+static int get_hex(struct walker *w, size_t obj, const char *name, int req, int nullok,
+		   uint64_t *out)
+{
+	char save[160];
+	size_t m = enter(w, obj, name, req, save, sizeof(save));
+	int rc = 0;
+
+	if (m == NONE)
+		return w->ps->failed ? -1 : 0;
+	if (N(w, m)->type == J_NULL && nullok)
+		rc = 0;
+	else
+		rc = node_hex(w, m, out);
+	leave(w, save);
+	return rc;
+}
+
+/* A member that must be an array or an object (or null when nullok). */
+static size_t get_node(struct walker *w, size_t obj, const char *name, int req,
+		       enum jtype t, bool nullok, char *save, size_t savelen)
+{
+	size_t m = enter(w, obj, name, req, save, savelen);
+
+	if (m == NONE)
+		return NONE;
+	if (N(w, m)->type == J_NULL && nullok)
+		return NONE;
+	if (N(w, m)->type != t) {
+		werr(w, m, "expected %s%s, found %s", type_name(t), nullok ? " or null" : "",
+		     type_name(N(w, m)->type));
+		return NONE;
+	}
+	return m;
+}
+
+static const char *const flag_names[] = {
+	"robust", "pi", "recursive", "errorcheck", "pshared", "owner_unknown",
+	"readers", "timed", "libc_internal", "layout_unknown",
+};
+
+static int load_wait(struct walker *w, size_t m, struct cdl_wait *wt)
+{
+	const char *kind = NULL;
+	int64_t v;
+	char save[160];
+	size_t fl;
+	int k;
+
+	if (get_str(w, m, "kind", REQ, NOTNULL, &kind) < 0)
+		return -1;
+	k = cdl_wait_kind_from_name(kind);
+	if (k < 0) {
+		char s2[160];
+		size_t km = enter(w, m, "kind", REQ, s2, sizeof(s2));
+
+		werr(w, km, "unknown wait kind \"%s\"", kind);
+		return -1;
+	}
+	wt->kind = (enum cdl_wait_kind)k;
+	if (get_hex(w, m, "address", REQ, NOTNULL, &wt->address) < 0 ||
+	    get_str(w, m, "symbol", REQ, NULLOK, &wt->symbol) < 0)
+		return -1;
+	switch (get_int(w, m, "owner_tid", REQ, NULLOK, 0, INT_MAX, &v)) {
+	case -1: return -1;
+	case 1: wt->owner_tid = (int)v; break;
+	default: break;
+	}
+	switch (get_int(w, m, "owner_pid", OPT, NULLOK, -1, INT_MAX, &v)) {
+	case -1: return -1;
+	case 1: wt->owner_pid = (int)v; break;
+	default: break;
+	}
+	switch (get_int(w, m, "readers", OPT, NULLOK, 0, INT_MAX, &v)) {
+	case -1: return -1;
+	case 1: wt->readers = (int)v; break;
+	default: break;
+	}
+	if (get_hex(w, m, "futex", OPT, NULLOK, &wt->futex) < 0 ||
+	    get_str(w, m, "location", OPT, NULLOK, &wt->location) < 0 ||
+	    get_hex(w, m, "mutex", OPT, NULLOK, &wt->mutex) < 0 ||
+	    get_str(w, m, "mutex_symbol", OPT, NULLOK, &wt->mutex_symbol) < 0 ||
+	    get_str(w, m, "detail", OPT, NULLOK, &wt->detail) < 0)
+		return -1;
+	fl = get_node(w, m, "flags", OPT, J_ARR, false, save, sizeof(save));
+	if (w->ps->failed)
+		return -1;
+	if (fl != NONE) {
+		for (size_t c = N(w, fl)->first; c != NONE; c = N(w, c)->next) {
+			if (N(w, c)->type != J_STR) {
+				werr(w, c, "expected flag names (strings)");
+				return -1;
+			}
+			/* names this version does not know are ignored */
+			for (unsigned i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+				if (strcmp(S(w, N(w, c)->str), flag_names[i]) == 0)
+					wt->flags |= 1u << i;
+		}
+	}
+	leave(w, save);
+	return 0;
+}
+
+static int load_frame(struct walker *w, size_t m, struct cdl_frame *f)
+{
+	int64_t v;
+
+	if (N(w, m)->type != J_OBJ) {
+		werr(w, m, "expected a frame object, found %s", type_name(N(w, m)->type));
+		return -1;
+	}
+	if (get_hex(w, m, "pc", REQ, NOTNULL, &f->pc) < 0 ||
+	    get_str(w, m, "function", REQ, NULLOK, &f->function) < 0 ||
+	    get_str(w, m, "module", REQ, NULLOK, &f->module) < 0 ||
+	    get_str(w, m, "file", REQ, NULLOK, &f->file) < 0)
+		return -1;
+	switch (get_int(w, m, "line", REQ, NULLOK, 0, INT_MAX, &v)) {
+	case -1: return -1;
+	case 1: f->line = (int)v; break;
+	default: break;
+	}
+	switch (get_int(w, m, "column", OPT, NULLOK, 0, INT_MAX, &v)) {
+	case -1: return -1;
+	case 1: f->column = (int)v; break;
+	default: break;
+	}
+	switch (get_int(w, m, "offset", OPT, NULLOK, 0, INT64_MAX, &v)) {
+	case -1: return -1;
+	case 1: f->offset = (uint64_t)v; break;
+	default: break;
+	}
+	if (get_bool(w, m, "inlined", &f->inlined) < 0 ||
+	    get_bool(w, m, "signal_frame", &f->signal_frame) < 0)
+		return -1;
+	return 0;
+}
+
+static int load_syscall(struct walker *w, size_t m, struct cdl_thread *t)
+{
+	int64_t nr;
+	char save[160];
+	size_t args;
+	int i = 0;
+
+	if (get_int(w, m, "nr", REQ, NOTNULL, 0, INT_MAX, &nr) < 0)
+		return -1;
+	t->syscall_nr = (long)nr;
+	t->in_syscall = true;
+	args = get_node(w, m, "args", OPT, J_ARR, false, save, sizeof(save));
+	if (w->ps->failed)
+		return -1;
+	if (args != NONE) {
+		for (size_t c = N(w, args)->first; c != NONE && i < 6; c = N(w, c)->next, i++)
+			if (node_hex(w, c, &t->syscall_args[i]) < 0)
+				return -1;
+	}
+	leave(w, save);
+	return 0;
+}
+
+static int load_thread(struct walker *w, size_t m)
+{
+	struct cdl_thread *t;
+	int64_t tid, v;
+	const char *state = NULL;
+	char save[160];
+	size_t sub;
+
+	if (N(w, m)->type != J_OBJ) {
+		werr(w, m, "expected a thread object, found %s", type_name(N(w, m)->type));
+		return -1;
+	}
+	if (get_int(w, m, "tid", REQ, NOTNULL, 1, INT_MAX, &tid) < 0)
+		return -1;
+	t = cdl_snapshot_add_thread(w->s, (int)tid);
+	if (!t) {
+		werr(w, m, "out of memory");
+		return -1;
+	}
+	if (get_str(w, m, "name", REQ, NOTNULL, &t->name) < 0 ||
+	    get_str(w, m, "state", REQ, NOTNULL, &state) < 0)
+		return -1;
+	t->state = state && state[0] ? state[0] : '?';
+	switch (get_int(w, m, "blocked_for_ms", REQ, NULLOK, 0, INT64_MAX, &v)) {
+	case -1: return -1;
+	case 1: t->blocked_for_ms = v; break;
+	default: break;
+	}
+	if (get_str(w, m, "wchan", OPT, NULLOK, &t->wchan) < 0 ||
+	    get_str(w, m, "unwind_error", OPT, NULLOK, &t->unwind_error) < 0)
+		return -1;
+
+	sub = get_node(w, m, "wait", REQ, J_OBJ, true, save, sizeof(save));
+	if (w->ps->failed)
+		return -1;
+	if (sub != NONE) {
+		t->has_wait = true;
+		if (load_wait(w, sub, &t->wait) < 0)
+			return -1;
+	}
+	leave(w, save);
+
+	sub = get_node(w, m, "syscall", OPT, J_OBJ, true, save, sizeof(save));
+	if (w->ps->failed)
+		return -1;
+	if (sub != NONE && load_syscall(w, sub, t) < 0)
+		return -1;
+	leave(w, save);
+
+	sub = get_node(w, m, "frames", REQ, J_ARR, false, save, sizeof(save));
+	if (w->ps->failed)
+		return -1;
+	{
+		size_t l = strlen(w->path), j = 0;
+
+		for (size_t c = N(w, sub)->first; c != NONE; c = N(w, c)->next, j++) {
+			struct cdl_frame *f = cdl_thread_add_frame(t);
+
+			if (!f) {
+				werr(w, c, "out of memory");
+				return -1;
+			}
+			snprintf(w->path + l, sizeof(w->path) - l, "[%zu]", j);
+			if (load_frame(w, c, f) < 0)
+				return -1;
+			w->path[l] = '\0';
+		}
+	}
+	leave(w, save);
+	return 0;
+}
+
+/* "2026-11-27T04:00:00.123Z" -> ms since the epoch; false if not RFC 3339 UTC. */
+static bool parse_time(const char *s, int64_t *ms)
+{
+	struct tm tm = { 0 };
+	int frac = 0, digits = 0;
+	const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+
+	if (!p)
+		return false;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+			if (digits < 3)
+				frac = frac * 10 + (*p - '0');
+		while (digits > 0 && digits < 3) {
+			frac *= 10;
+			digits++;
+		}
+	}
+	if (strcmp(p, "Z") != 0 && strcmp(p, "+00:00") != 0)
+		return false;
+	*ms = (int64_t)timegm(&tm) * 1000 + frac;
+	return true;
+}
+
+static int walk(struct walker *w, size_t root)
+{
+	int64_t v;
+	char save[160];
+	size_t sub;
+	struct cdl_snapshot *s = w->s;
+
+	if (N(w, root)->type != J_OBJ) {
+		werr(w, root, "expected a snapshot object, found %s", type_name(N(w, root)->type));
+		return -1;
+	}
+	switch (get_int(w, root, "schema_version", REQ, NOTNULL, INT64_MIN, INT64_MAX, &v)) {
+	case -1: return -1;
+	default:
+		if (v != 1) {
+			werr(w, member(w, root, "schema_version"),
+			     "schema_version %" PRId64 " is not supported (this cdeadlock reads 1)", v);
+			return -1;
+		}
+	}
+	sub = get_node(w, root, "tool", REQ, J_OBJ, false, save, sizeof(save));
+	if (w->ps->failed)
+		return -1;
+	if (get_str(w, sub, "version", OPT, NULLOK, &s->tool_version) < 0)
+		return -1;
+	leave(w, save);
+	if (get_int(w, root, "pid", REQ, NOTNULL, 1, INT_MAX, &v) < 0)
+		return -1;
+	s->pid = (int)v;
+	if (get_str(w, root, "exe", REQ, NULLOK, &s->exe) < 0 ||
+	    get_str(w, root, "captured_at", REQ, NOTNULL, &s->captured_at) < 0 ||
+	    get_str(w, root, "libc", OPT, NULLOK, &s->libc) < 0)
+		return -1;
+	if (get_int(w, root, "pause_us", REQ, NOTNULL, 0, INT64_MAX, &v) < 0)
+		return -1;
+	s->pause_us = (uint64_t)v;
+	switch (get_int(w, root, "captured_at_ms", OPT, NULLOK, 0, INT64_MAX, &v)) {
+	case -1: return -1;
+	case 1: s->captured_at_ms = v; break;
+	default:
+		if (!parse_time(s->captured_at, &s->captured_at_ms))
+			s->captured_at_ms = 0;
+		break;
+	}
+
+	/* present and an array, contents recomputed by the analysis */
+	get_node(w, root, "deadlocks", REQ, J_ARR, false, save, sizeof(save));
+	if (w->ps->failed)
+		return -1;
+	leave(w, save);
+
+	sub = get_node(w, root, "warnings", OPT, J_ARR, false, save, sizeof(save));
+	if (w->ps->failed)
+		return -1;
+	if (sub != NONE) {
+		for (size_t c = N(w, sub)->first; c != NONE; c = N(w, c)->next) {
+			if (N(w, c)->type != J_STR) {
+				werr(w, c, "expected a string, found %s", type_name(N(w, c)->type));
+				return -1;
+			}
+			cdl_snapshot_warn(s, "%s", S(w, N(w, c)->str));
+		}
+	}
+	leave(w, save);
+
+	sub = get_node(w, root, "threads", REQ, J_ARR, false, save, sizeof(save));
+	if (w->ps->failed)
+		return -1;
+	{
+		size_t l = strlen(w->path), j = 0;
+
+		for (size_t c = N(w, sub)->first; c != NONE; c = N(w, c)->next, j++) {
+			snprintf(w->path + l, sizeof(w->path) - l, "[%zu]", j);
+			if (load_thread(w, c) < 0)
+				return -1;
+			w->path[l] = '\0';
+		}
+	}
+	leave(w, save);
+
+	cdl_snapshot_sort(s);
+	for (size_t i = 1; i < s->nthreads; i++)
+		if (s->threads[i].tid == s->threads[i - 1].tid) {
+			werr(w, sub, "tid %d appears twice", s->threads[i].tid);
+			return -1;
+		}
+	return 0;
 }
 
 int cdl_load_json_buf(const char *buf, size_t len, const char *name,
 		      struct cdl_snapshot **out, struct cdl_diag *d)
 {
-	(void)buf; (void)len; (void)out;
-	return cdl_diag_set(d, ENOSYS, "load %s", name);
+	struct parser ps = { .buf = buf, .p = buf, .end = buf + len };
+	struct walker w = { .ps = &ps };
+	struct cdl_snapshot *s = NULL;
+	size_t root;
+	int rc = 0;
+
+	*out = NULL;
+	if (!name)
+		name = "snapshot";
+	skip_ws(&ps);
+	if (ps.p >= ps.end) {
+		cdl_diag_set(d, EINVAL, "load: %s", name);
+		cdl_diag_why(d, len ? "no JSON document (only white space)" : "empty file");
+		return -EINVAL;
+	}
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		ps.p = buf + 3;
+	}
+	root = parse_value(&ps, 0);
+	if (root != NONE) {
+		skip_ws(&ps);
+		if (ps.p < ps.end)
+			perr(&ps, "unexpected data after the JSON document");
+	}
+	if (!ps.failed) {
+		s = cdl_snapshot_new();
+		if (!s) {
+			rc = cdl_diag_set(d, ENOMEM, "load: %s", name);
+			goto out;
+		}
+		w.s = s;
+		if (walk(&w, root) == 0) {
+			s->source = cdl_snapshot_intern(s, name);
+			*out = s;
+			s = NULL;
+		}
+	}
+	if (ps.failed) {
+		rc = cdl_diag_set(d, strcmp(ps.err, "out of memory") == 0 ? ENOMEM : EINVAL,
+				  "load: %s", name);
+		unsigned line, col;
+
+		where(buf, ps.err_pos, &line, &col);
+		cdl_diag_why(d, "line %u column %u: %s", line, col, ps.err);
+	}
+out:
+	cdl_snapshot_free(s);
+	free(ps.nodes);
+	free(ps.strs);
+	return rc;
+}
+
+int cdl_load_json_file(const char *path, struct cdl_snapshot **out, struct cdl_diag *d)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int fd, rc;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cdl_diag_set(d, errno, "load: %s", path);
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return cdl_diag_set(d, EISDIR, "load: %s", path);
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (len + 65536 > cap) {
+			size_t ncap = cap ? cap * 2 : 1 << 20;
+			char *nb;
+
+			if (ncap > MAX_FILE + 65536) {
+				free(buf);
+				close(fd);
+				rc = cdl_diag_set(d, EFBIG, "load: %s", path);
+				cdl_diag_why(d, "larger than %llu MiB", MAX_FILE >> 20);
+				return rc;
+			}
+			nb = realloc(buf, ncap);
+			if (!nb) {
+				free(buf);
+				close(fd);
+				return cdl_diag_set(d, ENOMEM, "load: %s", path);
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		r = read(fd, buf + len, cap - len);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = cdl_diag_set(d, errno, "load: read %s", path);
+			free(buf);
+			close(fd);
+			return rc;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	rc = cdl_load_json_buf(buf ? buf : "", len, path, out, d);
+	free(buf);
+	return rc;
 }
