@@ -761,6 +761,7 @@ static void do_refresh(struct tui *t)
 {
 	struct cdl_snapshot *s = NULL;
 	struct cdl_diag d = { 0 };
+	int64_t t0;
 	int rc;
 
 	if (t->interval_s > 0)
@@ -772,6 +773,7 @@ static void do_refresh(struct tui *t)
 	}
 	say(t, false, "taking a snapshot of %d...", t->snap->pid);
 	draw(t);
+	t0 = cdl_tui_now_ms();
 	in_refresh = 1;
 	rc = (t->src->refresh)(t->src->arg, &s, &d);
 	in_refresh = 0;
@@ -787,9 +789,13 @@ static void do_refresh(struct tui *t)
 		say(t, true, "refresh failed: %s", strerror(-rc));
 		return;
 	}
-	char b[32];
-	say(t, false, "new snapshot: %zu threads, target paused %s", t->snap->nthreads,
-	    pause_str(b, sizeof(b), t->snap->pause_us));
+	/* what a refresh costs: snapshot + analysis + a redraw */
+	char b[32], b2[32];
+	t->msg[0] = '\0';
+	draw(t);
+	say(t, false, "new snapshot: %zu threads, target paused %s, refresh took %s",
+	    t->snap->nthreads, pause_str(b, sizeof(b), t->snap->pause_us),
+	    dur(b2, sizeof(b2), cdl_tui_now_ms() - t0));
 }
 
 static void do_save(struct tui *t)
