@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -49,6 +50,7 @@
 #define UNMAPPED_STACK   (256u << 10)   /* stack copy when sp is in no known mapping */
 #define STOP_TIMEOUT_MS  2000           /* give up on threads that do not stop */
 #define MAX_FRAMES       256
+#define ARENA_PER_THREAD (12u << 10)    /* copy buffer estimate per thread */
 #define NR_FUTEX         202
 #define NR_RESTART       219
 
@@ -60,6 +62,7 @@ struct th {
 	enum th_state st;
 	bool facts;              /* stat/wchan/sched read before the freeze */
 	bool regs_ok;
+	bool regs_tried;
 	bool detached;
 	bool late;               /* died after it had stopped */
 	char state;
@@ -70,6 +73,13 @@ struct th {
 	int sig;                 /* signal to hand back at detach */
 	size_t slot;             /* index in the emergency array */
 	struct cdl_thread ct;    /* registers and syscall state */
+};
+
+struct region {
+	uint64_t addr;
+	size_t len;
+	unsigned char *buf;
+	size_t got;
 };
 
 struct cpuref {
@@ -87,12 +97,18 @@ struct ctx {
 	bool maps_reread;
 	int memfd;
 	int taskfd;
+	int statusfd;            /* /proc/PID/status, opened before the freeze */
 	struct cdl_memimg *mem;
 	struct timespec pause_start, pause_end;
 	struct timespec wall_start;
+	int64_t ph_seized, ph_stopped, ph_copied;   /* phase ends, for CDEADLOCK_BENCH_PHASES */
 	char **warn;             /* warnings gathered before the snapshot exists */
 	size_t nwarn, warncap;
 	bool target_gone;
+	struct region *regions;  /* what copy_frozen read, into arena */
+	size_t nregions;
+	void *arena;
+	size_t arena_len, arena_used;
 	cpu_set_t mask;          /* our CPU affinity before pinning */
 	struct cpuref *refs;     /* per CPU, NULL if unavailable */
 	struct cpuref anyref;    /* read wherever we run */
@@ -559,6 +575,18 @@ static int seize_one(struct ctx *c, struct th *t)
 	return 0;
 }
 
+static void read_regs(struct th *t)
+{
+	int rc = cdl_arch_read_regs(t->tid, &t->ct);
+
+	t->regs_tried = true;
+	t->regs_ok = rc == 0;
+	if (rc == -ESRCH) {
+		t->st = TH_GONE;
+		t->late = true;
+	}
+}
+
 static volatile sig_atomic_t g_alarm;
 static void on_alarm(int sig)
 {
@@ -577,14 +605,21 @@ static size_t wait_stops(struct ctx *c, int64_t deadline_ns)
 			pending++;
 	while (pending > 0) {
 		int status;
-		pid_t w = waitpid(-1, &status, __WALL);
+		pid_t w = waitpid(-1, &status, __WALL | WNOHANG);
 
+		if (w == 0) {
+			/* Let the stops pile up rather than being woken for
+			 * each: the tracees need the CPUs to reach their stop. */
+			struct timespec ts = { 0, 200000 };
+
+			if (mono_ns() > deadline_ns)
+				break;
+			nanosleep(&ts, NULL);
+			continue;
+		}
 		if (w < 0) {
-			if (errno == EINTR) {
-				if (mono_ns() > deadline_ns)
-					break;
+			if (errno == EINTR)
 				continue;
-			}
 			break;      /* ECHILD: nothing left to wait for */
 		}
 		struct th *t = find_th(c, w);
@@ -613,6 +648,9 @@ static size_t wait_stops(struct ctx *c, int64_t deadline_ns)
 				t->sig = sig;
 				g_seized[t->slot].sig = sig;
 			}
+			/* registers of a stopped thread no longer change: read
+			 * them while the others are still on their way */
+			read_regs(t);
 		} else {
 			t->st = TH_GONE;
 			seized_release(t->slot);
@@ -627,7 +665,22 @@ static size_t wait_stops(struct ctx *c, int64_t deadline_ns)
 static int rescan(struct ctx *c)
 {
 	int *tids, n, added = 0;
+	char buf[2048];
+	long nthreads;
+	size_t held = 0;
 
+	/* fast path: every thread we hold is stopped and cannot create
+	 * another, so if the kernel counts as many threads as we hold (plus
+	 * zombies we skipped), none appeared */
+	for (size_t i = 0; i < c->n; i++)
+		if (c->t[i].st == TH_STOPPED || c->t[i].st == TH_SKIPPED)
+			held++;
+	if (c->statusfd >= 0 && pread(c->statusfd, buf, sizeof(buf) - 1, 0) > 0) {
+		buf[sizeof(buf) - 1] = '\0';
+		if (cdl_proc_status_long(buf, "Threads", &nthreads) == 0 &&
+		    (size_t)nthreads == held)
+			return 0;
+	}
 	n = cdl_proc_tasks(c->pid, &tids);
 	if (n < 0)
 		return 0;        /* the process is gone: the waits told or will tell */
@@ -679,6 +732,7 @@ static int freeze(struct ctx *c)
 		if (rc < 0)
 			goto out;
 	}
+	c->ph_seized = mono_ns();
 	setitimer(ITIMER_REAL, &it, NULL);
 	for (int round = 0;; round++) {
 		size_t left = wait_stops(c, deadline);
@@ -697,19 +751,13 @@ static int freeze(struct ctx *c)
 	}
 	rc = 0;
 out:
+	c->ph_stopped = mono_ns();
 	setitimer(ITIMER_REAL, &off, NULL);
 	sigaction(SIGALRM, &old, NULL);
 	return rc;
 }
 
 /* ---- copy ---- */
-
-struct region {
-	uint64_t addr;
-	size_t len;
-	unsigned char *buf;
-	size_t got;
-};
 
 #define IOV_BATCH 512
 
@@ -788,41 +836,51 @@ static bool clamp_to_map(struct ctx *c, uint64_t *lo, uint64_t *hi)
 	return *hi > *lo;
 }
 
-static bool region_push(struct region *r, size_t *n, uint64_t lo, uint64_t hi)
+static void region_push(struct region *r, size_t *n, uint64_t lo, uint64_t hi)
 {
 	if (hi <= lo)
-		return false;
-	r[*n].addr = lo;
-	r[*n].len = (size_t)(hi - lo);
-	r[*n].buf = malloc(r[*n].len);
-	r[*n].got = 0;
-	if (!r[*n].buf)
-		return false;
+		return;
+	r[*n] = (struct region){ .addr = lo, .len = (size_t)(hi - lo) };
 	(*n)++;
-	return true;
+}
+
+/* Make c->arena at least len bytes, mapped and populated (no page faults
+ * while frozen).  Prepared before the freeze with an estimate; grown
+ * here only if the estimate was short.  0 or -ENOMEM. */
+static int arena_get(struct ctx *c, size_t len)
+{
+	void *a;
+
+	if (c->arena && c->arena_len >= len)
+		return 0;
+	a = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (a == MAP_FAILED)
+		return -ENOMEM;
+	if (c->arena)
+		munmap(c->arena, c->arena_len);
+	c->arena = a;
+	c->arena_len = len;
+	return 0;
 }
 
 /* Registers of every stopped thread, then stacks, struct pthreads and
- * futex windows in one batched read.  0 or -ENOMEM. */
+ * futex windows in one batched read into one arena, mapped and populated
+ * in a single call so the copy takes no page faults.  The regions go to
+ * the memory image after the thaw (store_regions).  0 or -ENOMEM. */
 static int copy_frozen(struct ctx *c)
 {
 	struct region *r;
-	size_t nr = 0;
+	size_t nr = 0, total = 0;
 	bool need_maps = false;
 
 	for (size_t i = 0; i < c->n; i++) {
 		struct th *t = &c->t[i];
-		int rc;
 
 		if (t->st != TH_STOPPED)
 			continue;
-		rc = cdl_arch_read_regs(t->tid, &t->ct);
-		if (rc == -ESRCH) {
-			t->st = TH_GONE;
-			t->late = true;
-			continue;
-		}
-		t->regs_ok = rc == 0;
+		if (!t->regs_tried)
+			read_regs(t);
 		if (t->regs_ok && !cdl_proc_maps_find(&c->maps, t->ct.sp))
 			need_maps = true;
 	}
@@ -840,6 +898,7 @@ static int copy_frozen(struct ctx *c)
 	r = calloc(c->n * 3 + 1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
+	c->regions = r;
 	for (size_t i = 0; i < c->n; i++) {
 		struct th *t = &c->t[i];
 		uint64_t slo = 0, shi = 0, lo, hi;
@@ -858,14 +917,12 @@ static int copy_frozen(struct ctx *c)
 		} else {
 			shi = slo + (c->o->max_stack < UNMAPPED_STACK ? c->o->max_stack : UNMAPPED_STACK);
 		}
-		if (!region_push(r, &nr, slo, shi) && shi > slo)
-			goto nomem;
+		region_push(r, &nr, slo, shi);
 		/* struct pthread (fs_base), unless the stack copy holds it */
 		lo = t->ct.thread_pointer;
 		hi = lo + PD_COPY;
-		if (lo && !(lo >= slo && hi <= shi) && clamp_to_map(c, &lo, &hi) &&
-		    !region_push(r, &nr, lo, hi))
-			goto nomem;
+		if (lo && !(lo >= slo && hi <= shi) && clamp_to_map(c, &lo, &hi))
+			region_push(r, &nr, lo, hi);
 		/* the lock object around the futex word a sleeper waits on */
 		if (t->ct.in_syscall && (t->ct.syscall_nr == NR_FUTEX ||
 					 t->ct.syscall_nr == NR_RESTART)) {
@@ -882,31 +939,37 @@ static int copy_frozen(struct ctx *c)
 					if (hi > fm->end)
 						hi = fm->end;
 				}
-				if (!region_push(r, &nr, lo, hi))
-					goto nomem;
+				region_push(r, &nr, lo, hi);
 			}
 		}
 	}
-	read_regions(c, r, nr);
-	for (size_t i = 0; i < nr; i++) {
-		if (r[i].got == 0) {
-			free(r[i].buf);
-			continue;
-		}
-		if (cdl_memimg_add(c->mem, r[i].addr, r[i].buf, r[i].got) < 0) {
-			for (size_t j = i + 1; j < nr; j++)
-				free(r[j].buf);
-			free(r);
-			return -ENOMEM;
-		}
-	}
-	free(r);
-	return 0;
-nomem:
+	c->nregions = nr;
 	for (size_t i = 0; i < nr; i++)
-		free(r[i].buf);
-	free(r);
-	return -ENOMEM;
+		total += r[i].len;
+	if (total == 0)
+		return 0;
+	if (arena_get(c, total) < 0)
+		return -ENOMEM;
+	c->arena_used = total;
+	total = 0;
+	for (size_t i = 0; i < nr; i++) {
+		r[i].buf = (unsigned char *)c->arena + total;
+		total += r[i].len;
+	}
+	read_regions(c, r, nr);
+	return 0;
+}
+
+/* After the thaw: move what was copied into the memory image. */
+static int store_regions(struct ctx *c)
+{
+	for (size_t i = 0; i < c->nregions; i++) {
+		struct region *r = &c->regions[i];
+
+		if (r->got && cdl_memimg_add_copy(c->mem, r->addr, r->buf, r->got) < 0)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 /* ---- thaw ---- */
@@ -1210,11 +1273,16 @@ static void ctx_free(struct ctx *c)
 {
 	free(c->t);
 	free(c->refs);
+	free(c->regions);
+	if (c->arena)
+		munmap(c->arena, c->arena_len);
 	cdl_proc_maps_free(&c->maps);
 	if (c->memfd >= 0)
 		close(c->memfd);
 	if (c->taskfd >= 0)
 		close(c->taskfd);
+	if (c->statusfd >= 0)
+		close(c->statusfd);
 	cdl_memimg_free(c->mem);
 	for (size_t i = 0; i < c->nwarn; i++)
 		free(c->warn[i]);
@@ -1234,7 +1302,7 @@ int cdl_collect(const struct cdl_collect_opts *o, struct cdl_snapshot **out,
 	c.pid = o->pid;
 	c.o = o;
 	c.d = d;
-	c.memfd = c.taskfd = -1;
+	c.memfd = c.taskfd = c.statusfd = -1;
 
 	/* 1. before the freeze */
 	rc = validate(&c);
@@ -1256,6 +1324,8 @@ int cdl_collect(const struct cdl_collect_opts *o, struct cdl_snapshot **out,
 	c.taskfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	snprintf(path, sizeof(path), "/proc/%d/mem", c.pid);
 	c.memfd = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/%d/status", c.pid);
+	c.statusfd = open(path, O_RDONLY | O_CLOEXEC);
 	c.mem = cdl_memimg_new();
 	n = cdl_proc_tasks(c.pid, &tids);
 	if (c.taskfd < 0 || n < 0 || !c.mem) {
@@ -1283,21 +1353,34 @@ int cdl_collect(const struct cdl_collect_opts *o, struct cdl_snapshot **out,
 		sched_setaffinity(0, sizeof(c.mask), &c.mask);
 	free(tids);
 	tids = NULL;
+	/* the copy buffer, estimated: a few pages per thread stack and
+	 * struct pthread, the main thread's stack and futex windows */
+	arena_get(&c, c.n * ARENA_PER_THREAD + (o->max_stack < (256u << 10) ? o->max_stack : (256u << 10)));
 	if (seized_reserve(g_nseized + c.n * 2 + 64) < 0) {
 		rc = cdl_diag_set(d, ENOMEM, "attach: thread list");
 		goto fail;
 	}
 
-	/* 2-4. freeze, copy, thaw: keep this short */
+	/* 2-4. freeze, copy, thaw: keep this short.  The threads we wake
+	 * must not preempt us while we seize or release the others, so we
+	 * run as a real-time task meanwhile when we may (root); the loops in
+	 * between are bounded and sleep while waiting. */
+	struct sched_param rt = { .sched_priority = 1 }, oldp;
+	int oldpol = sched_getscheduler(0);
+	bool rt_on = oldpol == SCHED_OTHER && sched_getparam(0, &oldp) == 0 &&
+		     !getenv("CDEADLOCK_NO_RT") && sched_setscheduler(0, SCHED_FIFO, &rt) == 0;
 	rc = freeze(&c);
 	if (rc == 0) {
 		rc = copy_frozen(&c);
 		if (rc < 0)
 			cdl_diag_set(d, -rc, "capture: copy memory");
 	}
+	c.ph_copied = mono_ns();
 	if (rc == 0)
 		hold_for_tests();
 	thaw(&c);
+	if (rt_on)
+		sched_setscheduler(0, oldpol, &oldp);
 	if (rc < 0)
 		goto fail;
 	if (c.target_gone) {
@@ -1307,6 +1390,15 @@ int cdl_collect(const struct cdl_collect_opts *o, struct cdl_snapshot **out,
 	}
 
 	carry_apply_and_save(&c);
+	if (store_regions(&c) < 0) {
+		rc = cdl_diag_set(d, ENOMEM, "capture: copy memory");
+		goto fail;
+	}
+	free(c.regions);
+	c.regions = NULL;
+	if (c.arena)
+		munmap(c.arena, c.arena_len);
+	c.arena = NULL;
 
 	/* 5. the snapshot */
 	s = cdl_snapshot_new();
@@ -1328,6 +1420,17 @@ int cdl_collect(const struct cdl_collect_opts *o, struct cdl_snapshot **out,
 	}
 	s->mem = c.mem;
 	c.mem = NULL;
+	if (getenv("CDEADLOCK_BENCH_PHASES")) {
+		/* bench/pause.sh: where the pause goes */
+		int64_t t0 = (int64_t)c.pause_start.tv_sec * 1000000000 + c.pause_start.tv_nsec;
+		int64_t t1 = (int64_t)c.pause_end.tv_sec * 1000000000 + c.pause_end.tv_nsec;
+
+		cdl_snapshot_warn(s, "phases: seize %lld us, stop %lld us, copy %lld us, thaw %lld us, "
+				  "%zu bytes copied", (long long)(c.ph_seized - t0) / 1000,
+				  (long long)(c.ph_stopped - c.ph_seized) / 1000,
+				  (long long)(c.ph_copied - c.ph_stopped) / 1000,
+				  (long long)(t1 - c.ph_copied) / 1000, c.arena_used);
+	}
 	if (build_threads(&c, s) < 0) {
 		rc = cdl_diag_set(d, ENOMEM, "capture");
 		goto fail;
