@@ -29,6 +29,15 @@ struct cdl_modvars {
 struct cdl_pcent {
 	uint64_t key;            /* pc << 1 | isactivation; 0 = empty slot */
 	uint32_t first, count;   /* range in cdl_unwinder.tmpl */
+	uint64_t entry;          /* entry of the (outer) function holding pc, 0 unknown */
+	uint64_t target;         /* a return address: entry of the function its
+	                            call site calls, 0 unknown */
+};
+
+/* tail calls between a return address and the function it reached */
+struct cdl_tailent {
+	uint64_t ret, callee;    /* key; ret 0 = empty slot */
+	uint32_t first, count;   /* return pcs in cdl_unwinder.tailpcs, inner first */
 };
 
 struct cdl_unwinder {
@@ -56,6 +65,12 @@ struct cdl_unwinder {
 	size_t ntmpl, tmplcap;
 	const struct cdl_snapshot *cache_snap;
 	size_t hits, misses;
+	uint64_t sym_entry, sym_target;  /* symbolize()'s side results */
+
+	struct cdl_tailent *tails;
+	size_t ntails, tailscap;
+	uint64_t *tailpcs;
+	size_t ntailpcs, tailpcscap;
 
 	/* modules already checked for debug info (warned once) */
 	Dwfl_Module **checked;

@@ -1,0 +1,212 @@
+#!/bin/bash
+# stacks.sh - every thread's stack as cdeadlock shows it equals gdb's
+# `thread apply all bt` on the same process: the same function sequence
+# (inline frames included) and the same file:line wherever gdb shows one,
+# for the stack fixture built -O0, -O2 -fomit-frame-pointer, non-PIE,
+# stripped, static and as C++.  The blocked frames must sit on the exact
+# source lines of the lock calls, found by their MARK comments.
+#
+# gdb runs with `backtrace past-main on` so that both tools walk to the
+# outermost frame.  Both run one after the other: a process has one tracer.
+. "$TESTS_SRCDIR/lib.sh"
+
+need_jq
+if [ -z "${GDB:-}" ]; then
+	GDB=$(command -v gdb) || skip "gdb not installed"
+fi
+[ -x "$GDB" ] || skip "gdb not installed"
+# both tools the same debug info: no downloads for either
+unset DEBUGINFOD_URLS
+
+C_SRC=$TESTS_SRCDIR/fixtures/stacks.c
+CXX_SRC=$TESTS_SRCDIR/fixtures/stacks-cxx.cc
+
+# mark FILE NAME: line number of the "MARK: NAME" comment
+mark() {
+	local n
+	n=$(grep -n -E "MARK: $2( |$)" "$1" | cut -d: -f1)
+	[ -n "$n" ] || fail "no marker $2 in $1"
+	echo "$n"
+}
+
+# wait until the main thread of PID sleeps in a futex (pthread_join)
+wait_main_futex() {
+	local deadline=$((SECONDS + 20))
+	until case "$(cat /proc/"$1"/syscall 2>/dev/null)" in 202\ *) true ;; *) false ;; esac; do
+		[ $SECONDS -lt $deadline ] || fail "main thread of $1 never blocked"
+		sleep 0.02
+	done
+}
+
+# gdb_frames PID: "tid<TAB>index<TAB>function<TAB>file:line" per frame
+gdb_frames() {
+	"$GDB" -nx -batch -p "$1" \
+		-ex 'set width 0' -ex 'set height 0' \
+		-ex 'set backtrace past-main on' \
+		-ex 'set print frame-arguments presence' \
+		-ex 'thread apply all bt' 2>/dev/null |
+	awk '
+	# gdb leaves the parameter list on a C++ name its parser cannot read
+	# (one with a lambda or another unnamed type in it); cdeadlock never
+	# shows one for a function named from DWARF: drop it
+	function drop_params(s,    i, c, depth) {
+		sub(/ const$/, "", s)
+		if (substr(s, length(s)) != ")")
+			return s
+		depth = 0
+		for (i = length(s); i > 0; i--) {
+			c = substr(s, i, 1)
+			if (c == ")")
+				depth++
+			else if (c == "(" && --depth == 0)
+				# "operator()" alone is a name, not a parameter list
+				return substr(s, 1, i - 1) ~ /operator$/ ? s : substr(s, 1, i - 1)
+		}
+		return s
+	}
+	/^Thread [0-9]+ / {
+		tid = ""
+		if (match($0, /LWP [0-9]+/))
+			tid = substr($0, RSTART + 4, RLENGTH - 4)
+		idx = 0
+		next
+	}
+	/^#[0-9]+ / && tid != "" {
+		line = $0
+		sub(/^#[0-9]+ +/, "", line)
+		sub(/^0x[0-9a-f]+ in /, "", line)
+		fl = ""
+		if (match(line, / at [^ ]+:[0-9]+$/)) {
+			fl = substr(line, RSTART + 4)
+			line = substr(line, 1, RSTART - 1)
+			n = split(fl, parts, "/")
+			fl = parts[n]
+		} else {
+			sub(/ from [^ ]+$/, "", line)
+		}
+		sub(/ \((\.\.\.)?\)$/, "", line)
+		if (line ~ /<lambda\(\)>|\{\.\.\.\}/)
+			line = drop_params(line)
+		print tid "\t" idx++ "\t" line "\t" fl
+	}'
+}
+
+# cdl_frames: the same from cdeadlock's JSON in $TEST_TMP/out
+cdl_frames() {
+	jq -r '.threads[] | .tid as $t | .frames | to_entries[] |
+		"\($t)\t\(.key)\t" +
+		(if .value.signal_frame then "<signal handler called>"
+		 elif .value.function == null then "??"
+		 else .value.function end) + "\t" +
+		(if .value.file != null and .value.line != null
+		 then (.value.file | split("/") | last) + ":" + (.value.line | tostring)
+		 else "" end)' "$TEST_TMP/out"
+}
+
+# frame_of TID FUNCTION: "file:line" of the first frame of TID in FUNCTION
+frame_of() {
+	awk -F'\t' -v t="$1" -v f="$2" '$1 == t && $3 == f { print $4; exit }' "$TEST_TMP/cdl.tsv"
+}
+
+# tid_named NAME: tid of the fixture thread called NAME
+tid_named() {
+	jq -r --arg n "$1" '.threads[] | select(.name == $n) | .tid' "$TEST_TMP/out" | head -n 1
+}
+
+# count_frames TID FUNCTION
+count_frames() {
+	awk -F'\t' -v t="$1" -v f="$2" '$1 == t && $3 == f { n++ } END { print n + 0 }' "$TEST_TMP/cdl.tsv"
+}
+
+expect_frame_line() {   # TID FUNCTION FILE LINE WHAT
+	local got
+	got=$(frame_of "$1" "$2")
+	[ "$got" = "$3:$4" ] || fail "$variant: $5: frame $2 of thread $1 at '$got', expected $3:$4"
+}
+
+check_variant() {
+	variant=$1
+	local kind=$2 pid
+	start_fixture "$variant"
+	pid=$FIX_PID
+	wait_main_futex "$pid"
+
+	gdb_frames "$pid" >"$TEST_TMP/gdb.tsv"
+	assert_running "$pid"
+	[ -s "$TEST_TMP/gdb.tsv" ] || skip "gdb could not attach to $pid"
+
+	run_cdl -p "$pid" --json
+	assert_running "$pid"
+	[ "$RC" = 0 ] || [ "$RC" = 2 ] || fail "$variant: exit status $RC: $(cat "$TEST_TMP/err")"
+	cdl_frames >"$TEST_TMP/cdl.tsv" || fail "$variant: unreadable JSON"
+
+	# the same function sequence for every thread gdb saw
+	cut -f1-3 "$TEST_TMP/gdb.tsv" | sort >"$TEST_TMP/gdb.fn"
+	cut -f1-3 "$TEST_TMP/cdl.tsv" | sort >"$TEST_TMP/cdl.fn"
+	if ! diff -u "$TEST_TMP/gdb.fn" "$TEST_TMP/cdl.fn" >"$TEST_TMP/diff"; then
+		cat "$TEST_TMP/diff"
+		fail "$variant: function sequences differ from gdb's"
+	fi
+	# the same file:line wherever gdb has one
+	awk -F'\t' 'NR == FNR { if ($4 != "") want[$1 "\t" $2] = $4; next }
+		($1 "\t" $2) in want && want[$1 "\t" $2] != $4 {
+			print "thread " $1 " frame " $2 " " $3 ": gdb " want[$1 "\t" $2] ", cdeadlock " $4
+			bad = 1
+		}
+		END { exit bad }' "$TEST_TMP/gdb.tsv" "$TEST_TMP/cdl.tsv" ||
+		fail "$variant: source lines differ from gdb's"
+
+	local ta tb tr n
+	case $kind in
+	c|c-stripped)
+		ta=$(tid_named lock-a); tb=$(tid_named lock-b); tr=$(tid_named recurse)
+		[ -n "$ta" ] && [ -n "$tb" ] && [ -n "$tr" ] || fail "$variant: fixture threads missing"
+		n=$(count_frames "$tr" recurse)
+		[ "$n" = 7 ] || fail "$variant: $n recurse frames, expected 7"
+		[ "$(count_frames "$tb" grab_other)" = 1 ] || fail "$variant: lock-b not in grab_other"
+		[ "$(count_frames "$ta" lock_a_main)" = 1 ] || fail "$variant: lock-a not in lock_a_main"
+		if [ "$kind" = c ]; then
+			# the inline frame: take_lock, marked inlined, at the lock call
+			jq -e --argjson t "$ta" '.threads[] | select(.tid == $t) | .frames |
+				map(select(.function == "take_lock"))[0].inlined == true' \
+				"$TEST_TMP/out" >/dev/null || fail "$variant: no inlined take_lock frame"
+			expect_frame_line "$ta" take_lock stacks.c "$(mark "$C_SRC" inline-lock)" "inline lock"
+			expect_frame_line "$ta" lock_a_main stacks.c "$(mark "$C_SRC" take-call)" "inline call site"
+			expect_frame_line "$tb" grab_other stacks.c "$(mark "$C_SRC" grab-lock)" "lock call"
+			expect_frame_line "$tr" recurse stacks.c "$(mark "$C_SRC" bottom)" "recursion bottom"
+			# the first frame outside libc's functions is the lock call
+			local user
+			user=$(jq -r --argjson t "$ta" '.threads[] | select(.tid == $t) | .frames[] |
+				select(.function != null and
+				       (.function | test("^(_|pthread_|futex_|lll_)") | not)) |
+				"\(.function) \(.line)"' "$TEST_TMP/out" | head -n 1)
+			[ "$user" = "take_lock $(mark "$C_SRC" inline-lock)" ] ||
+				fail "$variant: first user frame of lock-a is '$user'"
+		fi
+		;;
+	cxx)
+		ta=$(tid_named teller-1); tr=$(tid_named auditor)
+		[ -n "$ta" ] && [ -n "$tr" ] || fail "$variant: fixture threads missing"
+		expect_frame_line "$ta" 'bank::Account<long>::transfer_to' stacks-cxx.cc \
+			"$(mark "$CXX_SRC" cxx-lock)" "lock_guard line"
+		for n in 0 1 2 3 4; do
+			[ "$(count_frames "$tr" "bank::audit<$n>")" = 1 ] ||
+				fail "$variant: no frame bank::audit<$n>"
+		done
+		expect_frame_line "$tr" 'bank::audit<0>' stacks-cxx.cc \
+			"$(mark "$CXX_SRC" audit-bottom)" "recursion bottom"
+		;;
+	esac
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	note "$variant: $(cut -f1 "$TEST_TMP/cdl.tsv" | sort -u | wc -l) threads, $(wc -l <"$TEST_TMP/cdl.tsv") frames match gdb"
+}
+
+check_variant stacks-O0 c
+check_variant stacks-O2 c
+check_variant stacks-nopie c
+check_variant stacks-static c
+check_variant stacks-stripped c-stripped
+check_variant stacks-cxx cxx
+check_variant stacks-cxx-O2 cxx
+exit 0
