@@ -1044,7 +1044,8 @@ static int walk(struct walker *w, size_t root)
 	}
 	leave(w, save);
 
-	cdl_snapshot_sort(s);
+	if (s->nthreads > 1)   /* qsort(NULL, 0) upsets UBSan */
+		cdl_snapshot_sort(s);
 	for (size_t i = 1; i < s->nthreads; i++)
 		if (s->threads[i].tid == s->threads[i - 1].tid) {
 			werr(w, sub, "tid %d appears twice", s->threads[i].tid);

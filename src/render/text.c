@@ -231,7 +231,15 @@ static void add_thread_name(struct sb *b, const struct cdl_snapshot *s, int tid)
 		sb_add(b, "thread %d", tid);
 }
 
-static void add_object(struct sb *b, const struct cdl_wait *w)
+static void add_condvar_mutex(struct sb *b, const struct cdl_wait *w)
+{
+	if (w->mutex_symbol)
+		sb_add(b, "with mutex %s (0x%" PRIx64 ")", w->mutex_symbol, w->mutex);
+	else
+		sb_add(b, "with mutex 0x%" PRIx64, w->mutex);
+}
+
+static void add_object(struct sb *b, const struct cdl_wait *w, bool with_mutex)
 {
 	sb_add(b, "%s ", noun(w->kind));
 	if (w->symbol)
@@ -244,11 +252,9 @@ static void add_object(struct sb *b, const struct cdl_wait *w)
 		sb_add(b, " for reading");
 	else if (w->kind == CDL_WAIT_RWLOCK_WRITE)
 		sb_add(b, " for writing");
-	if (w->kind == CDL_WAIT_CONDVAR && w->mutex) {
-		if (w->mutex_symbol)
-			sb_add(b, " with mutex %s (0x%" PRIx64 ")", w->mutex_symbol, w->mutex);
-		else
-			sb_add(b, " with mutex 0x%" PRIx64, w->mutex);
+	if (with_mutex && w->kind == CDL_WAIT_CONDVAR && w->mutex) {
+		sb_add(b, " ");
+		add_condvar_mutex(b, w);
 	}
 }
 
@@ -256,7 +262,7 @@ char *cdl_render_wait_object(char *buf, size_t n, const struct cdl_wait *w)
 {
 	struct sb b = { 0 };
 
-	add_object(&b, w);
+	add_object(&b, w, true);
 	cdl_render_sanitize(buf, n, sb_str(&b));
 	free(b.p);
 	return buf;
@@ -334,16 +340,23 @@ static void describe_wait(struct sb *what, struct sb *who, const struct cdl_snap
 		break;
 	default:
 		sb_add(what, "waits for ");
-		add_object(what, w);
+		add_object(what, w, false);
 		add_owner(&o, s, w, t->tid);
 		if (o.len)
 			sb_add(who, "held by %s", sb_str(&o));
+		/* the condvar's mutex goes with the owner part so that a long
+		 * line breaks before it */
+		if (w->kind == CDL_WAIT_CONDVAR && w->mutex) {
+			if (who->len)
+				sb_add(who, " ");
+			add_condvar_mutex(who, w);
+		}
 		break;
 	}
 	if (w->detail)
-		sb_add(what, " (%s)", w->detail);
+		sb_add(who->len ? who : what, " (%s)", w->detail);
 	if (w->flags & CDL_WAITF_TIMED)
-		sb_add(what, " with a timeout");
+		sb_add(who->len ? who : what, ", with a timeout");
 	free(o.p);
 }
 
@@ -714,7 +727,8 @@ static int group_section(struct out *o, const struct cdl_snapshot *s,
 				same_name = false;
 			if (t->has_wait != rep->has_wait ||
 			    (t->has_wait && (t->wait.kind != rep->wait.kind ||
-					     t->wait.address != rep->wait.address)))
+					     t->wait.address != rep->wait.address ||
+					     t->wait.owner_tid != rep->wait.owner_tid)))
 				same_wait = false;
 		}
 		emit(o, "");
@@ -743,7 +757,7 @@ static int group_section(struct out *o, const struct cdl_snapshot *s,
 
 			describe_wait(&what, &who, s, rep);
 			sb_reset(&b);
-			sb_add(&b, "  %s", sb_str(&what));
+			sb_add(&b, "  %s%s%s", sb_str(&what), who.len ? " " : "", sb_str(&who));
 			emit(o, sb_str(&b));
 			free(what.p);
 			free(who.p);
