@@ -175,6 +175,19 @@ static const char *kind_short(enum cdl_wait_kind k)
 	}
 }
 
+static const char *kind_noun(enum cdl_wait_kind k)
+{
+	switch (k) {
+	case CDL_WAIT_MUTEX: return "mutex";
+	case CDL_WAIT_RWLOCK_READ: case CDL_WAIT_RWLOCK_WRITE: return "rwlock";
+	case CDL_WAIT_CONDVAR: return "condvar";
+	case CDL_WAIT_SEMAPHORE: return "semaphore";
+	case CDL_WAIT_JOIN: return "thread";
+	case CDL_WAIT_FUTEX: return "futex";
+	default: return "object";
+	}
+}
+
 static const char *nz(const char *s, const char *dflt)
 {
 	return s && *s ? s : dflt;
@@ -230,6 +243,38 @@ static int lines_add(struct lines *l, enum cls c, int tid, const char *fmt, ...)
 	l->v[l->n].cls = c;
 	l->v[l->n].tid = tid;
 	l->n++;
+	return 0;
+}
+
+/* Add text as lines of at most w columns, broken at spaces; continuation
+ * lines are indented. */
+static int lines_add_wrapped(struct lines *l, enum cls c, const char *text, int w)
+{
+	const char *p = text;
+	bool first = true;
+	int rc;
+
+	if (w < 20)
+		w = 20;
+	while (*p) {
+		int avail = first ? w : w - 4;
+		int len = (int)strlen(p), cut = len;
+
+		if (len > avail) {
+			cut = avail;
+			while (cut > avail / 2 && p[cut] != ' ')
+				cut--;
+			if (p[cut] != ' ')
+				cut = avail;
+		}
+		rc = lines_add(l, c, 0, "%s%.*s", first ? "" : "    ", cut, p);
+		if (rc < 0)
+			return rc;
+		p += cut;
+		while (*p == ' ')
+			p++;
+		first = false;
+	}
 	return 0;
 }
 
@@ -539,7 +584,7 @@ static int add_wait_lines(struct tui *t, const struct cdl_thread *th)
 				 th->state == 'R' ? " (running)" : "");
 	}
 	cdl_render_wait(phrase, sizeof(phrase), t->snap, th);
-	if ((rc = lines_add(&t->det, C_NORMAL, 0, "%s", phrase)) < 0)
+	if ((rc = lines_add_wrapped(&t->det, C_NORMAL, phrase, COLS - 2)) < 0)
 		return rc;
 
 	extra[0] = '\0';
@@ -559,13 +604,15 @@ static int add_wait_lines(struct tui *t, const struct cdl_thread *th)
 
 	if (th->blocked_for_ms < 0 && seen <= 0)
 		return 0;
+	bool stuck = severity(t, ti) == 2;
+
 	if (seen > th->blocked_for_ms)
-		return lines_add(&t->det, tracked_stuck(t, ti) ? C_STUCK : C_NORMAL, 0,
+		return lines_add(&t->det, stuck ? C_STUCK : C_NORMAL, 0,
 				 "Blocked %s; in the same wait, same stack, for %s%s",
 				 th->blocked_for_ms >= 0 ? dur(b1, sizeof(b1), th->blocked_for_ms) : "?",
-				 dur(b2, sizeof(b2), seen), tracked_stuck(t, ti) ? " (stuck)" : "");
-	return lines_add(&t->det, tracked_stuck(t, ti) ? C_STUCK : C_NORMAL, 0, "Blocked %s%s",
-			 dur(b1, sizeof(b1), th->blocked_for_ms), tracked_stuck(t, ti) ? " (stuck)" : "");
+				 dur(b2, sizeof(b2), seen), stuck ? " (stuck)" : "");
+	return lines_add(&t->det, stuck ? C_STUCK : C_NORMAL, 0, "Blocked %s%s",
+			 dur(b1, sizeof(b1), th->blocked_for_ms), stuck ? " (stuck)" : "");
 }
 
 static int add_stack_lines(struct tui *t, const struct cdl_thread *th)
@@ -757,7 +804,9 @@ static volatile sig_atomic_t got_signal;
 
 static void draw(struct tui *t);
 
-static void do_refresh(struct tui *t)
+/* A new snapshot from the source.  An automatic one (auto) leaves the
+ * message line alone unless it fails. */
+static void do_refresh(struct tui *t, bool autom)
 {
 	struct cdl_snapshot *s = NULL;
 	struct cdl_diag d = { 0 };
@@ -771,8 +820,10 @@ static void do_refresh(struct tui *t)
 		    nz(t->snap->source, "a file"));
 		return;
 	}
-	say(t, false, "taking a snapshot of %d...", t->snap->pid);
-	draw(t);
+	if (!autom) {
+		say(t, false, "taking a snapshot of %d...", t->snap->pid);
+		draw(t);
+	}
 	t0 = cdl_tui_now_ms();
 	in_refresh = 1;
 	rc = (t->src->refresh)(t->src->arg, &s, &d);
@@ -790,9 +841,17 @@ static void do_refresh(struct tui *t)
 		return;
 	}
 	/* what a refresh costs: snapshot + analysis + a redraw */
-	char b[32], b2[32];
+	char b[32], b2[32], keep[sizeof(t->msg)];
+	bool keep_err = t->msg_err;
+
+	memcpy(keep, t->msg, sizeof(keep));
 	t->msg[0] = '\0';
 	draw(t);
+	if (autom) {
+		memcpy(t->msg, keep, sizeof(keep));
+		t->msg_err = keep_err;
+		return;
+	}
 	say(t, false, "new snapshot: %zu threads, target paused %s, refresh took %s",
 	    t->snap->nthreads, pause_str(b, sizeof(b), t->snap->pause_us),
 	    dur(b2, sizeof(b2), cdl_tui_now_ms() - t0));
@@ -972,22 +1031,52 @@ static void draw_deadlocks(struct tui *t, int y, int h)
 }
 
 struct cols {
-	int tid, name, st, wait, lock, owner, blocked, where;
+	int tid, name, st, wait, lock, owner, blocked, where;   /* 0 = not shown */
 };
 
+/* Column widths for COLS: below 80 columns the owner, then the wait kind
+ * go and the name narrows; above, a WHERE column (innermost user frame)
+ * appears. */
 static void thread_cols(struct cols *c)
 {
 	int rest;
 
 	c->tid = 7; c->name = 15; c->st = 1; c->wait = 8; c->owner = 7; c->blocked = 9;
-	/* "> M " + columns with a space after each */
-	rest = COLS - 4 - (c->tid + c->name + c->st + c->wait + c->owner + c->blocked + 6);
+	/* "> M " + each column with the space before it (lock's included) */
+	rest = COLS - 4 - (c->tid + 1 + c->name + 1 + c->st + 1 + c->wait + 1 + c->owner + 1 + c->blocked) - 1;
+	if (rest < 14) {
+		c->owner = 0;
+		rest += 8;
+	}
+	if (rest < 14) {
+		c->wait = 0;
+		rest += 9;
+	}
+	if (rest < 14) {
+		int cut = 14 - rest > 7 ? 7 : 14 - rest;
+
+		c->name -= cut;
+		rest += cut;
+	}
 	c->lock = rest > 36 ? 36 : rest;
-	if (c->lock < 8)
-		c->lock = 8;
+	if (c->lock < 4)
+		c->lock = 4;
 	c->where = rest - c->lock - 1;
 	if (c->where < 12)
 		c->where = 0;
+}
+
+/* Append " text" in a column of w (right-aligned if right); nothing for
+ * w == 0. */
+static void col(char *buf, size_t n, size_t *off, int w, bool right, const char *text)
+{
+	int k;
+
+	if (w <= 0 || *off >= n)
+		return;
+	k = snprintf(buf + *off, n - *off, right ? " %*.*s" : " %-*.*s", w, w, text);
+	if (k > 0)
+		*off = *off + (size_t)k < n ? *off + (size_t)k : n - 1;
 }
 
 /* The innermost user frame, "function (file:line)", or just the function
@@ -1017,8 +1106,9 @@ static void draw_thread_row(struct tui *t, int y, size_t ti, bool sel)
 	struct cols c;
 	int sev = severity(t, ti);
 	attr_t a = cls_attr[cls_of(sev)] | (sel ? A_REVERSE : 0);
-	char lk[160] = "", owner[16] = "", bl[32], where[256];
+	char lk[160] = "", owner[16] = "", bl[32], where[256], tid[16], st[2], line[1024];
 	int64_t b = blocked_of(t, ti);
+	size_t off;
 
 	thread_cols(&c);
 	if (th->has_wait) {
@@ -1027,11 +1117,19 @@ static void draw_thread_row(struct tui *t, int y, size_t ti, bool sel)
 			snprintf(owner, sizeof(owner), "%d", th->wait.owner_tid);
 	}
 	user_where(where, sizeof(where), th, c.where);
-	putf(y, 0, COLS, a, true, "%c %c %*d %-*.*s %c %-*s %-*.*s %*s %*s %-*.*s",
-	     sel ? '>' : ' ', mark_of(sev), c.tid, th->tid, c.name, c.name, nz(th->name, "?"),
-	     th->state ? th->state : '?', c.wait, th->has_wait ? kind_short(th->wait.kind) : "-",
-	     c.lock, c.lock, lk, c.owner, owner, c.blocked, b >= 0 ? dur(bl, sizeof(bl), b) : "",
-	     c.where, c.where, c.where ? where : "");
+	snprintf(tid, sizeof(tid), "%d", th->tid);
+	st[0] = th->state ? th->state : '?';
+	st[1] = '\0';
+	off = (size_t)snprintf(line, sizeof(line), "%c %c", sel ? '>' : ' ', mark_of(sev));
+	col(line, sizeof(line), &off, c.tid, true, tid);
+	col(line, sizeof(line), &off, c.name, false, nz(th->name, "?"));
+	col(line, sizeof(line), &off, c.st, false, st);
+	col(line, sizeof(line), &off, c.wait, false, th->has_wait ? kind_short(th->wait.kind) : "-");
+	col(line, sizeof(line), &off, c.lock, false, lk);
+	col(line, sizeof(line), &off, c.owner, true, owner);
+	col(line, sizeof(line), &off, c.blocked, true, b >= 0 ? dur(bl, sizeof(bl), b) : "");
+	col(line, sizeof(line), &off, c.where, false, where);
+	put(y, 0, COLS, a, line, true);
 }
 
 struct gcols {
@@ -1148,11 +1246,20 @@ static void draw_table(struct tui *t, int y, int h)
 		     "FUNCTION", c.blocked, "BLOCKED", "THREADS");
 	} else {
 		struct cols c;
+		char line[512];
+		size_t off = 3;
 
 		thread_cols(&c);
-		putf(y + 1, 0, COLS, A_BOLD, true, "    %*s %-*s %c %-*s %-*s %*s %*s %-*.*s",
-		     c.tid, "TID", c.name, "NAME", 'S', c.wait, "WAIT", c.lock, "LOCK",
-		     c.owner, "OWNER", c.blocked, "BLOCKED", c.where, c.where, c.where ? "WHERE" : "");
+		snprintf(line, sizeof(line), "   ");
+		col(line, sizeof(line), &off, c.tid, true, "TID");
+		col(line, sizeof(line), &off, c.name, false, "NAME");
+		col(line, sizeof(line), &off, c.st, false, "S");
+		col(line, sizeof(line), &off, c.wait, false, "WAIT");
+		col(line, sizeof(line), &off, c.lock, false, "LOCK");
+		col(line, sizeof(line), &off, c.owner, true, "OWNER");
+		col(line, sizeof(line), &off, c.blocked, true, "BLOCKED");
+		col(line, sizeof(line), &off, c.where, false, "WHERE");
+		put(y + 1, 0, COLS, A_BOLD, line, true);
 	}
 	if (rows <= 0)
 		return;
@@ -1210,8 +1317,8 @@ static const struct {
 	{ "Tab  Shift-Tab", "next / previous pane (deadlocks, threads, detail)" },
 	{ "Enter", "threads: open the detail; deadlocks: show that thread;" },
 	{ "", "detail: go to the owner of the awaited lock" },
-	{ "o", "go to the owner of the lock the thread waits for" },
-	{ "b  Backspace", "back to the thread before the last jump" },
+	{ "o  Right", "go to the owner of the lock the thread waits for" },
+	{ "b  Bksp  Left", "back to the thread before the last jump" },
 	{ "g", "group threads with identical stacks, or not" },
 	{ "S", "sort by: blocked, tid, name, state (cycles)" },
 	{ "I", "reverse the sort order" },
@@ -1375,14 +1482,17 @@ static const struct cdl_thread *selected_thread(const struct tui *t)
 	return &t->snap->threads[ti];
 }
 
-/* Show thread tid in the table, clearing the filter if it hides it. */
-static bool goto_tid(struct tui *t, int tid)
+/* Show thread tid in the table, clearing the filter if it hides it
+ * (then *cleared is set, if given). */
+static bool goto_tid(struct tui *t, int tid, bool *cleared)
 {
 	select_tid(t, tid);
 	if (!row_has_tid(t, t->sel, tid) && t->filter[0]) {
 		t->filter[0] = '\0';
 		rebuild_rows(t);
 		select_tid(t, tid);
+		if (cleared)
+			*cleared = true;
 	}
 	return row_has_tid(t, t->sel, tid);
 }
@@ -1390,6 +1500,7 @@ static bool goto_tid(struct tui *t, int tid)
 static void goto_owner(struct tui *t)
 {
 	const struct cdl_thread *th = selected_thread(t), *o;
+	bool cleared = false;
 	int from;
 
 	if (!th) {
@@ -1401,8 +1512,8 @@ static void goto_owner(struct tui *t)
 		return;
 	}
 	if (th->wait.owner_tid <= 0) {
-		say(t, true, "no owner recorded for the %s thread %d waits for",
-		    cdl_wait_kind_name(th->wait.kind), th->tid);
+		say(t, true, "no owner to go to: the %s thread %d waits for has none recorded",
+		    kind_noun(th->wait.kind), th->tid);
 		return;
 	}
 	o = cdl_snapshot_find_thread(t->snap, th->wait.owner_tid);
@@ -1416,15 +1527,15 @@ static void goto_owner(struct tui *t)
 		return;
 	}
 	from = th->tid;
-	if (!goto_tid(t, o->tid)) {
+	if (!goto_tid(t, o->tid, &cleared)) {
 		say(t, true, "owner %d is not shown", o->tid);
 		return;
 	}
 	history_push(t, from);
 	t->det_top = 0;
-	say(t, false, "owner of %s: thread %d \"%s\"  (b: back to %d)",
+	say(t, false, "owner of %s: thread %d \"%s\"  (b: back to %d)%s",
 	    th->wait.symbol ? th->wait.symbol : cdl_wait_kind_name(th->wait.kind),
-	    o->tid, nz(o->name, "?"), from);
+	    o->tid, nz(o->name, "?"), from, cleared ? "; filter cleared" : "");
 }
 
 static void go_back(struct tui *t)
@@ -1432,7 +1543,7 @@ static void go_back(struct tui *t)
 	while (t->nhist) {
 		int tid = t->hist[--t->nhist];
 
-		if (goto_tid(t, tid)) {
+		if (goto_tid(t, tid, NULL)) {
 			say(t, false, "back to thread %d", tid);
 			return;
 		}
@@ -1546,6 +1657,10 @@ static void prompt_key(struct tui *t, int k)
 
 static void handle_key(struct tui *t, int k)
 {
+	if (k == KEY_RESIZE) {
+		t->det_dirty = true;    /* the detail is wrapped to the width */
+		return;
+	}
 	if (t->prompt) {
 		prompt_key(t, k);
 		return;
@@ -1592,7 +1707,7 @@ static void handle_key(struct tui *t, int k)
 		if (t->focus == PANE_DEADLOCKS && t->dl_sel < t->dl.n) {
 			int tid = t->dl.v[t->dl_sel].tid;
 
-			if (tid && goto_tid(t, tid))
+			if (tid && goto_tid(t, tid, NULL))
 				t->focus = PANE_TABLE;
 		} else if (t->focus == PANE_TABLE) {
 			t->focus = PANE_DETAIL;
@@ -1638,7 +1753,7 @@ static void handle_key(struct tui *t, int k)
 		}
 		break;
 	case 'r':
-		do_refresh(t);
+		do_refresh(t, false);
 		break;
 	case 'i':
 		set_interval(t, t->interval_s > 0 ? 0 : t->last_interval_s > 0 ? t->last_interval_s : 2);
@@ -1663,6 +1778,7 @@ static void handle_key(struct tui *t, int k)
 			clearok(curscr, TRUE);
 		break;
 	case KEY_RESIZE:
+		t->det_dirty = true;
 		break;
 	default:
 		break;
@@ -1774,7 +1890,7 @@ static void tui_free(struct tui *t)
 static void tick(struct tui *t)
 {
 	if (t->interval_s > 0 && now_ms(t) >= t->next_refresh_ms)
-		do_refresh(t);
+		do_refresh(t, true);
 }
 
 static int run_headless(struct tui *t, const struct cdl_tui_opts *o, struct keyev *ev,

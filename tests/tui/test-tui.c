@@ -131,6 +131,24 @@ static struct cdl_snapshot *bank(void)
 		frame(s, t, 0x401600, "worker_loop", "pool.c", 31, "/opt/bank/bin/bankd", false);
 	}
 
+	/* a writer behind anonymous readers of a heap rwlock (long wait text) */
+	t = thread(s, 130, "archiver", 'S');
+	wait_on(s, t, CDL_WAIT_RWLOCK_WRITE, 0x55d0c0a0f000, NULL, 0, 2500);
+	t->wait.location = cdl_snapshot_intern(s, "heap");
+	t->wait.flags = CDL_WAITF_READERS;
+	t->wait.readers = 3;
+	frame(s, t, 0x7f0000008000, "___pthread_rwlock_wrlock", "pthread_rwlock_wrlock.c", 27,
+	      "/usr/lib/x86_64-linux-gnu/libc.so.6", false);
+	frame(s, t, 0x401900, "archive_all_closed_accounts_of_the_quarter", "archive.c", 300,
+	      "/opt/bank/bin/bankd", false);
+
+	/* waits on a lock whose owner has exited */
+	t = thread(s, 131, "janitor", 'S');
+	wait_on(s, t, CDL_WAIT_MUTEX, 0x404200, "lock_vault", 999, 7000);
+	t->wait.owner_pid = -1;
+	libc_lock_frames(s, t);
+	frame(s, t, 0x401a00, "sweep", "janitor.c", 8, "/opt/bank/bin/bankd", false);
+
 	t = thread(s, 120, "logger", 'R');
 	frame(s, t, 0x401700, "format_line", "log.c", 12, "/opt/bank/bin/bankd", false);
 	frame(s, t, 0x401800, "logger_main", "log.c", 40, "/opt/bank/bin/bankd", false);
@@ -295,7 +313,9 @@ START_TEST(jump_to_owner_and_back)
 	 * then the same from the detail pane with Enter */
 	check_script("jump-owner",
 		     "/transfer<Enter><Dump><Esc>o<Dump>o<Dump>b<Dump>b<Dump>b<Dump>"
-		     "<Tab><Enter><Dump><Backspace><Dump>",
+		     "<Tab><Enter><Dump><Backspace><Dump>"
+		     /* the owner is hidden by the filter: it is cleared */
+		     "<Esc><Tab><Tab>/audit<Enter>o<Dump>",
 		     80, 24);
 }
 END_TEST
@@ -310,6 +330,15 @@ END_TEST
 START_TEST(help)
 {
 	check_script("help", "?<Dump><Esc><Dump>?q<Dump>", 80, 24);
+}
+END_TEST
+
+START_TEST(detail_wraps)
+{
+	/* at 50 columns the archiver's wait is longer than the line: wrapped;
+	 * at 120 columns it fits */
+	check_script("detail-wraps", "/archiver<Enter><Resize:50x24><Dump><Resize:120x30><Dump>o<Dump>"
+		     "<Esc>/janitor<Enter><Dump>o<Dump>", 80, 24);
 }
 END_TEST
 
@@ -472,6 +501,7 @@ static Suite *tui_suite(void)
 	tcase_add_test(c, deadlock_pane);
 	tcase_add_test(c, help);
 	tcase_add_test(c, resize);
+	tcase_add_test(c, detail_wraps);
 	tcase_add_test(c, scrolling);
 	tcase_add_test(c, refresh_and_stuck);
 	tcase_add_test(c, loaded_no_refresh);
