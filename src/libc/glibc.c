@@ -385,11 +385,10 @@ static void rwlock_fill(const struct ctx *c, struct cdl_wait *w, uint64_t r, boo
 	}
 	if (writer != 0)
 		set_owner(c, w, (int32_t)writer);
+	else if (!(readers & RWR_WRPHASE) && (readers >> RWR_SHIFT))
+		w->flags |= CDL_WAITF_READERS;    /* read phase: held by anonymous readers */
 	else if (readers & RWR_WRLOCKED)
 		set_owner(c, w, 0);     /* write-locked, writer not yet recorded */
-	else if (readers >> RWR_SHIFT) {
-		w->flags |= CDL_WAITF_READERS;    /* held by anonymous readers */
-	}
 }
 
 /* 2.25+ rwlock rows (doc §3).  Returns true if it classified. */
@@ -662,10 +661,13 @@ static void futex_wait_classify(const struct ctx *c, struct cdl_thread *t, uint6
 	if (h == H_JOIN) {
 		w->kind = CDL_WAIT_JOIN;
 		w->flags &= ~(unsigned)CDL_WAITF_PSHARED;
+		/* the joinee is not a thread of the snapshot: it exited (the
+		 * kernel cleared the word and the joiner is being woken) or it
+		 * is not glibc's; either way there is no owner to name */
 		if (!c->trust)
 			w->flags |= CDL_WAITF_LAYOUT_UNKNOWN;
-		else if (plausible_tid((int32_t)val))
-			w->owner_tid = (int)val;   /* the joinee's tid is the expected value */
+		else
+			w->address = uaddr - c->l->pthread_tid;
 		return;
 	}
 

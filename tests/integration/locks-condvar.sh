@@ -1,0 +1,22 @@
+#!/bin/bash
+# A condvar nobody signals: the consumer is stuck (with --stuck short),
+# not deadlocked; the wait names the condvar and its mutex; exit 0.
+. "$TESTS_SRCDIR/lib.sh"
+. "$TESTS_SRCDIR/integration/locks-lib.sh"
+start_fixture lock-condvar
+wait_futex_blocked "$FIX_PID" 1
+deadline=$((SECONDS + 20))
+while :; do
+	snapshot "$FIX_PID" --stuck 0.2
+	expect_rc 0
+	[ "$(jq -r '.threads[] | select(.name == "consumer") | .verdict' "$J")" = stuck ] && break
+	[ $SECONDS -lt $deadline ] || fail "consumer never reported stuck: $(jq -c '.threads[] | select(.name == "consumer") | {verdict, blocked_for_ms, wait}' "$J")"
+	sleep 0.1
+done
+expect_deadlocks cycle 0
+expect_wait consumer condvar cond_ready null stuck
+jq -e '.threads[] | select(.name == "consumer") | .wait.mutex_symbol == "lock_queue" and .blocked_for_ms >= 200' "$J" >/dev/null ||
+	fail "condvar wait lacks its mutex or duration: $(jq -c '.threads[] | select(.name == "consumer")' "$J")"
+c=$(tid_of consumer)
+jq -e --argjson c "$c" '.stuck == [$c]' "$J" >/dev/null || fail "stuck list: $(jq -c .stuck "$J")"
+expect_noise_quiet

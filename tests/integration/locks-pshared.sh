@@ -1,0 +1,19 @@
+#!/bin/bash
+# A process-shared mutex held by a thread of another (child) process: the
+# waiter's owner is that thread, owner_pid the child; not orphaned, no
+# deadlock, exit 0.
+. "$TESTS_SRCDIR/lib.sh"
+. "$TESTS_SRCDIR/integration/locks-lib.sh"
+start_fixture lock-pshared
+child=$(sed -n 's/^child //p' "$FIX_OUT")
+[ -n "$child" ] || fail "fixture did not name its child"
+FIXTURE_PIDS+=("$child")
+wait_futex_blocked "$FIX_PID" 1
+snapshot "$FIX_PID"
+expect_rc 0
+expect_deadlocks cycle 0
+expect_wait waiter mutex null "tid:$child" waiting
+expect_flag waiter pshared
+jq -e --argjson c "$child" '.threads[] | select(.name == "waiter") | .wait.owner_pid == $c' "$J" >/dev/null ||
+	fail "owner_pid is not the child $child: $(jq -c '.threads[] | select(.name == "waiter") | .wait' "$J")"
+expect_noise_quiet

@@ -1,0 +1,5 @@
+#!/bin/bash
+# The two-mutex cycle in a static binary (libc inside the executable).
+. "$TESTS_SRCDIR/lib.sh"
+. "$TESTS_SRCDIR/integration/locks-lib.sh"
+check_abba lock-abba-static
