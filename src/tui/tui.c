@@ -957,7 +957,7 @@ static void draw_header(struct tui *t)
 {
 	const struct cdl_snapshot *s = t->snap;
 	const char *exe = nz(s->exe, "?");
-	char b1[32], b2[32], b3[32], when[32], line[512];
+	char b1[32], b2[96], b3[32], when[32], line[512];
 	size_t nd = t->an ? t->an->ndeadlocks : 0;
 	int64_t age = s->captured_at_ms > 0 ? now_ms(t) - s->captured_at_ms : -1;
 	int n;
@@ -987,13 +987,16 @@ static void draw_header(struct tui *t)
 			exe = strrchr(exe, '/') + 1;
 		put(0, n, COLS - n, cls_attr[C_HEADER], exe, false);
 	}
-	if (s->source && strcmp(s->source, "live") != 0)
-		snprintf(b2, sizeof(b2), "loaded");
-	else if (t->interval_s > 0)
-		snprintf(b2, sizeof(b2), "every %gs", t->interval_s);
-	else
-		snprintf(b2, sizeof(b2), "off");
-	snprintf(line, sizeof(line), " snapshot %s (%s ago)  pause %s  refresh %s  stuck %gs",
+	if (s->source && strcmp(s->source, "live") != 0) {
+		const char *f = s->source ? strrchr(s->source, '/') : NULL;
+
+		snprintf(b2, sizeof(b2), "loaded from %s", f ? f + 1 : nz(s->source, "a file"));
+	} else if (t->interval_s > 0) {
+		snprintf(b2, sizeof(b2), "refresh every %gs", t->interval_s);
+	} else {
+		snprintf(b2, sizeof(b2), "refresh off");
+	}
+	snprintf(line, sizeof(line), " snapshot %s (%s ago)  pause %s  %s  stuck %gs",
 		 when, dur(b1, sizeof(b1), age),
 		 s->pause_us ? pause_str(b3, sizeof(b3), s->pause_us) : "-",
 		 b2, t->stuck_s);

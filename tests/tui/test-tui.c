@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "load.h"
 #include "snapshot.h"
 #include "tui.h"
 #include "tui-int.h"
@@ -408,6 +409,69 @@ START_TEST(save_json)
 }
 END_TEST
 
+/* Remove the lines that start with prefix from text (in place). */
+static void drop_lines(char *text, const char *prefix)
+{
+	char *r = text, *w = text;
+	size_t pl = strlen(prefix);
+
+	while (*r) {
+		char *nl = strchr(r, '\n');
+		size_t len = nl ? (size_t)(nl - r) + 1 : strlen(r);
+
+		if (strncmp(r, prefix, pl) != 0) {
+			memmove(w, r, len);
+			w += len;
+		}
+		r += len;
+	}
+	*w = '\0';
+}
+
+/* A snapshot saved with s and opened again (--load) shows the same
+ * screen, but for the header line that says where it came from. */
+START_TEST(save_then_load)
+{
+	char dir[] = "/tmp/cdl-tui-load.XXXXXX", cwd[4096], *live, *loaded;
+	const char *name = "cdeadlock-4242-20261127-040000.json";
+	struct cdl_snapshot *s = NULL;
+	struct cdl_diag d = { 0 };
+
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(chdir(dir), 0);
+	live = run_keys(bank(), NULL, "<Dump><Tab><Dump>s", 80, 24, 0, NULL);
+	ck_assert_msg(cdl_load_json_file(name, &s, &d) == 0, "load: %s", d.what);
+	loaded = run_keys(s, NULL, "<Dump><Tab><Dump>", 80, 24, 0, NULL);
+	/* the header's second line says "refresh off" for one and "loaded
+	 * from ..." for the other: leave it out of the comparison */
+	ck_assert_ptr_nonnull(strstr(loaded, "loaded from cdeadlock-4242-"));
+	drop_lines(live, " snapshot ");
+	drop_lines(loaded, " snapshot ");
+	unlink(name);
+	ck_assert_int_eq(chdir(cwd), 0);
+	if (strcmp(live, loaded) != 0) {
+		FILE *f;
+
+		mkdir("tui-actual", 0755);
+		if ((f = fopen("tui-actual/load-live.actual", "w"))) {
+			fputs(live, f);
+			fclose(f);
+		}
+		if ((f = fopen("tui-actual/load-loaded.actual", "w"))) {
+			fputs(loaded, f);
+			fclose(f);
+		}
+		if (system("diff -u tui-actual/load-live.actual tui-actual/load-loaded.actual >&2") < 0)
+			fprintf(stderr, "diff failed\n");
+		ck_abort_msg("the loaded snapshot's screens differ from the live ones");
+	}
+	rmdir(dir);
+	free(live);
+	free(loaded);
+}
+END_TEST
+
 START_TEST(bad_key_script)
 {
 	struct cdl_tui_opts o = { .stuck_s = 5, .keys = "jj<Bogus>", .cols = 80, .lines = 24,
@@ -506,6 +570,7 @@ static Suite *tui_suite(void)
 	tcase_add_test(c, refresh_and_stuck);
 	tcase_add_test(c, loaded_no_refresh);
 	tcase_add_test(c, save_json);
+	tcase_add_test(c, save_then_load);
 	tcase_add_test(c, bad_key_script);
 	suite_add_tcase(s, c);
 
