@@ -500,6 +500,66 @@ START_TEST(no_memory_no_owner)
 }
 END_TEST
 
+START_TEST(pi_parked_after_edeadlk)
+{
+	struct world w;
+	struct cdl_thread *t;
+	uint64_t m = DATA;
+
+	w_init(&w);
+	/* PI mutex held by 200; 100 was refused with EDEADLK and waits on a
+	 * zero word of its own stack, with &m->__kind in a register */
+	put32(w.data, 0, 200);
+	put32(w.data, 8, 200);
+	put32(w.data, 16, 32);
+	t = w_thread(&w, 100);
+	t->sp = STACK(0) + 0x100;
+	t->nregs = 17;
+	t->regs[14] = m + 16;
+	futex_call(t, STACK(0) + 0x184, 0x189, 0);
+	w_thread(&w, 200);
+	/* the same park, but nothing points to a PI mutex: a plain futex */
+	t = w_thread(&w, 300);
+	t->sp = STACK(2) + 0x100;
+	futex_call(t, STACK(2) + 0x184, 0x189, 0);
+	w_classify(&w);
+
+	t = w_find(&w, 100);
+	ck_assert_int_eq(t->wait.kind, CDL_WAIT_MUTEX);
+	ck_assert_uint_eq(t->wait.address, m);
+	ck_assert_uint_eq(t->wait.futex, STACK(0) + 0x184);
+	ck_assert_int_eq(t->wait.owner_tid, 200);
+	ck_assert_uint_eq(t->wait.flags, CDL_WAITF_PI);
+	t = w_find(&w, 300);
+	ck_assert_int_eq(t->wait.kind, CDL_WAIT_FUTEX);
+	ck_assert_int_eq(t->wait.owner_tid, 0);
+	w_free(&w);
+}
+END_TEST
+
+START_TEST(join_of_a_thread_gone)
+{
+	struct world w;
+	struct cdl_thread *t;
+
+	/* the joinee exited (not in the snapshot): its tid is the futex
+	 * value, but that is not an owner */
+	w_init(&w);
+	t = w_thread(&w, 100);
+	futex_call(t, 0x7f0000900000ull + 720, 0x109, 4242);
+	frame(w.s, t, "__futex_abstimed_wait_common", LIBC);
+	frame(w.s, t, "__pthread_clockjoin_ex", LIBC);
+	frame(w.s, t, "pthread_join", LIBC);
+	w_classify(&w);
+
+	t = w_find(&w, 100);
+	ck_assert_int_eq(t->wait.kind, CDL_WAIT_JOIN);
+	ck_assert_int_eq(t->wait.owner_tid, 0);
+	ck_assert_uint_eq(t->wait.address, 0x7f0000900000ull);
+	w_free(&w);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("classify");
@@ -519,6 +579,8 @@ int main(void)
 	tcase_add_test(tc, unknown_layout_leaves_owners);
 	tcase_add_test(tc, failed_check_distrusts_owners);
 	tcase_add_test(tc, no_memory_no_owner);
+	tcase_add_test(tc, pi_parked_after_edeadlk);
+	tcase_add_test(tc, join_of_a_thread_gone);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
