@@ -521,24 +521,67 @@ static size_t parse_value(struct parser *ps, unsigned depth)
 
 /* ---- from the tree to the model ---- */
 
+#define MAX_PATH 16
+
+/* Where the walker is ("threads[3].wait.kind"), kept as segments and only
+ * formatted for a message. */
 struct walker {
 	struct parser *ps;
 	struct cdl_snapshot *s;
-	char path[160];            /* where we are, for messages */
+	struct {
+		const char *name;      /* member name, or NULL for an index */
+		size_t idx;
+	} seg[MAX_PATH];
+	int nseg;
 };
+
+static void push_name(struct walker *w, const char *name)
+{
+	if (w->nseg < MAX_PATH)
+		w->seg[w->nseg].name = name;
+	w->nseg++;
+}
+
+static void push_index(struct walker *w, size_t idx)
+{
+	if (w->nseg < MAX_PATH) {
+		w->seg[w->nseg].name = NULL;
+		w->seg[w->nseg].idx = idx;
+	}
+	w->nseg++;
+}
+
+static void format_path(const struct walker *w, char *buf, size_t n)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < w->nseg && i < MAX_PATH && o < n; i++) {
+		int r;
+
+		if (w->seg[i].name)
+			r = snprintf(buf + o, n - o, "%s%s", o ? "." : "", w->seg[i].name);
+		else
+			r = snprintf(buf + o, n - o, "[%zu]", w->seg[i].idx);
+		if (r < 0)
+			break;
+		o += (size_t)r;
+	}
+}
 
 static void werr(struct walker *w, size_t node, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void werr(struct walker *w, size_t node, const char *fmt, ...)
 {
-	char msg[160];
+	char msg[160], path[160];
 	va_list ap;
 	const struct jnode *n = &w->ps->nodes[node];
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	perr_at(w->ps, n->pos, "%s%s%s", w->path, w->path[0] ? ": " : "", msg);
+	format_path(w, path, sizeof(path));
+	perr_at(w->ps, n->pos, "%s%s%s", path, path[0] ? ": " : "", msg);
 }
 
 static const struct jnode *N(const struct walker *w, size_t id)
@@ -572,26 +615,25 @@ static const char *type_name(enum jtype t)
 	}
 }
 
-/* Set the path for messages to prefix + "." + name. */
-static size_t enter(struct walker *w, size_t obj, const char *name, bool required,
-		    char *save, size_t savelen)
+/* Find member name of obj and add it to the path; *save is what leave()
+ * restores. */
+static size_t enter(struct walker *w, size_t obj, const char *name, bool required, int *save)
 {
 	size_t m = member(w, obj, name);
 
-	snprintf(save, savelen, "%s", w->path);
+	*save = w->nseg;
 	if (m == NONE) {
 		if (required)
 			werr(w, obj, "missing member \"%s\"", name);
 		return NONE;
 	}
-	size_t l = strlen(w->path);
-	snprintf(w->path + l, sizeof(w->path) - l, "%s%s", l ? "." : "", name);
+	push_name(w, name);
 	return m;
 }
 
-static void leave(struct walker *w, const char *save)
+static void leave(struct walker *w, int save)
 {
-	snprintf(w->path, sizeof(w->path), "%s", save);
+	w->nseg = save;
 }
 
 enum { OPT = 0, REQ = 1 };
@@ -601,8 +643,8 @@ enum { NOTNULL = 0, NULLOK = 1 };
 static int get_int(struct walker *w, size_t obj, const char *name, int req, int nullok,
 		   int64_t lo, int64_t hi, int64_t *out)
 {
-	char save[160];
-	size_t m = enter(w, obj, name, req, save, sizeof(save));
+	int save;
+	size_t m = enter(w, obj, name, req, &save);
 	int rc = 0;
 
 	if (m == NONE)
@@ -627,8 +669,8 @@ static int get_int(struct walker *w, size_t obj, const char *name, int req, int 
 static int get_str(struct walker *w, size_t obj, const char *name, int req, int nullok,
 		   const char **out)
 {
-	char save[160];
-	size_t m = enter(w, obj, name, req, save, sizeof(save));
+	int save;
+	size_t m = enter(w, obj, name, req, &save);
 	int rc = 0;
 
 	if (m == NONE)
@@ -654,8 +696,8 @@ static int get_str(struct walker *w, size_t obj, const char *name, int req, int 
 
 static int get_bool(struct walker *w, size_t obj, const char *name, bool *out)
 {
-	char save[160];
-	size_t m = enter(w, obj, name, OPT, save, sizeof(save));
+	int save;
+	size_t m = enter(w, obj, name, OPT, &save);
 	int rc = 0;
 
 	if (m == NONE)
@@ -712,8 +754,8 @@ static int node_hex(struct walker *w, size_t m, uint64_t *out)
 static int get_hex(struct walker *w, size_t obj, const char *name, int req, int nullok,
 		   uint64_t *out)
 {
-	char save[160];
-	size_t m = enter(w, obj, name, req, save, sizeof(save));
+	int save;
+	size_t m = enter(w, obj, name, req, &save);
 	int rc = 0;
 
 	if (m == NONE)
@@ -728,9 +770,9 @@ static int get_hex(struct walker *w, size_t obj, const char *name, int req, int 
 
 /* A member that must be an array or an object (or null when nullok). */
 static size_t get_node(struct walker *w, size_t obj, const char *name, int req,
-		       enum jtype t, bool nullok, char *save, size_t savelen)
+		       enum jtype t, bool nullok, int *save)
 {
-	size_t m = enter(w, obj, name, req, save, savelen);
+	size_t m = enter(w, obj, name, req, save);
 
 	if (m == NONE)
 		return NONE;
@@ -753,7 +795,7 @@ static int load_wait(struct walker *w, size_t m, struct cdl_wait *wt)
 {
 	const char *kind = NULL;
 	int64_t v;
-	char save[160];
+	int save;
 	size_t fl;
 	int k;
 
@@ -761,8 +803,8 @@ static int load_wait(struct walker *w, size_t m, struct cdl_wait *wt)
 		return -1;
 	k = cdl_wait_kind_from_name(kind);
 	if (k < 0) {
-		char s2[160];
-		size_t km = enter(w, m, "kind", REQ, s2, sizeof(s2));
+		int s2;
+		size_t km = enter(w, m, "kind", REQ, &s2);
 
 		werr(w, km, "unknown wait kind \"%s\"", kind);
 		return -1;
@@ -792,7 +834,7 @@ static int load_wait(struct walker *w, size_t m, struct cdl_wait *wt)
 	    get_str(w, m, "mutex_symbol", OPT, NULLOK, &wt->mutex_symbol) < 0 ||
 	    get_str(w, m, "detail", OPT, NULLOK, &wt->detail) < 0)
 		return -1;
-	fl = get_node(w, m, "flags", OPT, J_ARR, false, save, sizeof(save));
+	fl = get_node(w, m, "flags", OPT, J_ARR, false, &save);
 	if (w->ps->failed)
 		return -1;
 	if (fl != NONE) {
@@ -848,7 +890,7 @@ static int load_frame(struct walker *w, size_t m, struct cdl_frame *f)
 static int load_syscall(struct walker *w, size_t m, struct cdl_thread *t)
 {
 	int64_t nr;
-	char save[160];
+	int save;
 	size_t args;
 	int i = 0;
 
@@ -856,7 +898,7 @@ static int load_syscall(struct walker *w, size_t m, struct cdl_thread *t)
 		return -1;
 	t->syscall_nr = (long)nr;
 	t->in_syscall = true;
-	args = get_node(w, m, "args", OPT, J_ARR, false, save, sizeof(save));
+	args = get_node(w, m, "args", OPT, J_ARR, false, &save);
 	if (w->ps->failed)
 		return -1;
 	if (args != NONE) {
@@ -873,7 +915,7 @@ static int load_thread(struct walker *w, size_t m)
 	struct cdl_thread *t;
 	int64_t tid, v;
 	const char *state = NULL;
-	char save[160];
+	int save;
 	size_t sub;
 
 	if (N(w, m)->type != J_OBJ) {
@@ -900,7 +942,7 @@ static int load_thread(struct walker *w, size_t m)
 	    get_str(w, m, "unwind_error", OPT, NULLOK, &t->unwind_error) < 0)
 		return -1;
 
-	sub = get_node(w, m, "wait", REQ, J_OBJ, true, save, sizeof(save));
+	sub = get_node(w, m, "wait", REQ, J_OBJ, true, &save);
 	if (w->ps->failed)
 		return -1;
 	if (sub != NONE) {
@@ -910,18 +952,18 @@ static int load_thread(struct walker *w, size_t m)
 	}
 	leave(w, save);
 
-	sub = get_node(w, m, "syscall", OPT, J_OBJ, true, save, sizeof(save));
+	sub = get_node(w, m, "syscall", OPT, J_OBJ, true, &save);
 	if (w->ps->failed)
 		return -1;
 	if (sub != NONE && load_syscall(w, sub, t) < 0)
 		return -1;
 	leave(w, save);
 
-	sub = get_node(w, m, "frames", REQ, J_ARR, false, save, sizeof(save));
+	sub = get_node(w, m, "frames", REQ, J_ARR, false, &save);
 	if (w->ps->failed)
 		return -1;
 	{
-		size_t l = strlen(w->path), j = 0;
+		size_t j = 0;
 
 		for (size_t c = N(w, sub)->first; c != NONE; c = N(w, c)->next, j++) {
 			struct cdl_frame *f = cdl_thread_add_frame(t);
@@ -930,10 +972,10 @@ static int load_thread(struct walker *w, size_t m)
 				werr(w, c, "out of memory");
 				return -1;
 			}
-			snprintf(w->path + l, sizeof(w->path) - l, "[%zu]", j);
+			push_index(w, j);
 			if (load_frame(w, c, f) < 0)
 				return -1;
-			w->path[l] = '\0';
+			w->nseg--;
 		}
 	}
 	leave(w, save);
@@ -967,7 +1009,7 @@ static bool parse_time(const char *s, int64_t *ms)
 static int walk(struct walker *w, size_t root)
 {
 	int64_t v;
-	char save[160];
+	int save;
 	size_t sub;
 	struct cdl_snapshot *s = w->s;
 
@@ -984,7 +1026,7 @@ static int walk(struct walker *w, size_t root)
 			return -1;
 		}
 	}
-	sub = get_node(w, root, "tool", REQ, J_OBJ, false, save, sizeof(save));
+	sub = get_node(w, root, "tool", REQ, J_OBJ, false, &save);
 	if (w->ps->failed)
 		return -1;
 	if (get_str(w, sub, "version", OPT, NULLOK, &s->tool_version) < 0)
@@ -1010,12 +1052,12 @@ static int walk(struct walker *w, size_t root)
 	}
 
 	/* present and an array, contents recomputed by the analysis */
-	get_node(w, root, "deadlocks", REQ, J_ARR, false, save, sizeof(save));
+	get_node(w, root, "deadlocks", REQ, J_ARR, false, &save);
 	if (w->ps->failed)
 		return -1;
 	leave(w, save);
 
-	sub = get_node(w, root, "warnings", OPT, J_ARR, false, save, sizeof(save));
+	sub = get_node(w, root, "warnings", OPT, J_ARR, false, &save);
 	if (w->ps->failed)
 		return -1;
 	if (sub != NONE) {
@@ -1029,17 +1071,17 @@ static int walk(struct walker *w, size_t root)
 	}
 	leave(w, save);
 
-	sub = get_node(w, root, "threads", REQ, J_ARR, false, save, sizeof(save));
+	sub = get_node(w, root, "threads", REQ, J_ARR, false, &save);
 	if (w->ps->failed)
 		return -1;
 	{
-		size_t l = strlen(w->path), j = 0;
+		size_t j = 0;
 
 		for (size_t c = N(w, sub)->first; c != NONE; c = N(w, c)->next, j++) {
-			snprintf(w->path + l, sizeof(w->path) - l, "[%zu]", j);
+			push_index(w, j);
 			if (load_thread(w, c) < 0)
 				return -1;
-			w->path[l] = '\0';
+			w->nseg--;
 		}
 	}
 	leave(w, save);

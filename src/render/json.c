@@ -82,8 +82,19 @@ void cdl_json_string(FILE *out, const char *s)
 	n = strlen(s);
 	putc('"', out);
 	while (n > 0) {
-		unsigned c = *p;
-		size_t l;
+		unsigned c;
+		size_t l, run = 0;
+
+		/* plain ASCII goes out in one piece */
+		while (run < n && p[run] >= 0x20 && p[run] < 0x7f && p[run] != '"' && p[run] != '\\')
+			run++;
+		if (run) {
+			fwrite(p, 1, run, out);
+			p += run;
+			n -= run;
+			continue;
+		}
+		c = *p;
 
 		switch (c) {
 		case '"': fputs("\\\"", out); p++; n--; continue;
