@@ -284,6 +284,76 @@ START_TEST(wait_objects)
 }
 END_TEST
 
+
+/* largest group first, then by smallest tid; members ascending; lines may
+ * differ inside a group, functions may not */
+START_TEST(stack_groups)
+{
+	struct cdl_snapshot *s = cdl_snapshot_new();
+	static const int tids[] = { 50, 10, 40, 30, 20, 60 };
+	static const char *const top[] = { "a", "b", "a", "b", "a", NULL };
+	struct cdl_stack_group *g;
+	size_t n;
+
+	for (size_t i = 0; i < 6; i++) {
+		struct cdl_thread *t = cdl_snapshot_add_thread(s, tids[i]);
+		struct cdl_frame *f = cdl_thread_add_frame(t);
+
+		f->function = top[i] ? cdl_snapshot_intern(s, top[i]) : NULL;
+		f->pc = 0x1000;
+		f->line = (int)i;
+		f = cdl_thread_add_frame(t);
+		f->function = cdl_snapshot_intern(s, "main");
+	}
+	cdl_snapshot_sort(s);
+	ck_assert_int_eq(cdl_stack_groups(s, &g, &n), 0);
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(g[0].nthreads, 3);     /* a: 20, 40, 50 */
+	ck_assert_int_eq(s->threads[g[0].threads[0]].tid, 20);
+	ck_assert_int_eq(s->threads[g[0].threads[1]].tid, 40);
+	ck_assert_int_eq(s->threads[g[0].threads[2]].tid, 50);
+	ck_assert_int_eq(s->threads[g[0].rep].tid, 20);
+	ck_assert_int_eq(g[1].nthreads, 2);     /* b: 10, 30 */
+	ck_assert_int_eq(s->threads[g[1].threads[0]].tid, 10);
+	ck_assert_int_eq(g[2].nthreads, 1);     /* ??: 60 */
+	ck_assert_int_eq(s->threads[g[2].rep].tid, 60);
+	ck_assert(cdl_stack_equal(&s->threads[g[0].threads[0]], &s->threads[g[0].threads[2]]));
+	ck_assert(!cdl_stack_equal(&s->threads[g[0].rep], &s->threads[g[1].rep]));
+	cdl_stack_groups_free(g, n);
+
+	cdl_snapshot_free(s);
+	s = cdl_snapshot_new();
+	ck_assert_int_eq(cdl_stack_groups(s, &g, &n), 0);
+	ck_assert_int_eq(n, 0);
+	cdl_stack_groups_free(g, n);
+	cdl_snapshot_free(s);
+}
+END_TEST
+
+/* without pcs, without an analysis (no verdict section) */
+START_TEST(no_addresses_no_analysis)
+{
+	struct cdl_snapshot *s = scenarios[0].build();
+	struct cdl_render_opts o;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	cdl_render_opts_init(&o);
+	o.addresses = false;
+	ck_assert_int_eq(cdl_render_text(out, s, NULL, &o), 0);
+	ck_assert_int_eq(cdl_render_json(out, s, NULL), 0);
+	fclose(out);
+	ck_assert_ptr_null(strstr(buf, "0x00007f3a1c291e96"));
+	ck_assert_ptr_nonnull(strstr(buf, "#3  transfer_funds (bank.c:42) from bank\n"));
+	ck_assert_ptr_null(strstr(buf, "No deadlock found"));
+	ck_assert_ptr_null(strstr(buf, "Found "));
+	ck_assert_ptr_nonnull(strstr(buf, "\"deadlocks\": []"));
+	free(buf);
+	cdl_snapshot_free(s);
+}
+END_TEST
+
 static Suite *render_suite(void)
 {
 	Suite *s = suite_create("render");
@@ -295,6 +365,8 @@ static Suite *render_suite(void)
 	tcase_add_test(tc, durations);
 	tcase_add_test(tc, syscalls);
 	tcase_add_test(tc, wait_objects);
+	tcase_add_test(tc, stack_groups);
+	tcase_add_test(tc, no_addresses_no_analysis);
 	suite_add_tcase(s, tc);
 	return s;
 }
