@@ -114,6 +114,7 @@ struct tui {
 	bool det_dirty;
 
 	enum pane focus;
+	bool show_warnings;      /* the detail pane lists the snapshot's warnings */
 	bool help;
 	size_t help_top;
 	int hist[HIST_MAX];
@@ -573,16 +574,17 @@ static int add_wait_lines(struct tui *t, const struct cdl_thread *th)
 	int64_t seen = seen_of(t, ti);
 	int rc;
 
-	if (!th->has_wait) {
-		if (th->in_syscall && th->syscall_nr >= 0) {
-			char sc[200];
+	if (th->in_syscall && th->syscall_nr >= 0) {
+		char sc[300], line[320];
 
-			cdl_render_syscall(sc, sizeof(sc), th->syscall_nr, th->syscall_args);
-			return lines_add(&t->det, C_NORMAL, 0, "Not waiting on a lock; in %s", sc);
-		}
+		cdl_render_syscall(sc, sizeof(sc), th->syscall_nr, th->syscall_args);
+		snprintf(line, sizeof(line), "in %s", sc);
+		if ((rc = lines_add_wrapped(&t->det, C_NORMAL, line, COLS - 2)) < 0)
+			return rc;
+	}
+	if (!th->has_wait)
 		return lines_add(&t->det, C_NORMAL, 0, "Not waiting on a lock%s",
 				 th->state == 'R' ? " (running)" : "");
-	}
 	cdl_render_wait(phrase, sizeof(phrase), t->snap, th);
 	if ((rc = lines_add_wrapped(&t->det, C_NORMAL, phrase, COLS - 2)) < 0)
 		return rc;
@@ -662,6 +664,23 @@ static int verdict_line(struct tui *t, size_t ti, char *buf, size_t n)
 	return 0;
 }
 
+static int add_warning_lines(struct tui *t)
+{
+	const struct cdl_snapshot *s = t->snap;
+	int rc;
+
+	lines_clear(&t->det);
+	rc = lines_add(&t->det, C_TITLE, 0, "Warnings of this snapshot: %zu  (w: back to the thread)",
+		       s->nwarnings);
+	for (size_t i = 0; rc == 0 && i < s->nwarnings; i++)
+		rc = lines_add_wrapped(&t->det, C_STUCK, s->warnings[i], COLS - 2);
+	if (rc == 0 && s->libc)
+		rc = lines_add(&t->det, C_NORMAL, 0, "libc: %s", s->libc);
+	if (rc == 0 && s->tool_version)
+		rc = lines_add(&t->det, C_NORMAL, 0, "written by cdeadlock %s", s->tool_version);
+	return rc;
+}
+
 static int build_detail(struct tui *t)
 {
 	size_t ti;
@@ -671,39 +690,38 @@ static int build_detail(struct tui *t)
 
 	lines_clear(&t->det);
 	t->det_dirty = false;
+	if (t->show_warnings)
+		return add_warning_lines(t);
 	ti = row_tid_index(t, t->sel);
 	if (ti == SIZE_MAX)
 		return lines_add(&t->det, C_NORMAL, 0, t->filter[0] ? "No thread matches the filter"
 				 : "No thread");
 	if (t->group) {
 		const struct cdl_stack_group *g = &t->groups[t->rows[t->sel]];
-		char ids[120];
-		size_t off = 0;
+		char *ids = NULL;
+		size_t len = 0;
+		FILE *m;
 
 		ti = g->rep;
 		if (t->sel_tid && row_has_tid(t, t->sel, t->sel_tid))
 			ti = thread_index(t, t->sel_tid);
-		th = &t->snap->threads[ti];
 		rc = lines_add(&t->det, C_TITLE, 0, "Group %zu of %zu: %zu thread%s with this stack",
-			       t->rows[t->sel] + 1, t->ngroups, g->nthreads, g->nthreads == 1 ? "" : "s");
+			       t->sel + 1, t->nrows, g->nthreads, g->nthreads == 1 ? "" : "s");
 		if (rc < 0)
 			return rc;
-		ids[0] = '\0';
-		for (size_t k = 0; k < g->nthreads; k++) {
-			const struct cdl_thread *m = &t->snap->threads[g->threads[k]];
-			int w = snprintf(ids + off, sizeof(ids) - off, "%s%d", off ? " " : "", m->tid);
-
-			if (w < 0 || (size_t)w >= sizeof(ids) - off - 8) {
-				if ((rc = lines_add(&t->det, C_NORMAL, 0, "  %s", ids)) < 0)
-					return rc;
-				off = 0;
-				ids[0] = '\0';
-				k--;
-				continue;
-			}
-			off += (size_t)w;
+		m = open_memstream(&ids, &len);
+		if (!m)
+			return -ENOMEM;
+		fputs("threads:", m);
+		for (size_t k = 0; k < g->nthreads; k++)
+			fprintf(m, " %d", t->snap->threads[g->threads[k]].tid);
+		if (fclose(m) != 0) {
+			free(ids);
+			return -ENOMEM;
 		}
-		if (off && (rc = lines_add(&t->det, C_NORMAL, 0, "  %s", ids)) < 0)
+		rc = lines_add_wrapped(&t->det, C_NORMAL, ids, COLS - 2);
+		free(ids);
+		if (rc < 0)
 			return rc;
 	}
 	th = &t->snap->threads[ti];
@@ -982,6 +1000,14 @@ static void draw_header(struct tui *t)
 		if (nd) {
 			put(0, n, 1, cls_attr[C_HEADER], " ", false);
 			n++;
+		}
+		if (s->nwarnings) {
+			char wn[48];
+
+			snprintf(wn, sizeof(wn), "%zu warning%s (w)  ", s->nwarnings,
+				 s->nwarnings == 1 ? "" : "s");
+			put(0, n, COLS - n, cls_attr[C_HEADER], wn, false);
+			n += (int)strlen(wn);
 		}
 		if ((int)strlen(exe) > COLS - n - 1 && strrchr(exe, '/'))
 			exe = strrchr(exe, '/') + 1;
@@ -1331,6 +1357,7 @@ static const struct {
 	{ "i", "auto refresh on / off" },
 	{ "+  -", "auto refresh interval longer / shorter" },
 	{ "s", "save this snapshot as JSON in the current directory" },
+	{ "w", "the snapshot's warnings in the detail pane, or not" },
 	{ "Ctrl-L", "redraw the screen" },
 	{ "?", "this help" },
 	{ "q", "quit (closes this help first)" },
@@ -1771,6 +1798,11 @@ static void handle_key(struct tui *t, int k)
 		break;
 	case 's':
 		do_save(t);
+		break;
+	case 'w':
+		t->show_warnings = !t->show_warnings;
+		t->det_dirty = true;
+		t->det_top = 0;
 		break;
 	case '?': case 'h': case KEY_F(1):
 		t->help = true;

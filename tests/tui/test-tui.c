@@ -93,6 +93,11 @@ static struct cdl_snapshot *bank(void)
 	s->source = cdl_snapshot_intern(s, "live");
 
 	t = thread(s, 100, "bankd", 'S');
+	t->in_syscall = true;
+	t->syscall_nr = 202;     /* futex */
+	t->syscall_args[0] = 0x7f00aa000910;
+	t->syscall_args[1] = 0;  /* FUTEX_WAIT */
+	t->syscall_args[2] = 4243;
 	wait_on(s, t, CDL_WAIT_JOIN, 0x7f00aa000000, NULL, 101, 15000);
 	frame(s, t, 0x7f0000003000, "__futex_abstimed_wait_common", "futex-internal.c", 57,
 	      "/usr/lib/x86_64-linux-gnu/libc.so.6", false);
@@ -283,7 +288,8 @@ END_TEST
 
 START_TEST(grouping)
 {
-	check_script("grouping", "g<Dump><Down><Dump>g<Dump>", 80, 24);
+	/* group, move, follow the owner from a group (and back), ungroup */
+	check_script("grouping", "g<Dump><Down><Dump><Up>o<Dump>b<Dump>g<Dump>", 80, 24);
 }
 END_TEST
 
@@ -340,6 +346,20 @@ START_TEST(detail_wraps)
 	 * at 120 columns it fits */
 	check_script("detail-wraps", "/archiver<Enter><Resize:50x24><Dump><Resize:120x30><Dump>o<Dump>"
 		     "<Esc>/janitor<Enter><Dump>o<Dump>", 80, 24);
+}
+END_TEST
+
+START_TEST(warnings)
+{
+	struct cdl_snapshot *s = bank();
+	char *out;
+
+	cdl_snapshot_warn(s, "thread 4250 vanished during the capture");
+	cdl_snapshot_warn(s, "no debug info for /opt/bank/bin/bankd: names from .dynsym, "
+			  "no source lines, unwinding from .eh_frame");
+	out = run_keys(s, NULL, "w<Dump>w/bankd<Enter><Dump>", 80, 24, 0, NULL);
+	expect_screens("warnings", out);
+	free(out);
 }
 END_TEST
 
@@ -566,6 +586,7 @@ static Suite *tui_suite(void)
 	tcase_add_test(c, help);
 	tcase_add_test(c, resize);
 	tcase_add_test(c, detail_wraps);
+	tcase_add_test(c, warnings);
 	tcase_add_test(c, scrolling);
 	tcase_add_test(c, refresh_and_stuck);
 	tcase_add_test(c, loaded_no_refresh);
