@@ -22,4 +22,8 @@ endif
 ## needs python3-jsonschema, skipped without it
 TESTS += tests/unit/render-schema.sh
 EXTRA_DIST += tests/unit/render-schema.sh
+## cdeadlock --load over the expected JSON: same renderings and verdicts,
+## one-line errors for bad files (no process attached)
+TESTS += tests/unit/render-load-cli.sh
+EXTRA_DIST += tests/unit/render-load-cli.sh
 CLEANFILES += test-render.*.actual
