@@ -23,44 +23,91 @@ void cdl_analyze_opts_init(struct cdl_analyze_opts *o)
 	o->stuck_ms = 5000;
 }
 
-/* Index of tid in the sorted thread array, or NONE. */
-static size_t index_of(const struct cdl_snapshot *s, int tid)
-{
-	const struct cdl_thread *t = cdl_snapshot_find_thread(s, tid);
+/* tid -> thread index, open addressing: lookups in O(1) keep the whole
+ * analysis linear (a binary search per edge would add a log factor and a
+ * cache miss per step over the large thread records). */
+struct tidx {
+	int *tid;
+	size_t *idx;
+	size_t mask;
+};
 
-	return t ? (size_t)(t - s->threads) : NONE;
+static uint32_t hash_tid(int tid)
+{
+	return (uint32_t)tid * 2654435761u;
+}
+
+static int tidx_build(struct tidx *x, const struct cdl_snapshot *s)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * s->nthreads)
+		cap *= 2;
+	x->mask = cap - 1;
+	x->tid = calloc(cap, sizeof(*x->tid));
+	x->idx = malloc(cap * sizeof(*x->idx));
+	if (!x->tid || !x->idx)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nthreads; i++) {
+		size_t h = hash_tid(s->threads[i].tid) & x->mask;
+
+		if (s->threads[i].tid <= 0)
+			continue;
+		while (x->tid[h] && x->tid[h] != s->threads[i].tid)
+			h = (h + 1) & x->mask;
+		x->tid[h] = s->threads[i].tid;
+		x->idx[h] = i;
+	}
+	return 0;
+}
+
+static void tidx_free(struct tidx *x)
+{
+	free(x->tid);
+	free(x->idx);
+}
+
+/* Index of tid in the thread array, or NONE. */
+static size_t index_of(const struct tidx *x, int tid)
+{
+	size_t h;
+
+	if (tid <= 0)
+		return NONE;
+	for (h = hash_tid(tid) & x->mask; x->tid[h]; h = (h + 1) & x->mask)
+		if (x->tid[h] == tid)
+			return x->idx[h];
+	return NONE;
 }
 
 /* The lock a thread waits on gives an edge to its owner when the owner is
  * recorded and is a thread of this snapshot.  A recursive mutex's owner
  * never blocks on it, so owner == self on a recursive mutex is stale
  * data, not a deadlock. */
-static size_t edge_of(const struct cdl_snapshot *s, size_t i)
+static bool lock_with_owner(const struct cdl_thread *t)
 {
-	const struct cdl_thread *t = &s->threads[i];
 	const struct cdl_wait *w = &t->wait;
 
 	if (!t->has_wait || !cdl_wait_kind_is_lock(w->kind) || w->owner_tid <= 0)
-		return NONE;
+		return false;
 	if (w->kind == CDL_WAIT_CONDVAR || w->kind == CDL_WAIT_SEMAPHORE ||
 	    (w->flags & (CDL_WAITF_READERS | CDL_WAITF_LAYOUT_UNKNOWN)))
-		return NONE;
-	if (w->owner_tid == t->tid && (w->flags & CDL_WAITF_RECURSIVE))
-		return NONE;
-	return index_of(s, w->owner_tid);
+		return false;
+	return !(w->owner_tid == t->tid && (w->flags & CDL_WAITF_RECURSIVE));
+}
+
+static size_t edge_of(const struct cdl_snapshot *s, const struct tidx *x, size_t i)
+{
+	return lock_with_owner(&s->threads[i]) ? index_of(x, s->threads[i].wait.owner_tid) : NONE;
 }
 
 /* The lock's owner is gone (not in the snapshot, checked dead). */
-static bool orphaned(const struct cdl_snapshot *s, size_t i)
+static bool orphaned(const struct cdl_snapshot *s, const struct tidx *x, size_t i)
 {
 	const struct cdl_thread *t = &s->threads[i];
-	const struct cdl_wait *w = &t->wait;
 
-	return t->has_wait && cdl_wait_kind_is_lock(w->kind) && w->owner_tid > 0 &&
-	       w->owner_pid == -1 && w->kind != CDL_WAIT_CONDVAR &&
-	       w->kind != CDL_WAIT_SEMAPHORE &&
-	       !(w->flags & (CDL_WAITF_READERS | CDL_WAITF_LAYOUT_UNKNOWN)) &&
-	       !cdl_snapshot_find_thread(s, w->owner_tid);
+	return lock_with_owner(t) && t->wait.owner_pid == -1 &&
+	       index_of(x, t->wait.owner_tid) == NONE;
 }
 
 static void fill_edge(struct cdl_edge *e, const struct cdl_thread *t)
@@ -145,14 +192,15 @@ static int cmp_orphan(const void *x, const void *y)
 }
 
 /* One orphaned_lock entry per (lock, dead owner), waiters ascending. */
-static int add_orphans(const struct cdl_snapshot *s, struct cdl_analysis *a, size_t *cap)
+static int add_orphans(const struct cdl_snapshot *s, const struct tidx *x,
+		       struct cdl_analysis *a, size_t *cap)
 {
 	struct orphan *o;
 	size_t n = 0;
 	int rc = 0;
 
 	for (size_t i = 0; i < s->nthreads; i++)
-		if (a->verdict[i] == CDL_VERDICT_NONE && orphaned(s, i))
+		if (a->verdict[i] == CDL_VERDICT_NONE && orphaned(s, x, i))
 			n++;
 	if (!n)
 		return 0;
@@ -161,7 +209,7 @@ static int add_orphans(const struct cdl_snapshot *s, struct cdl_analysis *a, siz
 		return -ENOMEM;
 	n = 0;
 	for (size_t i = 0; i < s->nthreads; i++)
-		if (a->verdict[i] == CDL_VERDICT_NONE && orphaned(s, i))
+		if (a->verdict[i] == CDL_VERDICT_NONE && orphaned(s, x, i))
 			o[n++] = (struct orphan){ s->threads[i].wait.address,
 						  s->threads[i].wait.owner_tid, i };
 	qsort(o, n, sizeof(*o), cmp_orphan);
@@ -212,6 +260,7 @@ int cdl_analyze(const struct cdl_snapshot *s, const struct cdl_analyze_opts *opt
 	size_t *next = NULL, *dl = NULL;
 	unsigned char *color = NULL;    /* 0 unseen, 1 on the current walk, 2 done */
 	size_t *path = NULL;
+	struct tidx x = { 0 };
 	int rc = -ENOMEM;
 
 	if (!opts) {
@@ -227,11 +276,12 @@ int cdl_analyze(const struct cdl_snapshot *s, const struct cdl_analyze_opts *opt
 	dl = malloc((n + 1) * sizeof(*dl));
 	color = calloc(n + 1, 1);
 	path = malloc((n + 1) * sizeof(*path));
-	if (!a->verdict || !a->deadlock_of || !next || !dl || !color || !path)
+	if (!a->verdict || !a->deadlock_of || !next || !dl || !color || !path ||
+	    tidx_build(&x, s) < 0)
 		goto fail;
 
 	for (size_t i = 0; i < n; i++) {
-		next[i] = edge_of(s, i);
+		next[i] = edge_of(s, &x, i);
 		if (next[i] != NONE)
 			a->nedges++;
 		a->deadlock_of[i] = NONE;
@@ -254,13 +304,13 @@ int cdl_analyze(const struct cdl_snapshot *s, const struct cdl_analyze_opts *opt
 		for (size_t j = 0; j < len; j++)
 			color[path[j]] = 2;
 	}
-	if (add_orphans(s, a, &cap) < 0)
+	if (add_orphans(s, &x, a, &cap) < 0)
 		goto fail;
 	if (a->ndeadlocks > 1)
 		qsort(a->deadlocks, a->ndeadlocks, sizeof(*a->deadlocks), cmp_deadlock);
 	for (size_t d = 0; d < a->ndeadlocks; d++)
 		for (size_t j = 0; j < a->deadlocks[d].ntids; j++)
-			a->deadlock_of[index_of(s, a->deadlocks[d].tids[j])] = d;
+			a->deadlock_of[index_of(&x, a->deadlocks[d].tids[j])] = d;
 
 	/* behind: a chain of edges that ends in a deadlocked or orphaned
 	 * thread.  dl[] memoises the deadlock each thread's chain reaches
@@ -325,6 +375,7 @@ int cdl_analyze(const struct cdl_snapshot *s, const struct cdl_analyze_opts *opt
 	*out = a;
 	a = NULL;
 fail:
+	tidx_free(&x);
 	free(next);
 	free(dl);
 	free(color);
