@@ -617,24 +617,32 @@ struct symfind {
 	uint64_t addr;
 };
 
+/* The definition a call by name binds to: a function symbol of that
+ * name, its default version (foo@@V or plain foo) rather than a compat one
+ * (foo@V), which a new link never binds to. */
 static bool module_symbol(Dwfl_Module *mod, const char *name, uint64_t *addr)
 {
 	int n = dwfl_module_getsymtab(mod);
+	bool found = false;
 
 	for (int i = 1; i < n; i++) {
 		GElf_Sym sym;
 		GElf_Addr a;
 		const char *sn = dwfl_module_getsym_info(mod, i, &sym, &a, NULL, NULL, NULL);
+		const char *at;
 		int type = GELF_ST_TYPE(sym.st_info);
 
-		if (sn && sym.st_shndx != SHN_UNDEF &&
-		    (type == STT_FUNC || type == STT_GNU_IFUNC) &&
-		    cmp_unversioned(sn, name) == 0) {
-			*addr = a;
+		if (!sn || sym.st_shndx == SHN_UNDEF ||
+		    (type != STT_FUNC && type != STT_GNU_IFUNC) ||
+		    cmp_unversioned(sn, name) != 0)
+			continue;
+		*addr = a;
+		found = true;
+		at = strchr(sn, '@');
+		if (!at || at[1] == '@')
 			return true;
-		}
 	}
-	return false;
+	return found;
 }
 
 static int symfind_cb(Dwfl_Module *mod, void **ud, const char *name, Dwarf_Addr start,
@@ -1089,9 +1097,11 @@ static int fill_frames(struct cdl_unwinder *u, struct cdl_thread *t)
 		if (!e)
 			return -ENOMEM;
 		callee = e->entry;
-		/* the frame before an activation that is not the first one is
-		 * a signal trampoline */
-		if (add_frames(u, t, e, next_act) < 0)
+		/* libdw marks as activations both the signal trampoline (its
+		 * pc is the exact handler return address) and the interrupted
+		 * frame after it: an activation followed by one is the
+		 * trampoline */
+		if (add_frames(u, t, e, u->raw[i].act && next_act) < 0)
 			return -ENOMEM;
 		if (i + 1 < u->nraw && !next_act) {
 			const struct cdl_pcent *c = lookup_pc(u, u->raw[i + 1].pc, false);

@@ -124,6 +124,13 @@ expect_frame_line() {   # TID FUNCTION FILE LINE WHAT
 	[ "$got" = "$3:$4" ] || fail "$variant: $5: frame $2 of thread $1 at '$got', expected $3:$4"
 }
 
+expect_wait() {   # TID SYMBOL LOCATION: the thread's wait names its lock so
+	local got
+	got=$(jq -r --argjson t "$1" '.threads[] | select(.tid == $t) |
+		"\(.wait.symbol) @ \(.wait.location)"' "$TEST_TMP/out")
+	[ "$got" = "$2 @ $3" ] || fail "$variant: thread $1 waits on '$got', expected '$2 @ $3'"
+}
+
 check_variant() {
 	variant=$1
 	local kind=$2 pid
@@ -156,7 +163,7 @@ check_variant() {
 		END { exit bad }' "$TEST_TMP/gdb.tsv" "$TEST_TMP/cdl.tsv" ||
 		fail "$variant: source lines differ from gdb's"
 
-	local ta tb tr n
+	local ta tb tr tc ts n
 	case $kind in
 	c|c-stripped)
 		ta=$(tid_named lock-a); tb=$(tid_named lock-b); tr=$(tid_named recurse)
@@ -165,7 +172,27 @@ check_variant() {
 		[ "$n" = 7 ] || fail "$variant: $n recurse frames, expected 7"
 		[ "$(count_frames "$tb" grab_other)" = 1 ] || fail "$variant: lock-b not in grab_other"
 		[ "$(count_frames "$ta" lock_a_main)" = 1 ] || fail "$variant: lock-a not in lock_a_main"
+		# lock objects named from DWARF, or from .dynsym when stripped
+		tc=$(tid_named cfg-wait)
 		if [ "$kind" = c ]; then
+			expect_wait "$ta" 'forks[2]' "$FIXTURES/$variant"
+			expect_wait "$tb" bank.ledger_lock "$FIXTURES/$variant"
+			expect_wait "$tc" 'cfg.locks[1].lock' "$FIXTURES/$variant"
+		else
+			expect_wait "$ta" forks+80 "$FIXTURES/$variant"
+			expect_wait "$tb" bank+8 "$FIXTURES/$variant"
+		fi
+		# the signal handler's frame, then the trampoline gdb calls
+		# <signal handler called>
+		ts=$(tid_named signal)
+		awk -F'\t' -v t="$ts" '$1 == t { f[$2] = $3 }
+			END { for (i = 0; i in f; i++)
+				if (f[i] == "on_signal" && f[i + 1] == "<signal handler called>") exit 0
+			      exit 1 }' "$TEST_TMP/cdl.tsv" ||
+			fail "$variant: no signal frame after on_signal"
+		if [ "$kind" = c ]; then
+			expect_frame_line "$ts" on_signal stacks.c "$(mark "$C_SRC" in-handler)" "signal handler"
+			expect_frame_line "$tc" cfg_wait_main stacks.c "$(mark "$C_SRC" cfg-lock)" "lock call"
 			# the inline frame: take_lock, marked inlined, at the lock call
 			jq -e --argjson t "$ta" '.threads[] | select(.tid == $t) | .frames |
 				map(select(.function == "take_lock"))[0].inlined == true' \
@@ -195,6 +222,9 @@ check_variant() {
 		done
 		expect_frame_line "$tr" 'bank::audit<0>' stacks-cxx.cc \
 			"$(mark "$CXX_SRC" audit-bottom)" "recursion bottom"
+		# unnamed lock objects: where they live
+		expect_wait "$ta" null "stack of thread $pid"
+		expect_wait "$(tid_named teller-2)" null heap
 		;;
 	esac
 	kill -KILL "$pid" 2>/dev/null
