@@ -61,7 +61,7 @@ int cdl_proc_parse_stat(const char *buf, struct cdl_proc_stat *out)
 		return -EINVAL;
 	/* field 39 (processor): 36 fields after the state */
 	out->cpu = -1;
-	const char *p = close + 3;
+	const char *p = close + 4;       /* field 4 */
 	for (int f = 4; f < 39 && p; f++) {
 		p = strchr(p, ' ');
 		if (p)

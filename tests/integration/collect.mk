@@ -1,1 +1,14 @@
 ## tests/integration/collect
+## the capture: bad input, other tracers, the target always left running,
+## signals handed back, a target that dies or spawns threads meanwhile
+COLLECT_TESTS = \
+	tests/integration/collect-badinput.sh \
+	tests/integration/collect-traced.sh \
+	tests/integration/collect-running.sh \
+	tests/integration/collect-signals.sh \
+	tests/integration/collect-sigdeliver.sh \
+	tests/integration/collect-exit.sh \
+	tests/integration/collect-churn.sh
+TESTS += $(COLLECT_TESTS)
+EXTRA_DIST += $(COLLECT_TESTS) tests/integration/collect-lib.sh
+$(COLLECT_TESTS:.sh=.log): tests/fixtures/collect-target$(EXEEXT) src/cdeadlock$(EXEEXT)

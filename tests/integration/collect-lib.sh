@@ -1,0 +1,52 @@
+# collect-lib.sh - helpers shared by the capture tests (collect-*.sh).
+# Sourced after lib.sh.
+
+# wait_frozen PID: wait until every thread of PID is in a ptrace stop
+# (state t), i.e. cdeadlock holds it (see CDEADLOCK_TEST_HOLD_MS).
+wait_frozen() {
+	local pid=$1 deadline=$((SECONDS + 30)) st all
+	while :; do
+		all=1
+		for st in $(thread_states "$pid" | awk '{print $2}'); do
+			[ "$st" = t ] || all=0
+		done
+		[ "$all" = 1 ] && [ -n "$(thread_states "$pid")" ] && return 0
+		kill -0 "$pid" 2>/dev/null || fail "target $pid died while we waited for the freeze"
+		[ $SECONDS -lt $deadline ] || fail "target $pid not frozen within 30 s"
+		sleep 0.01
+	done
+}
+
+# wait_running PID: like assert_running, polling with a deadline (the
+# kernel detaches a dead tracer's tracees asynchronously).
+wait_running() {
+	local pid=$1 deadline=$((SECONDS + 10))
+	while :; do
+		if (assert_running "$pid") 2>/dev/null; then
+			return 0
+		fi
+		[ $SECONDS -lt $deadline ] || assert_running "$pid"
+		sleep 0.02
+	done
+}
+
+# start_cdl_bg ARGS...: start cdeadlock in the background; CDL_PID, output
+# in $TEST_TMP/bg.out and bg.err.
+start_cdl_bg() {
+	${CDL_WRAPPER:-} "$CDEADLOCK" "$@" >"$TEST_TMP/bg.out" 2>"$TEST_TMP/bg.err" &
+	CDL_PID=$!
+}
+
+# check_error_output: stderr of the last run_cdl is one "cdeadlock: ..."
+# line, optionally followed by one "cdeadlock: hint: ..." line.
+check_error_output() {
+	local err=$TEST_TMP/err n
+	n=$(grep -vc '^==[0-9]*==' "$err")    # valgrind's own lines aside
+	[ "$n" -ge 1 ] && [ "$n" -le 2 ] || fail "expected 1 or 2 lines on stderr, got $n: $(cat "$err")"
+	grep -v '^==[0-9]*==' "$err" | head -1 | grep -q '^cdeadlock: ' ||
+		fail "first stderr line is not 'cdeadlock: ...': $(cat "$err")"
+	if [ "$n" = 2 ]; then
+		grep -v '^==[0-9]*==' "$err" | sed -n 2p | grep -q '^cdeadlock: hint: ' ||
+			fail "second stderr line is not a hint: $(cat "$err")"
+	fi
+}

@@ -1,0 +1,39 @@
+#!/bin/bash
+# A signal sent to the target while it is frozen is delivered after the
+# thaw (the fixture prints "usr1 N" from its SIGUSR1 handler).
+. "$TESTS_SRCDIR/lib.sh"
+. "$TESTS_SRCDIR/integration/collect-lib.sh"
+
+start_fixture collect-target
+CDEADLOCK_TEST_HOLD_MS=1500 start_cdl_bg -p "$FIX_PID" --json
+wait_frozen "$FIX_PID"
+kill -USR1 "$FIX_PID"
+# a thread-directed one too, to a thread that waits on a mutex
+tid=$(grep -l '^blocked0$' /proc/"$FIX_PID"/task/*/comm | head -1 | cut -d/ -f5)
+[ -n "$tid" ] || fail "no blocked0 thread"
+grep -q '^usr1' "$FIX_OUT" && fail "handler ran while the target was frozen"
+set +e
+wait "$CDL_PID"
+rc=$?
+set +e
+[ "$rc" = 0 ] || fail "cdeadlock exit $rc: $(cat "$TEST_TMP/bg.err")"
+deadline=$((SECONDS + 10))
+until grep -q '^usr1 1$' "$FIX_OUT"; do
+	[ $SECONDS -lt $deadline ] || fail "SIGUSR1 never delivered: $(cat "$FIX_OUT")"
+	sleep 0.02
+done
+assert_running "$FIX_PID"
+
+# signals of the same kind queued while frozen merge into one, as for
+# any stopped process; a second capture delivers the next one
+CDEADLOCK_TEST_HOLD_MS=1000 start_cdl_bg -p "$FIX_PID" --json --no-unwind
+wait_frozen "$FIX_PID"
+kill -USR1 "$tid" 2>/dev/null || kill -USR1 "$FIX_PID"
+wait "$CDL_PID"
+deadline=$((SECONDS + 10))
+until grep -q '^usr1 2$' "$FIX_OUT"; do
+	[ $SECONDS -lt $deadline ] || fail "second SIGUSR1 never delivered: $(cat "$FIX_OUT")"
+	sleep 0.02
+done
+assert_running "$FIX_PID"
+exit 0
