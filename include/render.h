@@ -81,4 +81,12 @@ char *cdl_render_wait(char *buf, size_t n, const struct cdl_snapshot *s,
  * (same function sequence; lines may differ). */
 bool cdl_stack_equal(const struct cdl_thread *a, const struct cdl_thread *b);
 
+/* One frame as in the dump, without its number: "0x00007f... in
+ * transfer_funds (bank.c:42) from bank [inlined]" (pcs false drops the
+ * "0x... in ").  Sanitized.  Returns buf. */
+char *cdl_render_frame(char *buf, size_t n, const struct cdl_frame *f, bool pcs);
+
+/* Scheduler state letter in words: 'S' -> "sleeping"; "unknown" otherwise. */
+const char *cdl_render_state_name(char state);
+
 #endif

@@ -291,7 +291,7 @@ static void add_owner(struct sb *b, const struct cdl_snapshot *s, const struct c
 		else if (w->owner_pid < 0)
 			sb_add(b, "tid %d, which has exited", w->owner_tid);
 		else
-			sb_add(b, "tid %d, not a thread of this process", w->owner_tid);
+			sb_add(b, "tid %d, not in this snapshot", w->owner_tid);
 		if (w->flags & CDL_WAITF_LAYOUT_UNKNOWN)
 			sb_add(b, " (unverified: unknown libc layout)");
 		return;
@@ -554,35 +554,56 @@ static void header(struct out *o, const struct cdl_snapshot *s)
 	free(b.p);
 }
 
+/* "0x... in fn (file:line) from module [inlined]" without the "#N". */
+static void add_frame(struct sb *b, const struct cdl_frame *f, bool pcs, const char *lines)
+{
+	if (f->signal_frame && !f->function) {
+		sb_add(b, "<signal handler called>");
+		return;
+	}
+	if (pcs)
+		sb_add(b, "0x%016" PRIx64 " in ", f->pc);
+	sb_add(b, "%s", f->function ? f->function : "??");
+	if (f->file && lines)
+		sb_add(b, " (%s:%s)", f->file, lines);
+	else if (f->file && f->line > 0)
+		sb_add(b, " (%s:%d)", f->file, f->line);
+	else if (f->file)
+		sb_add(b, " (%s)", f->file);
+	else if (f->function && f->offset)
+		sb_add(b, "+0x%" PRIx64, f->offset);
+	if (f->module)
+		sb_add(b, " from %s", base_name(f->module));
+	if (f->inlined)
+		sb_add(b, " [inlined]");
+	if (f->signal_frame)
+		sb_add(b, " <signal handler called>");
+}
+
+char *cdl_render_frame(char *buf, size_t n, const struct cdl_frame *f, bool pcs)
+{
+	struct sb b = { 0 };
+
+	add_frame(&b, f, pcs, NULL);
+	cdl_render_sanitize(buf, n, sb_str(&b));
+	free(b.p);
+	return buf;
+}
+
+const char *cdl_render_state_name(char state)
+{
+	const char *n = state_name(state);
+
+	return n ? n : "unknown";
+}
+
 static void frame_line(struct out *o, const struct cdl_frame *f, size_t n, bool pcs,
 		       const char *lines)
 {
 	struct sb b = { 0 };
 
 	sb_add(&b, "#%-3zu", n);
-	if (f->signal_frame && !f->function) {
-		sb_add(&b, "<signal handler called>");
-		emit(o, sb_str(&b));
-		free(b.p);
-		return;
-	}
-	if (pcs)
-		sb_add(&b, "0x%016" PRIx64 " in ", f->pc);
-	sb_add(&b, "%s", f->function ? f->function : "??");
-	if (f->file && lines)
-		sb_add(&b, " (%s:%s)", f->file, lines);
-	else if (f->file && f->line > 0)
-		sb_add(&b, " (%s:%d)", f->file, f->line);
-	else if (f->file)
-		sb_add(&b, " (%s)", f->file);
-	else if (f->function && f->offset)
-		sb_add(&b, "+0x%" PRIx64, f->offset);
-	if (f->module)
-		sb_add(&b, " from %s", base_name(f->module));
-	if (f->inlined)
-		sb_add(&b, " [inlined]");
-	if (f->signal_frame)
-		sb_add(&b, " <signal handler called>");
+	add_frame(&b, f, pcs, lines);
 	emit(o, sb_str(&b));
 	free(b.p);
 }

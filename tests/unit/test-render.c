@@ -284,6 +284,35 @@ START_TEST(wait_objects)
 }
 END_TEST
 
+START_TEST(frames_and_states)
+{
+	struct cdl_frame f = { .pc = 0x401236, .function = "transfer_funds", .offset = 0x46,
+			       .module = "/opt/bank/bank", .file = "bank.c", .line = 42 };
+	char b[256];
+
+	ck_assert_str_eq(cdl_render_frame(b, sizeof(b), &f, true),
+			 "0x0000000000401236 in transfer_funds (bank.c:42) from bank");
+	f.inlined = true;
+	ck_assert_str_eq(cdl_render_frame(b, sizeof(b), &f, false),
+			 "transfer_funds (bank.c:42) from bank [inlined]");
+	f.file = NULL;
+	f.inlined = false;
+	ck_assert_str_eq(cdl_render_frame(b, sizeof(b), &f, false), "transfer_funds+0x46 from bank");
+	f.function = NULL;
+	f.module = NULL;
+	ck_assert_str_eq(cdl_render_frame(b, sizeof(b), &f, true), "0x0000000000401236 in ??");
+	f.signal_frame = true;
+	ck_assert_str_eq(cdl_render_frame(b, sizeof(b), &f, true), "<signal handler called>");
+	f.function = "\x1b]0;title\x07";
+	ck_assert_str_eq(cdl_render_frame(b, sizeof(b), &f, false),
+			 "\\x1b]0;title\\x07+0x46 <signal handler called>");
+	ck_assert_str_eq(cdl_render_state_name('D'), "disk sleep");
+	ck_assert_str_eq(cdl_render_state_name('?'), "unknown");
+	ck_assert_str_eq(cdl_render_sanitize(b, sizeof(b), "ok \xc3\xa9 \xc3"), "ok \xc3\xa9 \\xc3");
+	ck_assert_str_eq(cdl_render_sanitize(b, 5, "abc\x01"), "abc");
+}
+END_TEST
+
 
 /* largest group first, then by smallest tid; members ascending; lines may
  * differ inside a group, functions may not */
@@ -365,6 +394,7 @@ static Suite *render_suite(void)
 	tcase_add_test(tc, durations);
 	tcase_add_test(tc, syscalls);
 	tcase_add_test(tc, wait_objects);
+	tcase_add_test(tc, frames_and_states);
 	tcase_add_test(tc, stack_groups);
 	tcase_add_test(tc, no_addresses_no_analysis);
 	suite_add_tcase(s, tc);
