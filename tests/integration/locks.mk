@@ -17,6 +17,7 @@ LOCK_TESTS = \
 	tests/integration/locks-cxx-mutex.sh \
 	tests/integration/locks-cxx-shared.sh \
 	tests/integration/locks-pshared.sh \
+	tests/integration/locks-stdio.sh \
 	tests/integration/locks-nounwind.sh \
 	tests/integration/locks-busy.sh
 TESTS += $(LOCK_TESTS)
