@@ -387,11 +387,13 @@ static void user_frame_line(struct out *o, const struct cdl_thread *t)
 
 	if (!f)
 		return;
+	/* the file's base name, as jstack does; the thread's stack below has
+	 * the path */
 	sb_add(&b, "      at %s", f->function ? f->function : "??");
 	if (f->file && f->line > 0)
-		sb_add(&b, " (%s:%d)", f->file, f->line);
+		sb_add(&b, " (%s:%d)", base_name(f->file), f->line);
 	else if (f->file)
-		sb_add(&b, " (%s)", f->file);
+		sb_add(&b, " (%s)", base_name(f->file));
 	else if (f->module)
 		sb_add(&b, " from %s", base_name(f->module));
 	emit(o, sb_str(&b));
@@ -649,9 +651,17 @@ static void thread_section(struct out *o, const struct cdl_snapshot *s,
 
 		sb_reset(&b);
 		sb_add(&b, "  syscall: %s", cdl_render_syscall(sc, sizeof(sc), t->syscall_nr, t->syscall_args));
-		if (t->wchan)
+		if (t->wchan && columns(sb_str(&b)) + strlen(t->wchan) + 8 <= WIDTH) {
 			sb_add(&b, ", wchan %s", t->wchan);
-		emit(o, sb_str(&b));
+			emit(o, sb_str(&b));
+		} else {
+			emit(o, sb_str(&b));
+			if (t->wchan) {
+				sb_reset(&b);
+				sb_add(&b, "  wchan: %s", t->wchan);
+				emit(o, sb_str(&b));
+			}
+		}
 	} else if (t->wchan) {
 		sb_reset(&b);
 		sb_add(&b, "  wchan: %s", t->wchan);
