@@ -18,6 +18,7 @@ LOCK_TESTS = \
 	tests/integration/locks-cxx-shared.sh \
 	tests/integration/locks-pshared.sh \
 	tests/integration/locks-stdio.sh \
+	tests/integration/locks-timed.sh \
 	tests/integration/locks-nounwind.sh \
 	tests/integration/locks-busy.sh
 TESTS += $(LOCK_TESTS)
