@@ -1,0 +1,178 @@
+#!/bin/bash
+# bench/pause.sh - how long cdeadlock holds a large target, side by side
+# with eu-stack and gdb on the same process in the same run.
+#
+# Usage: bench/pause.sh [-n THREADS] [-r RUNS] [BUILDDIR]
+#   BUILDDIR holds src/cdeadlock and tests/fixtures/manythreads (build it
+#   with 'make tests/fixtures/manythreads'); default: the current dir.
+#
+# The target (tests/fixtures/manythreads) runs THREADS threads (default
+# 1000) plus a "ticker" that wakes every millisecond and records its
+# longest stall; SIGUSR2 makes it print that and start over.  For each
+# tool we reset the ticker, run the tool, and read the ticker's longest
+# stall during the run.  Figures are medians over RUNS runs (min in
+# brackets).  Needs jq; /usr/bin/time for peak RSS; eu-stack and gdb are
+# measured when installed.
+set -u
+
+N=1000
+RUNS=5
+while getopts n:r: o; do
+	case $o in
+	n) N=$OPTARG ;;
+	r) RUNS=$OPTARG ;;
+	*) echo "usage: $0 [-n THREADS] [-r RUNS] [BUILDDIR]" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+B=${1:-.}
+CDL=$B/src/cdeadlock
+FIX=$B/tests/fixtures/manythreads
+[ -x "$CDL" ] || { echo "pause.sh: $CDL not built" >&2; exit 1; }
+[ -x "$FIX" ] || { echo "pause.sh: $FIX not built (make tests/fixtures/manythreads)" >&2; exit 1; }
+command -v jq >/dev/null || { echo "pause.sh: needs jq" >&2; exit 1; }
+TIME=/usr/bin/time
+[ -x "$TIME" ] || TIME=
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/cdl-bench.XXXXXX")
+FIXPID=
+cleanup() {
+	[ -n "$FIXPID" ] && kill -KILL "$FIXPID" 2>/dev/null && wait "$FIXPID" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+now_us() { echo $(( $(date +%s%N) / 1000 )); }
+
+# ticker: "reset" then "read" around a run
+STALLN=0
+stall_line() {
+	# ask for the figure and wait for the new "stall_us" line
+	local want=$((STALLN + 1)) deadline=$((SECONDS + 10))
+	kill -USR2 "$FIXPID"
+	while [ "$(grep -c '^stall_us' "$TMP/fix.out")" -lt "$want" ]; do
+		[ $SECONDS -lt $deadline ] || { echo "pause.sh: ticker does not answer" >&2; exit 1; }
+		sleep 0.005
+	done
+	STALLN=$want
+	grep '^stall_us' "$TMP/fix.out" | tail -1 | awk '{print $2}'
+}
+
+# median and min of the numbers on stdin: "median (min)"
+stats() {
+	sort -n | awk '{v[NR]=$1} END {if (NR==0) {print "-"; exit}
+		m = (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2;
+		printf "%d (%d)", m, v[1]}'
+}
+
+"$FIX" "$N" >"$TMP/fix.out" 2>&1 &
+FIXPID=$!
+deadline=$((SECONDS + 60))
+until grep -q '^ready' "$TMP/fix.out"; do
+	kill -0 "$FIXPID" 2>/dev/null || { echo "pause.sh: target died" >&2; exit 1; }
+	[ $SECONDS -lt $deadline ] || { echo "pause.sh: target not ready" >&2; exit 1; }
+	sleep 0.05
+done
+ntask=$(ls /proc/"$FIXPID"/task | wc -l)
+sleep 0.5
+
+# baseline: the ticker's own jitter over one second, no tool running
+for i in $(seq "$RUNS"); do
+	stall_line >/dev/null
+	sleep 1
+	stall_line >>"$TMP/base.stall"
+done
+
+# 1. bare freeze + copy + thaw: --no-unwind, pause_us as measured by cdeadlock
+for i in $(seq "$RUNS"); do
+	stall_line >/dev/null
+	CDEADLOCK_BENCH_PHASES=1 "$CDL" -p "$FIXPID" --json --no-unwind >"$TMP/bare.json" 2>/dev/null
+	stall_line >>"$TMP/bare.stall"
+	jq .pause_us "$TMP/bare.json" >>"$TMP/bare.pause"
+	jq -r '.warnings[] | select(startswith("phases:"))' "$TMP/bare.json" >>"$TMP/bare.phases"
+	sleep 0.2
+done
+
+# 2. full --json: wall time, peak RSS, stall
+for i in $(seq "$RUNS"); do
+	stall_line >/dev/null
+	t0=$(now_us)
+	if [ -n "$TIME" ]; then
+		"$TIME" -f '%M' -o "$TMP/rss" "$CDL" -p "$FIXPID" --json >"$TMP/full.json" 2>/dev/null
+		cat "$TMP/rss" >>"$TMP/full.rss"
+	else
+		"$CDL" -p "$FIXPID" --json >"$TMP/full.json" 2>/dev/null
+	fi
+	t1=$(now_us)
+	stall_line >>"$TMP/full.stall"
+	echo $(( (t1 - t0) / 1000 )) >>"$TMP/full.wall"
+	jq .pause_us "$TMP/full.json" >>"$TMP/full.pause"
+	sleep 0.2
+done
+nthreads=$(jq '.threads | length' "$TMP/full.json")
+nframes=$(jq '[.threads[].frames | length] | add' "$TMP/full.json")
+
+# 3. eu-stack -p on the same process
+if command -v eu-stack >/dev/null; then
+	for i in $(seq "$RUNS"); do
+		stall_line >/dev/null
+		t0=$(now_us)
+		if [ -n "$TIME" ]; then
+			"$TIME" -f '%M' -o "$TMP/rss" eu-stack -p "$FIXPID" >/dev/null 2>&1
+			cat "$TMP/rss" >>"$TMP/eu.rss"
+		else
+			eu-stack -p "$FIXPID" >/dev/null 2>&1
+		fi
+		t1=$(now_us)
+		stall_line >>"$TMP/eu.stall"
+		echo $(( (t1 - t0) / 1000 )) >>"$TMP/eu.wall"
+		sleep 0.2
+	done
+fi
+
+# 4. gdb -batch 'thread apply all bt' (slow: at most 2 runs)
+if command -v gdb >/dev/null; then
+	for i in $(seq $(( RUNS < 2 ? RUNS : 2 ))); do
+		stall_line >/dev/null
+		t0=$(now_us)
+		if [ -n "$TIME" ]; then
+			"$TIME" -f '%M' -o "$TMP/rss" gdb -q -nx -batch -p "$FIXPID" \
+				-ex 'thread apply all bt' >/dev/null 2>&1 </dev/null
+			cat "$TMP/rss" >>"$TMP/gdb.rss"
+		else
+			gdb -q -nx -batch -p "$FIXPID" -ex 'thread apply all bt' >/dev/null 2>&1 </dev/null
+		fi
+		t1=$(now_us)
+		stall_line >>"$TMP/gdb.stall"
+		echo $(( (t1 - t0) / 1000 )) >>"$TMP/gdb.wall"
+		sleep 0.2
+	done
+fi
+
+f() { [ -s "$TMP/$1" ] && stats <"$TMP/$1" || echo "-"; }
+kb2mb() { [ -s "$TMP/$1" ] && sort -n "$TMP/$1" | tail -1 | awk '{printf "%.1f", $1/1024}' || echo "-"; }
+us2ms() { [ -s "$TMP/$1" ] && awk '{print $1/1000}' "$TMP/$1" | sort -n |
+	awk '{v[NR]=$1} END {m = (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2; printf "%.1f (%.1f)", m, v[1]}' || echo "-"; }
+
+echo "cdeadlock pause benchmark: $N worker threads + ticker ($ntask tasks), $(nproc) CPUs, $RUNS runs,"
+echo "kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "medians (min in brackets); stall = longest gap the target's ticker saw during the run"
+echo
+printf '%-38s %16s %16s %16s %10s\n' "" "pause ms" "stall ms" "wall ms" "RSS MiB"
+printf '%-38s %16s %16s %16s %10s\n' "ticker alone (1 s, no tool)" "-" "$(us2ms base.stall)" "-" "-"
+printf '%-38s %16s %16s %16s %10s\n' "cdeadlock --no-unwind (bare capture)" "$(us2ms bare.pause)" "$(us2ms bare.stall)" "-" "-"
+printf '%-38s %16s %16s %16s %10s\n' "cdeadlock --json (full)" "$(us2ms full.pause)" "$(us2ms full.stall)" "$(f full.wall)" "$(kb2mb full.rss)"
+[ -s "$TMP/eu.wall" ] &&
+printf '%-38s %16s %16s %16s %10s\n' "eu-stack -p" "-" "$(us2ms eu.stall)" "$(f eu.wall)" "$(kb2mb eu.rss)"
+[ -s "$TMP/gdb.wall" ] &&
+printf '%-38s %16s %16s %16s %10s\n' "gdb -batch 'thread apply all bt'" "-" "$(us2ms gdb.stall)" "$(f gdb.wall)" "$(kb2mb gdb.rss)"
+echo
+if [ -s "$TMP/eu.wall" ]; then
+	fw=$(sort -n "$TMP/full.wall" | awk '{v[NR]=$1} END {print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}')
+	ew=$(sort -n "$TMP/eu.wall" | awk '{v[NR]=$1} END {print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}')
+	awk -v f="$fw" -v e="$ew" 'BEGIN {printf "cdeadlock --json wall / eu-stack wall = %.2f (target <= 0.33, aim 0.20)\n", f / e}'
+fi
+echo "full snapshot: $nthreads threads, $nframes frames"
+echo "bare capture phases (each run):"
+sed 's/^phases: /  /' "$TMP/bare.phases"
