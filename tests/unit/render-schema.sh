@@ -20,7 +20,7 @@ with open(sys.argv[1]) as f:
     schema = json.load(f)
 cls = jsonschema.validators.validator_for(schema)
 cls.check_schema(schema)
-validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+validator = cls(schema, format_checker=jsonschema.FormatChecker())
 bad = 0
 for path in sys.argv[2:]:
     with open(path, encoding="utf-8") as f:
