@@ -31,6 +31,13 @@ for path in sys.argv[2:]:
         bad += 1
     if not errors:
         print("# valid: %s" % path)
+# the validator must notice a broken document
+broken = dict(doc)
+del broken["pid"]
+broken["threads"] = [{"tid": 0}]
+if not list(validator.iter_errors(broken)):
+    print("the validator accepts a document without pid")
+    bad += 1
 sys.exit(1 if bad else 0)
 PY
 exit 0
