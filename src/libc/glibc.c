@@ -807,8 +807,17 @@ static void classify_thread(const struct ctx *c, struct cdl_thread *t)
 	t->has_wait = true;
 	if (nr == NR_RESTART_SYSCALL) {
 		enum hint h = frame_hint(t);
+		/* poll, select and epoll restart this way too: the kernel's
+		 * wait channel tells a futex from them where it is known */
+		bool futex_wchan = !t->wchan || !t->wchan[0] || strstr(t->wchan, "futex") ||
+				   strstr(t->wchan, "rt_mutex");
 
-		if (h != H_SLEEP && looks_like_futex(t)) {
+		if (t->wchan && (strstr(t->wchan, "poll") || strstr(t->wchan, "select"))) {
+			t->wait.kind = CDL_WAIT_IO;
+			t->wait.detail = "restart_syscall";
+			return;
+		}
+		if (h != H_SLEEP && futex_wchan && looks_like_futex(t)) {
 			futex_wait_classify(c, t, t->syscall_args[0], (uint32_t)t->syscall_args[1],
 					    (uint32_t)t->syscall_args[2], true);
 			return;

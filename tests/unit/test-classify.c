@@ -417,6 +417,10 @@ START_TEST(other_syscalls)
 	t = w_thread(&w, 8);
 	t->in_syscall = true;
 	t->syscall_nr = 39;
+	t = w_thread(&w, 9);                  /* restart of poll(fds, 0, 2): not a futex */
+	futex_call(t, DATA, 0, 2);
+	t->syscall_nr = 219;
+	t->wchan = cdl_snapshot_intern(w.s, "do_sys_poll");
 	w_classify(&w);
 
 	ck_assert_int_eq(w_find(&w, 1)->wait.kind, CDL_WAIT_SLEEP);
@@ -433,6 +437,8 @@ START_TEST(other_syscalls)
 	ck_assert_uint_eq(w_find(&w, 6)->wait.flags, CDL_WAITF_TIMED);
 	ck_assert_int_eq(w_find(&w, 7)->wait.kind, CDL_WAIT_SLEEP);
 	ck_assert_int_eq(w_find(&w, 8)->wait.kind, CDL_WAIT_OTHER);
+	ck_assert_int_eq(w_find(&w, 9)->wait.kind, CDL_WAIT_IO);
+	ck_assert_int_eq(w_find(&w, 9)->wait.owner_tid, 0);
 	w_free(&w);
 }
 END_TEST
