@@ -21,9 +21,9 @@
 struct world {
 	struct cdl_snapshot *s;
 	unsigned char data[4096];        /* copied at DATA */
-	unsigned char pd[8][2368];
-	unsigned char stack[8][4096];
-	int tids[8];
+	unsigned char pd[16][2368];
+	unsigned char stack[16][4096];
+	int tids[16];
 	size_t n;
 	struct cdl_libc_layout l;
 };
@@ -41,6 +41,8 @@ static struct cdl_thread *w_thread(struct world *w, int tid)
 {
 	size_t i = w->n++;
 	struct cdl_thread *t = cdl_snapshot_add_thread(w->s, tid);
+
+	ck_assert_uint_lt(i, sizeof(w->tids) / sizeof(w->tids[0]));
 
 	w->tids[i] = tid;
 	memcpy(&w->pd[i][720], &tid, 4);
