@@ -272,6 +272,8 @@ static int cmp_tid(const void *a, const void *b)
 
 void cdl_snapshot_sort(struct cdl_snapshot *s)
 {
+	if (s->nthreads < 2)   /* qsort(NULL, 0, ...) is undefined */
+		return;
 	qsort(s->threads, s->nthreads, sizeof(*s->threads), cmp_tid);
 }
 
