@@ -46,6 +46,7 @@ struct cdl_unwinder {
 	bool attached;
 	struct cdl_maps maps;    /* /proc/PID/maps when the unwinder was made */
 	bool have_maps;
+	uint64_t maps_sig;       /* hash of the file mappings (reuse check) */
 
 	/* the snapshot being unwound (thread callbacks read its memory) */
 	struct cdl_snapshot *s;

@@ -353,21 +353,97 @@ static const Dwfl_Callbacks proc_callbacks = {
 	.debuginfo_path = &debuginfo_path,
 };
 
+static void cache_clear(struct cdl_unwinder *u);
+
+/* The modules of a process are read again for every capture, and libdw
+ * decompresses a module's debug sections when it first looks into them
+ * (a tenth of a second for libc's).  A capture that follows another of
+ * the same process (the interactive view's refresh) reuses the last
+ * unwinder when the process maps the same files at the same addresses. */
+static struct cdl_unwinder *parked;
+
+static uint64_t maps_signature(const struct cdl_maps *m)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < m->n; i++) {
+		const struct cdl_map *e = &m->m[i];
+
+		if (e->path[0] != '/' && strncmp(e->path, "[vdso]", 6) != 0)
+			continue;
+		uint64_t v[2] = { e->start, e->offset };
+		const unsigned char *p = (const unsigned char *)v;
+
+		for (size_t k = 0; k < sizeof(v); k++)
+			h = (h ^ p[k]) * 1099511628211ull;
+		for (p = (const unsigned char *)e->path; *p; p++)
+			h = (h ^ *p) * 1099511628211ull;
+	}
+	return h;
+}
+
+static void destroy(struct cdl_unwinder *u)
+{
+	cdl_symdata_free(u);
+	if (u->dwfl)
+		dwfl_end(u->dwfl);
+	if (u->have_maps)
+		cdl_proc_maps_free(&u->maps);
+	free(u->raw);
+	free(u->pcs);
+	free(u->tmpl);
+	free(u->tails);
+	free(u->tailpcs);
+	free(u->checked);
+	free(u);
+}
+
+static void free_parked(void)
+{
+	if (parked)
+		destroy(parked);
+	parked = NULL;
+}
+
 int cdl_unwinder_new(int pid, struct cdl_unwinder **out, struct cdl_diag *d)
 {
 	struct cdl_unwinder *u;
+	struct cdl_maps maps;
+	bool have_maps;
+	uint64_t sig = 0;
 	int rc;
 
 	*out = NULL;
+	have_maps = cdl_proc_maps(pid, &maps) == 0;
+	if (have_maps)
+		sig = maps_signature(&maps);
+	if (parked && have_maps && parked->pid == pid && parked->maps_sig == sig) {
+		u = parked;
+		parked = NULL;
+		if (u->have_maps)
+			cdl_proc_maps_free(&u->maps);
+		u->maps = maps;
+		u->have_maps = true;
+		cache_clear(u);           /* its strings belong to a freed snapshot */
+		*out = u;
+		return 0;
+	}
+	free_parked();
 	u = calloc(1, sizeof(*u));
-	if (!u)
+	if (!u) {
+		if (have_maps)
+			cdl_proc_maps_free(&maps);
 		return cdl_diag_set(d, ENOMEM, "unwind: allocate");
+	}
 	u->pid = pid;
+	u->maps = maps;
+	u->have_maps = have_maps;
+	u->maps_sig = sig;
 	u->dwfl = dwfl_begin(&proc_callbacks);
 	if (!u->dwfl) {
 		cdl_diag_set(d, ENOMEM, "unwind: dwfl_begin");
 		cdl_diag_why(d, "%s", dwfl_errmsg(-1));
-		free(u);
+		destroy(u);
 		return -ENOMEM;
 	}
 	dwfl_report_begin(u->dwfl);
@@ -381,31 +457,30 @@ int cdl_unwinder_new(int pid, struct cdl_unwinder **out, struct cdl_diag *d)
 		cdl_diag_set(d, err, "unwind: read the modules of %d", pid);
 		if (rc < 0)
 			cdl_diag_why(d, "%s", dwfl_errmsg(-1));
-		dwfl_end(u->dwfl);
-		free(u);
+		destroy(u);
 		return -err;
 	}
-	u->have_maps = cdl_proc_maps(pid, &u->maps) == 0;
 	*out = u;
 	return 0;
 }
 
 void cdl_unwinder_free(struct cdl_unwinder *u)
 {
+	static bool registered;
+
 	if (!u)
 		return;
-	cdl_symdata_free(u);
-	if (u->dwfl)
-		dwfl_end(u->dwfl);
-	if (u->have_maps)
-		cdl_proc_maps_free(&u->maps);
-	free(u->raw);
-	free(u->pcs);
-	free(u->tmpl);
-	free(u->tails);
-	free(u->tailpcs);
-	free(u->checked);
-	free(u);
+	if (!u->have_maps || !u->attached) {
+		destroy(u);
+		return;
+	}
+	/* keep it for the next capture of the same process */
+	free_parked();
+	if (!registered)
+		registered = atexit(free_parked) == 0;
+	u->s = NULL;
+	u->cur = NULL;
+	parked = u;
 }
 
 void cdl_unwinder_cache_stats(const struct cdl_unwinder *u, size_t *hits, size_t *misses)
@@ -998,16 +1073,23 @@ static int cache_grow(struct cdl_unwinder *u)
 	return 0;
 }
 
-static void cache_reset(struct cdl_unwinder *u, const struct cdl_snapshot *s)
+static void cache_clear(struct cdl_unwinder *u)
 {
-	if (u->cache_snap == s)
-		return;
 	if (u->pcs)
 		memset(u->pcs, 0, u->pcscap * sizeof(*u->pcs));
 	u->npcs = 0;
 	u->ntmpl = 0;
 	u->nchecked = 0;
 	u->libc_warned = false;
+	u->cache_snap = NULL;
+}
+
+/* the cached frames hold strings of one snapshot: start over for another */
+static void cache_reset(struct cdl_unwinder *u, const struct cdl_snapshot *s)
+{
+	if (u->cache_snap == s)
+		return;
+	cache_clear(u);
 	u->cache_snap = s;
 }
 
@@ -1143,7 +1225,9 @@ static int thread_cb(Dwfl_Thread *thread, void *arg)
 		t->unwind_error = cdl_snapshot_internf(s, "stopped after %zu frames", u->max_frames);
 	else if (rc == DWARF_CB_ABORT)
 		return DWARF_CB_ABORT;            /* out of memory */
-	else if (rc == -1 && err != 0) {
+	else if ((rc == -1 && err != 0) || u->faulted) {
+		/* libdw takes a return address it could not read for the end
+		 * of the stack: a read that missed the copies says otherwise */
 		if (u->faulted)
 			t->unwind_error = cdl_snapshot_internf(s,
 				"stack memory at 0x%" PRIx64 " was not copied", u->fault_addr);
