@@ -58,14 +58,25 @@ wait_re() {
 cdl_pid() {
 	local sh
 	sh=$(tm display-message -p -t cdl '#{pane_pid}')
-	pgrep -P "$sh" | head -n 1
+	pgrep -f -- "-p $FIX_PID --stuck 1" | grep -v "^$sh\$" | while read -r p; do
+		case $(cat /proc/"$p"/comm 2>/dev/null) in
+		bash | env | sh | '') ;;        # cdeadlock, or its CDL_WRAPPER
+		*) echo "$p" ;;
+		esac
+	done | head -n 1
 }
 
 wait_screen 'cdl-shell$'
 
+# run_tui [ENV=VALUE...]: start the TUI in the pane's shell, wait for the
+# deadlock on screen
 run_tui() {
-	tm send-keys -t cdl "clear; ${CDL_WRAPPER:-} $CDEADLOCK -p $FIX_PID --stuck 1; echo cdl-exit=\$?" Enter
-	wait_screen 'Deadlocks: 1' 'tui-xfer' 'tui-audit' 'lock_alpha' 'lock_beta' 'DEADLOCK'
+	# (a non-interactive bash reports the status even of a death by
+	# SIGINT, after which an interactive one drops the rest of the line)
+	tm send-keys -t cdl "clear; bash -c 'env $* ${CDL_WRAPPER:-} $CDEADLOCK -p $FIX_PID --stuck 1; echo cdl-exit=\$?'" Enter
+	# (the hint line is drawn last: the screen is complete)
+	wait_screen 'Deadlocks: 1' 'tui-xfer' 'tui-audit' 'lock_alpha' 'lock_beta' 'DEADLOCK' \
+		'tui-idle' 'q quit'
 	# the chain: thread -> lock -> owner, both ways
 	grep -qE 'tui-xfer \([0-9]+\) -> mutex lock_beta -> held by tui-audit' <<<"$SCREEN" ||
 		{ printf '%s\n' "$SCREEN" >&2; fail "no chain tui-xfer -> lock_beta -> tui-audit"; }
@@ -76,9 +87,21 @@ run_tui() {
 	assert_running "$FIX_PID"
 }
 
-# 1. open, look, refresh, quit with q
-run_tui
+# tty_sane: the pane's tty is in canonical mode with echo again
+tty_sane() {
+	tm send-keys -t cdl 's=$(stty -a); if [[ $s =~ (^|[[:space:]])-(icanon|echo)([[:space:]]|$) ]]; then echo tty=R; else echo tty=S; fi' Enter
+	wait_re '^tty=[RS]$'
+	grep -q '^tty=S$' <<<"$SCREEN" || { printf '%s\n' "$SCREEN" >&2; fail "terminal not restored after $1"; }
+	tm send-keys -t cdl "clear" Enter
+	wait_screen 'cdl-shell$'
+}
+
+# 1. open (UTF-8 locale, colors), look, refresh, quit with q
+run_tui LANG=C.UTF-8
 note "TUI shows the deadlock; target running"
+grep -qF '─' <<<"$SCREEN" || { printf '%s\n' "$SCREEN" >&2; fail "no box drawing lines in a UTF-8 locale"; }
+colors=$(tm capture-pane -p -e -t cdl)
+grep -qE $'\e\\[(3[0-7]|4[0-7])m' <<<"$colors" || fail "no colors on a color terminal"
 tm send-keys -t cdl r
 wait_screen 'new snapshot:'
 assert_running "$FIX_PID"
@@ -87,7 +110,7 @@ wait_re '^cdl-exit=[0-9]+$'
 grep -q '^cdl-exit=0$' <<<"$SCREEN" || { printf '%s\n' "$SCREEN" >&2; fail "cdeadlock did not exit 0 after q"; }
 # the terminal is back: the shell's screen, not the TUI's
 grep -q 'Deadlocks:' <<<"$SCREEN" && { printf '%s\n' "$SCREEN" >&2; fail "TUI left on the screen after q"; }
-grep -qF 'cdl-shell$' <<<"$SCREEN" || fail "no shell prompt after q"
+wait_re '^cdl-shell\$ ?$'
 assert_running "$FIX_PID"
 note "q: exit 0, shell back, target running"
 
@@ -102,9 +125,34 @@ wait_re '^cdl-exit=[0-9]+$'
 grep -q '^cdl-exit=143$' <<<"$SCREEN" || { printf '%s\n' "$SCREEN" >&2; fail "cdeadlock did not die of SIGTERM"; }
 grep -q 'Deadlocks:' <<<"$SCREEN" && { printf '%s\n' "$SCREEN" >&2; fail "TUI left on the screen after SIGTERM"; }
 assert_running "$FIX_PID"
-# the tty is sane again: canonical mode with echo
-tm send-keys -t cdl 's=$(stty -a); if [[ $s =~ (^|[[:space:]])-(icanon|echo)([[:space:]]|$) ]]; then echo tty=R; else echo tty=S; fi' Enter
-wait_re '^tty=[RS]$'
-grep -q '^tty=S$' <<<"$SCREEN" || { printf '%s\n' "$SCREEN" >&2; fail "terminal not restored after SIGTERM"; }
+tty_sane SIGTERM
 note "SIGTERM: terminal restored, target running"
+
+# 3. no colors with NO_COLOR, ASCII lines without UTF-8; SIGINT ends it
+run_tui NO_COLOR=1 LANG=C
+colors=$(tm capture-pane -p -e -t cdl)
+grep -qE $'\e\\[(3[0-7]|4[0-7])m' <<<"$colors" && fail "colors despite NO_COLOR"
+grep -qE '^-+\[? ' <<<"$SCREEN" || { printf '%s\n' "$SCREEN" >&2; fail "no ASCII lines in the C locale"; }
+grep -qF '─' <<<"$SCREEN" && fail "box drawing characters in the C locale"
+pid=$(cdl_pid)
+[ -n "$pid" ] || fail "cannot find the cdeadlock process"
+kill -INT "$pid"
+wait_re '^cdl-exit=[0-9]+$'
+grep -q '^cdl-exit=130$' <<<"$SCREEN" || { printf '%s\n' "$SCREEN" >&2; fail "cdeadlock did not die of SIGINT"; }
+assert_running "$FIX_PID"
+tty_sane SIGINT
+note "NO_COLOR, ASCII lines; SIGINT: terminal restored, target running"
+
+# 4. the terminal goes away (SIGHUP): cdeadlock ends, the target runs
+run_tui
+pid=$(cdl_pid)
+[ -n "$pid" ] || fail "cannot find the cdeadlock process"
+tm kill-session -t cdl
+deadline=$((SECONDS + 20))
+while kill -0 "$pid" 2>/dev/null; do
+	[ $SECONDS -lt $deadline ] || fail "cdeadlock $pid still running after its terminal went away"
+	sleep 0.05
+done
+assert_running "$FIX_PID"
+note "hangup: cdeadlock gone, target running"
 exit 0
