@@ -10,4 +10,4 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake pkg-config \
 	libdw-dev libelf-dev libncurses-dev check \
-	elfutils gdb tmux jq strace valgrind time procps python3 >/dev/null
+	elfutils gdb tmux jq strace valgrind time procps python3 python3-jsonschema >/dev/null
