@@ -161,6 +161,37 @@ static struct cdl_snapshot *bank(void)
 	return s;
 }
 
+/* n threads: one in ten waits on one of five mutexes held by the next
+ * thread, the rest on one condvar; ten distinct stacks */
+static struct cdl_snapshot *many(int n)
+{
+	struct cdl_snapshot *s = cdl_snapshot_new();
+
+	ck_assert_ptr_nonnull(s);
+	s->pid = 7;
+	s->captured_at_ms = T0_MS;
+	s->source = cdl_snapshot_intern(s, "live");
+	for (int i = 0; i < n; i++) {
+		struct cdl_thread *t = cdl_snapshot_add_thread(s, 1000 + i);
+		char fn[32];
+
+		ck_assert_ptr_nonnull(t);
+		t->name = cdl_snapshot_internf(s, "pool-%d", i % 7);
+		t->state = 'S';
+		if (i % 10 == 0)
+			wait_on(s, t, CDL_WAIT_MUTEX, 0x5000 + (uint64_t)(i % 5) * 64, NULL,
+				1000 + (i + 1) % n, i);
+		else
+			wait_on(s, t, CDL_WAIT_CONDVAR, 0x6000, "pool_cv", 0, i);
+		for (int f = 0; f < 12; f++) {
+			snprintf(fn, sizeof(fn), "layer_%d_%d", f, i % 10);
+			frame(s, t, 0x400000 + (uint64_t)f * 16 + (uint64_t)(i % 10), fn, "pool.c", f + 1,
+			      "/usr/bin/pool", false);
+		}
+	}
+	return s;
+}
+
 /* ---- sources for refresh ---- */
 
 struct fake_source {
@@ -492,6 +523,22 @@ START_TEST(save_then_load)
 }
 END_TEST
 
+START_TEST(thousand_threads)
+{
+	char *out;
+
+	/* move around, group, filter, refresh-free: no crash, sane text */
+	out = run_keys(many(1000), NULL, "<End><Dump><PgUp><PgUp><Tab><PgDn><End>g<Dump><End><Dump>"
+		       "g/pool-3<Enter><Dump><Home>o<Dump>", 120, 40, 0, NULL);
+	ck_assert_ptr_nonnull(strstr(out, "Threads: 1000  sort blocked"));
+	ck_assert_ptr_nonnull(strstr(out, "Stacks: 10 groups of 1000 threads"));
+	ck_assert_ptr_nonnull(strstr(out, "Threads: 143 of 1000"));
+	ck_assert_ptr_nonnull(strstr(out, "100 threads with this stack"));
+	ck_assert_ptr_nonnull(strstr(out, "1000 1010 1020 1030 1040 +95"));
+	free(out);
+}
+END_TEST
+
 START_TEST(bad_key_script)
 {
 	struct cdl_tui_opts o = { .stuck_s = 5, .keys = "jj<Bogus>", .cols = 80, .lines = 24,
@@ -593,6 +640,7 @@ static Suite *tui_suite(void)
 	tcase_add_test(c, save_json);
 	tcase_add_test(c, save_then_load);
 	tcase_add_test(c, bad_key_script);
+	tcase_add_test(c, thousand_threads);
 	suite_add_tcase(s, c);
 
 	c = tcase_create("model");
