@@ -101,7 +101,6 @@ struct tui {
 	char filter[128];
 	bool prompt;             /* typing a filter */
 	char prompt_buf[128];
-	char prompt_saved[128];
 	size_t *rows;            /* thread or group indexes, in display order */
 	size_t nrows;
 	size_t sel, top;
@@ -1772,7 +1771,6 @@ static void handle_key(struct tui *t, int k)
 		break;
 	case '/':
 		t->prompt = true;
-		snprintf(t->prompt_saved, sizeof(t->prompt_saved), "%s", t->filter);
 		snprintf(t->prompt_buf, sizeof(t->prompt_buf), "%s", t->filter);
 		break;
 	case 27:
