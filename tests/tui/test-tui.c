@@ -423,6 +423,23 @@ START_TEST(refresh_and_stuck)
 }
 END_TEST
 
+START_TEST(interval_keys)
+{
+	struct fake_source fs = { 0, 0 };
+	struct cdl_tui_source src = { fake_refresh, &fs };
+	char *out;
+
+	/* i: on at 2 s; +: 4 s; -: 2 s, -: 1 s, -: 0.5 s; i: off; i: on
+	 * again at 0.5 s, and a <Wait:3> fires the (one) due refresh */
+	out = run_keys(bank(), &src, "i+<Dump>---<Dump>i<Dump>i<Wait:3>", 80, 24, 0, NULL);
+	ck_assert_ptr_nonnull(strstr(out, "refresh every 4s"));
+	ck_assert_ptr_nonnull(strstr(out, "refresh every 0.5s"));
+	ck_assert_ptr_nonnull(strstr(out, "auto refresh off"));
+	ck_assert_int_eq(fs.calls, 1);
+	free(out);
+}
+END_TEST
+
 START_TEST(loaded_no_refresh)
 {
 	struct cdl_snapshot *s = bank();
@@ -637,6 +654,7 @@ static Suite *tui_suite(void)
 	tcase_add_test(c, scrolling);
 	tcase_add_test(c, refresh_and_stuck);
 	tcase_add_test(c, loaded_no_refresh);
+	tcase_add_test(c, interval_keys);
 	tcase_add_test(c, save_json);
 	tcase_add_test(c, save_then_load);
 	tcase_add_test(c, bad_key_script);
