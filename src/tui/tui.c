@@ -1050,7 +1050,7 @@ static void draw_deadlocks(struct tui *t, int y, int h)
 			break;
 		if (i == h - 1 && k + 1 < t->dl.n && !focus) {
 			putf(y + i, 0, COLS, cls_attr[C_DEADLOCK], true,
-			     "  ... %zu more (Tab to this pane to scroll)", t->dl.n - k);
+			     "  ... %zu more lines (Tab to this pane to scroll)", t->dl.n - k);
 			break;
 		}
 		put(y + i, 0, 2, cls_attr[C_DEADLOCK] | (sel ? A_REVERSE : 0), sel ? "> " : "  ", true);
