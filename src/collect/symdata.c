@@ -125,8 +125,9 @@ static void scan_children(struct cdl_modvars *mv, size_t *cap, Dwarf_Die *parent
 			scan_variable(mv, cap, &child, bias);
 			break;
 		case DW_TAG_namespace:
-		case DW_TAG_subprogram:        /* function-local statics */
-		case DW_TAG_lexical_block:
+			/* not into functions: their statics keep their symbol
+			 * names (lock.0), and walking every function of a big
+			 * library takes seconds */
 			scan_children(mv, cap, &child, bias, depth + 1);
 			break;
 		default:
@@ -344,11 +345,11 @@ static const char *dwarf_data_name(struct cdl_unwinder *u, struct cdl_snapshot *
 	return cdl_snapshot_intern(s, buf);
 }
 
-static const char *symtab_data_name(struct cdl_snapshot *s, Dwfl_Module *mod, uint64_t addr)
+/* the data symbol holding addr: its name and offset, NULL if none */
+static const char *data_symbol(Dwfl_Module *mod, uint64_t addr, GElf_Off *off)
 {
-	GElf_Off off = 0;
 	GElf_Sym sym;
-	const char *name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
+	const char *name = dwfl_module_addrinfo(mod, addr, off, &sym, NULL, NULL, NULL);
 	int type;
 
 	if (!name || !*name)
@@ -356,28 +357,83 @@ static const char *symtab_data_name(struct cdl_snapshot *s, Dwfl_Module *mod, ui
 	type = GELF_ST_TYPE(sym.st_info);
 	if (type != STT_OBJECT && type != STT_COMMON && type != STT_TLS)
 		return NULL;
-	if (off == 0)
-		return cdl_snapshot_intern(s, name);
-	return cdl_snapshot_internf(s, "%s+%" PRIu64, name, (uint64_t)off);
+	if (sym.st_size ? *off >= sym.st_size : *off != 0)
+		return NULL;
+	return name;
+}
+
+struct bss_find {
+	uint64_t addr;
+	Dwfl_Module *mod;
+};
+
+static int bss_cb(Dwfl_Module *mod, void **ud, const char *name, Dwarf_Addr start, void *arg)
+{
+	struct bss_find *f = arg;
+	Dwarf_Addr bias;
+	Elf *elf;
+	size_t n;
+
+	(void)ud; (void)name;
+	if (start > f->addr || !(elf = dwfl_module_getelf(mod, &bias)) ||
+	    elf_getphdrnum(elf, &n) != 0)
+		return DWARF_CB_OK;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD &&
+		    f->addr >= ph.p_vaddr + bias && f->addr - (ph.p_vaddr + bias) < ph.p_memsz) {
+			f->mod = mod;
+			return DWARF_CB_ABORT;
+		}
+	}
+	return DWARF_CB_OK;
+}
+
+/* The module whose memory holds addr: its mapped file, or the part of its
+ * .bss beyond the file, which /proc/PID/maps shows as anonymous. */
+static Dwfl_Module *data_module(struct cdl_unwinder *u, uint64_t addr)
+{
+	Dwfl_Module *mod = cdl_unwind_module_at(u, addr);
+	struct bss_find f = { addr, NULL };
+
+	if (mod)
+		return mod;
+	dwfl_getmodules(u->dwfl, bss_cb, &f, 0);
+	return f.mod;
 }
 
 const char *cdl_unwinder_name_data(struct cdl_unwinder *u, struct cdl_snapshot *s,
 				   uint64_t addr, const char **location)
 {
 	Dwfl_Module *mod;
-	const char *name = NULL;
+	const char *name, *path;
+	GElf_Off off = 0;
 
 	if (location)
-		*location = u && s && addr ? location_of(u, s, addr) : NULL;
+		*location = NULL;
 	if (!u || !s || !addr)
 		return NULL;
-	mod = dwfl_addrmodule(u->dwfl, addr);
+	mod = data_module(u, addr);
+	path = mod ? cdl_unwind_modpath(mod) : NULL;
+	if (location) {
+		if (path && path[0] == '/')
+			*location = cdl_snapshot_intern(s, path);
+		else
+			*location = location_of(u, s, addr);
+	}
 	if (!mod)
 		return NULL;
-	name = dwarf_data_name(u, s, mod, addr);
+	/* only a data symbol's address is worth a look into DWARF */
+	name = data_symbol(mod, addr, &off);
 	if (!name)
-		name = symtab_data_name(s, mod, addr);
-	return name;
+		return NULL;
+	const char *dname = dwarf_data_name(u, s, mod, addr);
+	if (dname)
+		return dname;
+	if (off == 0)
+		return cdl_snapshot_intern(s, name);
+	return cdl_snapshot_internf(s, "%s+%" PRIu64, name, (uint64_t)off);
 }
 
 /* ---- libc ---- */

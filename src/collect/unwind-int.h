@@ -82,6 +82,9 @@ struct cdl_unwinder {
 	size_t nmv;
 };
 
+/* The module whose address range holds addr, or NULL. */
+Dwfl_Module *cdl_unwind_module_at(struct cdl_unwinder *u, uint64_t addr);
+
 /* Path a module is shown under ("[vdso]" for the vdso). */
 const char *cdl_unwind_modpath(Dwfl_Module *mod);
 

@@ -275,6 +275,18 @@ static const char *pick_alias(Dwfl_Module *mod, const char *name, const GElf_Sym
 	return best;
 }
 
+Dwfl_Module *cdl_unwind_module_at(struct cdl_unwinder *u, uint64_t addr)
+{
+	Dwfl_Module *mod = dwfl_addrmodule(u->dwfl, addr);
+	Dwarf_Addr lo, hi;
+
+	/* dwfl_addrmodule answers the last module for addresses above it */
+	if (!mod || !dwfl_module_info(mod, NULL, &lo, &hi, NULL, NULL, NULL, NULL) ||
+	    addr < lo || addr >= hi)
+		return NULL;
+	return mod;
+}
+
 const char *cdl_unwind_modpath(Dwfl_Module *mod)
 {
 	const char *name = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
@@ -816,7 +828,7 @@ static void collect_tail_edges(struct cdl_unwinder *u, Dwfl_Module *mod, Dwarf_D
 /* tail calls made by the function entered at fn */
 static int tail_edges(struct cdl_unwinder *u, uint64_t fn, struct tailedge *out)
 {
-	Dwfl_Module *mod = dwfl_addrmodule(u->dwfl, fn);
+	Dwfl_Module *mod = cdl_unwind_module_at(u, fn);
 	Dwarf_Addr bias;
 	Dwarf_Die *cudie, *scopes = NULL, sp;
 	int n = 0, ns;
@@ -946,7 +958,7 @@ static int symbolize(struct cdl_unwinder *u, uint64_t pc, bool act)
 {
 	struct cdl_snapshot *s = u->s;
 	uint64_t a = act ? pc : pc - 1;      /* a return address: look up the call */
-	Dwfl_Module *mod = dwfl_addrmodule(u->dwfl, a);
+	Dwfl_Module *mod = cdl_unwind_module_at(u, a);
 	const char *modpath = NULL, *symname = NULL;
 	GElf_Off symoff = 0;
 	GElf_Sym sym;
