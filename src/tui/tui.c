@@ -504,10 +504,37 @@ static void select_tid(struct tui *t, int tid)
 
 /* ---- deadlock pane ---- */
 
+/* One link of a chain: "transfer (812) -> mutex lock_ledger -> held by
+ * audit (813)", "main (800) -> joins worker (801)". */
+static int chain_line(struct tui *t, const char *prefix, int tid, const struct cdl_wait *w)
+{
+	const struct cdl_thread *th = cdl_snapshot_find_thread(t->snap, tid);
+	const char *name = th ? nz(th->name, "?") : "?";
+	const char *oname = w->owner_tid > 0 ? thread_name(t->snap, w->owner_tid) : NULL;
+	char lk[160], holder[96];
+
+	if (w->owner_tid == tid)
+		snprintf(holder, sizeof(holder), "itself");
+	else if (oname)
+		snprintf(holder, sizeof(holder), "%s (%d)", oname, w->owner_tid);
+	else if (w->owner_tid > 0)
+		snprintf(holder, sizeof(holder), "%d (%s)", w->owner_tid,
+			 w->owner_pid > 0 ? "other process" : "exited");
+	else
+		snprintf(holder, sizeof(holder), "no recorded owner");
+	if (w->kind == CDL_WAIT_JOIN)
+		return lines_add(&t->dl, C_DEADLOCK, tid, "%-3s %s (%d) -> joins %s", prefix, name, tid,
+				 holder);
+	lock_label(lk, sizeof(lk), w);
+	return lines_add(&t->dl, C_DEADLOCK, tid, "%-3s %s (%d) -> %s %s%s -> held by %s", prefix,
+			 name, tid, kind_noun(w->kind), lk,
+			 w->kind == CDL_WAIT_RWLOCK_READ ? " (read)" :
+			 w->kind == CDL_WAIT_RWLOCK_WRITE ? " (write)" : "", holder);
+}
+
 static int build_deadlocks(struct tui *t)
 {
 	const struct cdl_analysis *a = t->an;
-	char lk[160];
 
 	lines_clear(&t->dl);
 	if (!a)
@@ -518,8 +545,6 @@ static int build_deadlocks(struct tui *t)
 		for (size_t k = 0; k < dl->ntids; k++) {
 			const struct cdl_thread *w = cdl_snapshot_find_thread(t->snap, dl->tids[k]);
 			char prefix[24];
-			int owner;
-			const char *oname;
 			int rc;
 
 			if (k == 0)
@@ -531,25 +556,13 @@ static int build_deadlocks(struct tui *t)
 				struct cdl_wait tmp = { .kind = e->kind, .address = e->address,
 							.symbol = e->symbol, .owner_tid = e->owner_tid };
 
-				if (w && w->has_wait && w->wait.address == e->address)
+				/* the thread's own wait says more (location, flags) */
+				if (w && w->has_wait && w->wait.address == e->address &&
+				    w->wait.owner_tid == e->owner_tid)
 					tmp = w->wait;
-				owner = e->owner_tid;
-				oname = thread_name(t->snap, owner);
-				rc = lines_add(&t->dl, C_DEADLOCK, dl->tids[k],
-					       "%-3s %s (%d) -> %s %s -> held by %s (%d)", prefix,
-					       w ? nz(w->name, "?") : "?", dl->tids[k],
-					       cdl_wait_kind_name(e->kind), lock_label(lk, sizeof(lk), &tmp),
-					       oname ? oname : "?", owner);
+				rc = chain_line(t, prefix, dl->tids[k], &tmp);
 			} else if (w && w->has_wait) {
-				owner = w->wait.owner_tid;
-				oname = thread_name(t->snap, owner);
-				rc = lines_add(&t->dl, C_DEADLOCK, dl->tids[k],
-					       "%-3s %s (%d) -> %s %s -> held by %s%s%d%s", prefix,
-					       nz(w->name, "?"), w->tid, cdl_wait_kind_name(w->wait.kind),
-					       lock_label(lk, sizeof(lk), &w->wait),
-					       oname ? oname : "", oname ? " (" : "", owner,
-					       oname ? ")" : w->wait.owner_pid > 0 ? " (other process)"
-					       : " (exited)");
+				rc = chain_line(t, prefix, dl->tids[k], &w->wait);
 			} else {
 				rc = lines_add(&t->dl, C_DEADLOCK, dl->tids[k], "%-3s thread %d",
 					       prefix, dl->tids[k]);

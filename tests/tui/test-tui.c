@@ -218,6 +218,34 @@ static struct cdl_snapshot *cycles(int n)
 	return s;
 }
 
+/* cycles through a join, a self-relock and an rwlock */
+static struct cdl_snapshot *chains(void)
+{
+	struct cdl_snapshot *s = cdl_snapshot_new();
+	struct cdl_thread *t;
+
+	ck_assert_ptr_nonnull(s);
+	s->pid = 11;
+	s->captured_at_ms = T0_MS;
+	s->source = cdl_snapshot_intern(s, "live");
+	t = thread(s, 300, "joiner", 'S');
+	wait_on(s, t, CDL_WAIT_JOIN, 0x7f0000300000, NULL, 301, 4000);
+	frame(s, t, 0x401c00, "wait_for_child", "join.c", 20, "/usr/bin/chains", false);
+	t = thread(s, 301, "joinee", 'S');
+	wait_on(s, t, CDL_WAIT_MUTEX, 0x408000, "state_lock", 300, 4000);
+	frame(s, t, 0x401c80, "child", "join.c", 12, "/usr/bin/chains", false);
+	t = thread(s, 302, "selfish", 'S');
+	wait_on(s, t, CDL_WAIT_MUTEX, 0x408040, "again_lock", 302, 4000);
+	frame(s, t, 0x401d00, "relock", "self.c", 7, "/usr/bin/chains", false);
+	t = thread(s, 303, "writer", 'S');
+	wait_on(s, t, CDL_WAIT_MUTEX, 0x408080, "table_lock", 304, 4000);
+	frame(s, t, 0x401d80, "update", "rw.c", 30, "/usr/bin/chains", false);
+	t = thread(s, 304, "reader", 'S');
+	wait_on(s, t, CDL_WAIT_RWLOCK_READ, 0x4080c0, "index_rw", 303, 4000);
+	frame(s, t, 0x401e00, "lookup", "rw.c", 50, "/usr/bin/chains", false);
+	return s;
+}
+
 /* ---- sources for refresh ---- */
 
 struct fake_source {
@@ -567,6 +595,15 @@ START_TEST(save_then_load)
 }
 END_TEST
 
+START_TEST(chain_kinds)
+{
+	char *out = run_keys(chains(), NULL, "<Dump>", 100, 24, 0, NULL);
+
+	expect_screens("chain-kinds", out);
+	free(out);
+}
+END_TEST
+
 START_TEST(many_deadlocks)
 {
 	/* ten cycles do not fit: the pane says so; Tab to it and scroll */
@@ -694,6 +731,7 @@ static Suite *tui_suite(void)
 	tcase_add_test(c, bad_key_script);
 	tcase_add_test(c, thousand_threads);
 	tcase_add_test(c, many_deadlocks);
+	tcase_add_test(c, chain_kinds);
 	suite_add_tcase(s, c);
 
 	c = tcase_create("model");
