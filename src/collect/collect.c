@@ -31,7 +31,6 @@
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
-#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -49,6 +48,7 @@
 #define FUTEX_WINDOW     64             /* bytes copied on each side of a futex word */
 #define UNMAPPED_STACK   (256u << 10)   /* stack copy when sp is in no known mapping */
 #define STOP_TIMEOUT_MS  2000           /* give up on threads that do not stop */
+#define D_GRACE_NS       100000000      /* extra wait for threads in state D */
 #define MAX_FRAMES       256
 #define ARENA_PER_THREAD (12u << 10)    /* copy buffer estimate per thread */
 #define NR_FUTEX         202
@@ -587,22 +587,18 @@ static void read_regs(struct th *t)
 	}
 }
 
-static volatile sig_atomic_t g_alarm;
-static void on_alarm(int sig)
-{
-	(void)sig;
-	g_alarm = 1;
-}
-
 /* Wait until every seized thread has stopped or gone, for at most
  * STOP_TIMEOUT_MS.  Returns the number still not stopped. */
 static size_t wait_stops(struct ctx *c, int64_t deadline_ns)
 {
-	size_t pending = 0;
+	size_t pending = 0, pending_d = 0;
 
 	for (size_t i = 0; i < c->n; i++)
-		if (c->t[i].st == TH_SEIZED)
+		if (c->t[i].st == TH_SEIZED) {
 			pending++;
+			if (c->t[i].state == 'D')
+				pending_d++;
+		}
 	while (pending > 0) {
 		int status;
 		pid_t w = waitpid(-1, &status, __WALL | WNOHANG);
@@ -611,8 +607,14 @@ static size_t wait_stops(struct ctx *c, int64_t deadline_ns)
 			/* Let the stops pile up rather than being woken for
 			 * each: the tracees need the CPUs to reach their stop. */
 			struct timespec ts = { 0, 200000 };
+			int64_t now = mono_ns();
 
-			if (mono_ns() > deadline_ns)
+			/* threads in uninterruptible sleep (vfork, I/O) stop only
+			 * when they leave it: once only they are left, give them
+			 * a short grace rather than holding everyone else */
+			if (pending == pending_d && deadline_ns > now + D_GRACE_NS)
+				deadline_ns = now + D_GRACE_NS;
+			if (now > deadline_ns)
 				break;
 			nanosleep(&ts, NULL);
 			continue;
@@ -638,6 +640,8 @@ static size_t wait_stops(struct ctx *c, int64_t deadline_ns)
 				t->st = TH_GONE;        /* killed while stopped */
 			continue;
 		}
+		if (t->state == 'D' && pending_d > 0)
+			pending_d--;
 		if (WIFSTOPPED(status)) {
 			int sig = WSTOPSIG(status);
 			int event = status >> 16;
@@ -708,15 +712,8 @@ static int rescan(struct ctx *c)
 
 static int freeze(struct ctx *c)
 {
-	struct sigaction sa, old;
-	struct itimerval it = { { 0, 50000 }, { 0, 50000 } }, off = { { 0, 0 }, { 0, 0 } };
 	int64_t deadline;
 	int rc = 0;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_alarm;       /* no SA_RESTART: waitpid returns EINTR */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, &old);
 
 	clock_gettime(CLOCK_MONOTONIC, &c->pause_start);
 	clock_gettime(CLOCK_REALTIME, &c->wall_start);
@@ -733,7 +730,6 @@ static int freeze(struct ctx *c)
 			goto out;
 	}
 	c->ph_seized = mono_ns();
-	setitimer(ITIMER_REAL, &it, NULL);
 	for (int round = 0;; round++) {
 		size_t left = wait_stops(c, deadline);
 
@@ -752,8 +748,6 @@ static int freeze(struct ctx *c)
 	rc = 0;
 out:
 	c->ph_stopped = mono_ns();
-	setitimer(ITIMER_REAL, &off, NULL);
-	sigaction(SIGALRM, &old, NULL);
 	return rc;
 }
 
@@ -1043,10 +1037,10 @@ static void thaw(struct ctx *c)
 		} else if (w == t->tid) {
 			seized_release(t->slot);
 		} else {
-			ctx_warn(c, "thread %d did not stop within %d ms (state %c%s%s) and has no "
-				 "registers; it stays traced until it leaves the kernel or "
-				 "cdeadlock exits", t->tid, STOP_TIMEOUT_MS, t->state ? t->state : '?',
-				 t->wchan[0] ? ", in " : "", t->wchan);
+			ctx_warn(c, "thread %d did not stop (state %c%s%s) and has no registers; it "
+				 "stays traced until it leaves the kernel or cdeadlock exits",
+				 t->tid, t->state ? t->state : '?', t->wchan[0] ? ", in " : "",
+				 t->wchan);
 		}
 	}
 	seized_compact();

@@ -6,11 +6,11 @@
 
 for sig in KILL TERM; do
 	start_fixture collect-target
-	CDEADLOCK_TEST_HOLD_MS=1000 start_cdl_bg -p "$FIX_PID" --json
+	CDEADLOCK_TEST_HOLD_MS=$((3000 * HOLD_SCALE)) start_cdl_bg -p "$FIX_PID" --json
 	wait_frozen "$FIX_PID"
 	kill -"$sig" "$FIX_PID"
-	# bounded: the hold is 1 s; 60 s means a hang
-	deadline=$((SECONDS + 60))
+	# bounded: the hold is 3 s; 60 s (more under valgrind) means a hang
+	deadline=$((SECONDS + 60 * HOLD_SCALE))
 	while kill -0 "$CDL_PID" 2>/dev/null; do
 		if [ $SECONDS -ge $deadline ]; then
 			kill -KILL "$CDL_PID"

@@ -1,18 +1,26 @@
 # collect-lib.sh - helpers shared by the capture tests (collect-*.sh).
 # Sourced after lib.sh.
 
+# HOLD_SCALE: how much longer things take under a wrapper (valgrind)
+if [ -n "${CDL_WRAPPER:-}" ]; then HOLD_SCALE=10; else HOLD_SCALE=1; fi
+
+# states PID: the state letters of every thread of PID, one word
+states() {
+	cat /proc/"$1"/task/*/stat 2>/dev/null | sed -E 's/^[0-9]+ \(.*\) (.) .*/\1/' | tr -d '\n'
+}
+
 # wait_frozen PID: wait until every thread of PID is in a ptrace stop
 # (state t), i.e. cdeadlock holds it (see CDEADLOCK_TEST_HOLD_MS).
 wait_frozen() {
-	local pid=$1 deadline=$((SECONDS + 30)) st all
+	local pid=$1 deadline=$((SECONDS + 30 * HOLD_SCALE)) st
 	while :; do
-		all=1
-		for st in $(thread_states "$pid" | awk '{print $2}'); do
-			[ "$st" = t ] || all=0
-		done
-		[ "$all" = 1 ] && [ -n "$(thread_states "$pid")" ] && return 0
+		st=$(states "$pid")
+		case $st in
+		*[!t]*|"") ;;
+		*) return 0 ;;
+		esac
 		kill -0 "$pid" 2>/dev/null || fail "target $pid died while we waited for the freeze"
-		[ $SECONDS -lt $deadline ] || fail "target $pid not frozen within 30 s"
+		[ $SECONDS -lt $deadline ] || fail "target $pid not frozen within $((30 * HOLD_SCALE)) s (states $st)"
 		sleep 0.01
 	done
 }

@@ -5,7 +5,7 @@
 . "$TESTS_SRCDIR/integration/collect-lib.sh"
 
 start_fixture collect-target
-CDEADLOCK_TEST_HOLD_MS=1500 start_cdl_bg -p "$FIX_PID" --json
+CDEADLOCK_TEST_HOLD_MS=$((3000 * HOLD_SCALE)) start_cdl_bg -p "$FIX_PID" --json
 wait_frozen "$FIX_PID"
 kill -USR1 "$FIX_PID"
 # a thread-directed one too, to a thread that waits on a mutex
@@ -26,7 +26,7 @@ assert_running "$FIX_PID"
 
 # signals of the same kind queued while frozen merge into one, as for
 # any stopped process; a second capture delivers the next one
-CDEADLOCK_TEST_HOLD_MS=1000 start_cdl_bg -p "$FIX_PID" --json --no-unwind
+CDEADLOCK_TEST_HOLD_MS=$((3000 * HOLD_SCALE)) start_cdl_bg -p "$FIX_PID" --json --no-unwind
 wait_frozen "$FIX_PID"
 kill -USR1 "$tid" 2>/dev/null || kill -USR1 "$FIX_PID"
 wait "$CDL_PID"

@@ -7,7 +7,7 @@
 
 start_fixture collect-target -n 3
 for sig in INT TERM HUP KILL; do
-	CDEADLOCK_TEST_HOLD_MS=60000 start_cdl_bg -p "$FIX_PID" --json
+	CDEADLOCK_TEST_HOLD_MS=600000 start_cdl_bg -p "$FIX_PID" --json
 	wait_frozen "$FIX_PID"
 	kill -"$sig" "$CDL_PID"
 	set +e

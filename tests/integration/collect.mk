@@ -8,7 +8,8 @@ COLLECT_TESTS = \
 	tests/integration/collect-signals.sh \
 	tests/integration/collect-sigdeliver.sh \
 	tests/integration/collect-exit.sh \
-	tests/integration/collect-churn.sh
+	tests/integration/collect-churn.sh \
+	tests/integration/collect-dstate.sh
 TESTS += $(COLLECT_TESTS)
 EXTRA_DIST += $(COLLECT_TESTS) tests/integration/collect-lib.sh
 $(COLLECT_TESTS:.sh=.log): tests/fixtures/collect-target$(EXEEXT) src/cdeadlock$(EXEEXT)
