@@ -1099,7 +1099,10 @@ static void carry_apply_and_save(struct ctx *c)
 		if (g_carry.pid == c->pid) {
 			const struct carry *p = carry_find(t->tid);
 
-			if (p && p->nr == t->ct.syscall_nr && p->arg0 == t->ct.syscall_args[0] &&
+			/* an interrupted timed sleep resumes as restart_syscall
+			 * with its registers unchanged */
+			if (p && (p->nr == t->ct.syscall_nr || t->ct.syscall_nr == NR_RESTART) &&
+			    p->arg0 == t->ct.syscall_args[0] &&
 			    t->off_since >= g_carry.thaw - 1000000 &&
 			    t->off_since <= g_carry.thaw + CARRY_WINDOW_NS &&
 			    p->off_since < t->off_since) {
