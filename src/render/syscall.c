@@ -558,7 +558,7 @@ char *cdl_render_syscall(char *buf, size_t n, long nr, const uint64_t args[6])
 				}
 		}
 	}
-	for (int i = 0; fmt[i] && i < 6; i++) {
+	for (int i = 0; i < 6 && fmt[i]; i++) {
 		if (i)
 			bput(&b, ", ");
 		put_arg(&b, fmt[i], args[i]);

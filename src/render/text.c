@@ -698,7 +698,7 @@ static int cmp_int(const void *x, const void *y)
 static const char *group_lines(const struct cdl_snapshot *s, const struct cdl_stack_group *g,
 			       size_t j, char *buf, size_t n)
 {
-	int v[5];
+	int v[4] = { 0 };
 	size_t nv = 0;
 	bool more = false;
 	struct sb b = { 0 };
