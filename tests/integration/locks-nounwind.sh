@@ -34,16 +34,17 @@ snapshot "$FIX_PID" --no-unwind
 expect_rc 2
 expect_deadlocked joiner worker
 
+# (a long --stuck: "waiting", not "stuck", however slow the capture is)
 start_fixture lock-recursive
 wait_futex_blocked "$FIX_PID" 2
-snapshot "$FIX_PID" --no-unwind
+snapshot "$FIX_PID" --no-unwind --stuck 3600
 expect_rc 0
 expect_wait visitor mutex lock_tree owner waiting
 expect_wait owner semaphore sem_go null waiting
 
 start_fixture lock-condvar
 wait_futex_blocked "$FIX_PID" 1
-snapshot "$FIX_PID" --no-unwind
+snapshot "$FIX_PID" --no-unwind --stuck 3600
 expect_rc 0
 expect_wait consumer condvar cond_ready null waiting
 jq -e '.threads[] | select(.name == "consumer") | .wait.mutex_symbol == "lock_queue"' "$J" >/dev/null ||

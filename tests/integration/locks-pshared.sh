@@ -9,7 +9,8 @@ child=$(sed -n 's/^child //p' "$FIX_OUT")
 [ -n "$child" ] || fail "fixture did not name its child"
 FIXTURE_PIDS+=("$child")
 wait_futex_blocked "$FIX_PID" 1
-snapshot "$FIX_PID"
+# (a long --stuck: "waiting", not "stuck", however slow the capture is)
+snapshot "$FIX_PID" --stuck 3600
 expect_rc 0
 expect_deadlocks cycle 0
 expect_wait waiter mutex null "tid:$child" waiting

@@ -5,7 +5,8 @@
 . "$TESTS_SRCDIR/integration/locks-lib.sh"
 start_fixture lock-recursive
 wait_futex_blocked "$FIX_PID" 2
-snapshot "$FIX_PID"
+# (a long --stuck: "waiting", not "stuck", however slow the capture is)
+snapshot "$FIX_PID" --stuck 3600
 expect_rc 0
 expect_deadlocks cycle 0
 expect_wait visitor mutex lock_tree owner waiting
