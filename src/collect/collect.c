@@ -94,7 +94,6 @@ struct ctx {
 	struct th *t;
 	size_t n, cap;
 	struct cdl_maps maps;
-	bool maps_reread;
 	int memfd;
 	int taskfd;
 	int statusfd;            /* /proc/PID/status, opened before the freeze */
@@ -124,6 +123,8 @@ struct ctx {
 struct seized {
 	volatile pid_t tid;      /* 0 when released */
 	volatile int sig;
+	volatile int leftover;   /* did not stop before the thaw: the SIGCHLD
+	                            handler releases it when it stops */
 };
 
 static struct seized *volatile g_seized;
@@ -143,6 +144,7 @@ static int seized_reserve(size_t want)
 	for (size_t i = 0; i < n; i++) {
 		nw[i].tid = old[i].tid;
 		nw[i].sig = old[i].sig;
+		nw[i].leftover = old[i].leftover;
 	}
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	g_seized = nw;
@@ -159,6 +161,7 @@ static int seized_add(pid_t tid, size_t *slot)
 	if (n == g_capseized && seized_reserve(g_capseized ? g_capseized * 2 : 256) < 0)
 		return -ENOMEM;
 	g_seized[n].sig = 0;
+	g_seized[n].leftover = 0;
 	g_seized[n].tid = tid;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	g_nseized = n + 1;
@@ -183,6 +186,7 @@ static void seized_compact(void)
 			continue;
 		if (out != i) {
 			a[out].sig = a[i].sig;
+			a[out].leftover = a[i].leftover;
 			a[out].tid = a[i].tid;
 			a[i].tid = 0;
 		}
@@ -207,6 +211,48 @@ void cdl_collect_emergency_detach(void)
 			a[i].tid = 0;
 		}
 	}
+}
+
+/* A thread that was in uninterruptible sleep during the capture stops
+ * (its PTRACE_INTERRUPT still pending) when it leaves the kernel; we are
+ * told by SIGCHLD and let it go at once.  Only syscalls: async-signal-
+ * safe.  SIGCHLD is blocked while a capture runs. */
+static void on_sigchld(int sig)
+{
+	struct seized *a = g_seized;
+	size_t n = g_nseized;
+	int saved = errno;
+
+	(void)sig;
+	for (size_t i = 0; i < n && a; i++) {
+		pid_t tid = a[i].tid;
+		int status;
+
+		if (tid <= 0 || !a[i].leftover)
+			continue;
+		if (waitpid(tid, &status, WNOHANG | __WALL) != tid)
+			continue;
+		if (WIFSTOPPED(status))
+			syscall(SYS_ptrace, PTRACE_DETACH, tid, 0L, 0L);
+		a[i].leftover = 0;
+		a[i].tid = 0;
+	}
+	errno = saved;
+}
+
+static void watch_leftovers(void)
+{
+	static bool installed;
+	struct sigaction sa;
+
+	if (installed)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigchld;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGCHLD, &sa, NULL) == 0)
+		installed = true;
 }
 
 void cdl_collect_opts_init(struct cdl_collect_opts *o)
@@ -539,6 +585,16 @@ static void diagnose_eperm(struct ctx *c, int tid)
  * (EPERM on a thread that still exists). */
 static int seize_one(struct ctx *c, struct th *t)
 {
+	/* still ours from an earlier capture (it never stopped)? */
+	for (size_t i = 0; i < g_nseized; i++)
+		if (g_seized[i].tid == t->tid && g_seized[i].leftover) {
+			g_seized[i].leftover = 0;
+			t->slot = i;
+			t->st = TH_SEIZED;
+			if (ptrace(PTRACE_INTERRUPT, t->tid, 0L, 0L) < 0 && errno == ESRCH)
+				t->st = TH_GONE;
+			return 0;
+		}
 	if (ptrace(PTRACE_SEIZE, t->tid, 0L, 0L) < 0) {
 		int e = errno;
 
@@ -1017,13 +1073,13 @@ static void thaw(struct ctx *c)
 	if (tried > 0 && ok == 0)
 		c->target_gone = true;  /* every thread died while stopped */
 
+	int64_t end = mono_ns() + 100000000;
 	for (size_t i = 0; i < c->n; i++) {
 		struct th *t = &c->t[i];
 		int status;
 
 		if (t->st != TH_SEIZED)
 			continue;
-		int64_t end = mono_ns() + 100000000;
 		pid_t w;
 
 		while ((w = waitpid(t->tid, &status, __WALL | WNOHANG)) == 0 && mono_ns() < end) {
@@ -1037,10 +1093,11 @@ static void thaw(struct ctx *c)
 		} else if (w == t->tid) {
 			seized_release(t->slot);
 		} else {
-			ctx_warn(c, "thread %d did not stop (state %c%s%s) and has no registers; it "
-				 "stays traced until it leaves the kernel or cdeadlock exits",
+			ctx_warn(c, "thread %d did not stop (state %c%s%s) and has no registers",
 				 t->tid, t->state ? t->state : '?', t->wchan[0] ? ", in " : "",
 				 t->wchan);
+			watch_leftovers();
+			g_seized[t->slot].leftover = 1;
 		}
 	}
 	seized_compact();
@@ -1286,15 +1343,14 @@ static void ctx_free(struct ctx *c)
 	free(c->warn);
 }
 
-int cdl_collect(const struct cdl_collect_opts *o, struct cdl_snapshot **out,
-		struct cdl_diag *d)
+static int collect(const struct cdl_collect_opts *o, struct cdl_snapshot **out,
+		   struct cdl_diag *d)
 {
 	struct ctx c;
 	struct cdl_snapshot *s = NULL;
 	char path[64], buf[PATH_MAX];
 	int *tids = NULL, n, rc;
 
-	*out = NULL;
 	memset(&c, 0, sizeof(c));
 	c.pid = o->pid;
 	c.o = o;
@@ -1444,4 +1500,20 @@ fail:
 	cdl_snapshot_free(s);
 	ctx_free(&c);
 	return rc < 0 ? rc : -EIO;
+}
+
+int cdl_collect(const struct cdl_collect_opts *o, struct cdl_snapshot **out,
+		struct cdl_diag *d)
+{
+	sigset_t chld, oldmask;
+	int rc;
+
+	*out = NULL;
+	/* the SIGCHLD handler (on_sigchld) must not reap our stops meanwhile */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &oldmask);
+	rc = collect(o, out, d);
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	return rc;
 }
