@@ -469,8 +469,7 @@ static int find_libc_cb(Dwfl_Module *mod, void **userdata, const char *name,
 	return DWARF_CB_OK;
 }
 
-/* Bytes of the module's ELF file at module address addr (bias applied). */
-static const unsigned char *elf_bytes(Dwfl_Module *mod, uint64_t addr, size_t len)
+const unsigned char *cdl_unwind_elf_bytes(Dwfl_Module *mod, uint64_t addr, size_t len)
 {
 	Dwarf_Addr bias;
 	Elf *elf = dwfl_module_getelf(mod, &bias);
@@ -578,12 +577,12 @@ static long descriptor_offset(Dwfl_Module *mod, const char *name, bool triple)
 		return -1;
 	if (triple) {
 		/* {bits, nelem, offset} */
-		if (size < 12 || !(p = elf_bytes(mod, addr, 12)))
+		if (size < 12 || !(p = cdl_unwind_elf_bytes(mod, addr, 12)))
 			return -1;
 		memcpy(v, p, 12);
 		return v[2];
 	}
-	if (size < 4 || !(p = elf_bytes(mod, addr, 4)))
+	if (size < 4 || !(p = cdl_unwind_elf_bytes(mod, addr, 4)))
 		return -1;
 	memcpy(v, p, 4);
 	return v[0];
@@ -619,7 +618,7 @@ int cdl_unwinder_libc_info(struct cdl_unwinder *u, struct cdl_snapshot *s,
 	if (!mod)
 		return -ENOENT;
 	if (find_symbol(mod, "__nptl_version", &addr, &size) && size >= 2 && size < 16) {
-		const unsigned char *p = elf_bytes(mod, addr, size);
+		const unsigned char *p = cdl_unwind_elf_bytes(mod, addr, size);
 		char v[16];
 
 		if (p) {

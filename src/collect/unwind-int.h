@@ -11,6 +11,14 @@
 
 #include "collect-int.h"
 
+/* DWARF registers kept per frame to resume a walk: the callee-saved ones
+ * and the stack pointer (x86-64 numbering) */
+#define NREGS_SAVED 17
+#define REG_SP 7
+#define REG_PC 16
+#define SAVED_MASK ((1u << 3) | (1u << 6) | (1u << 7) | (1u << 12) | (1u << 13) | \
+		    (1u << 14) | (1u << 15))
+
 /* one global variable known to DWARF: [addr, addr+size) */
 struct cdl_dvar {
 	uint64_t addr, size;
@@ -32,6 +40,7 @@ struct cdl_pcent {
 	uint64_t entry;          /* entry of the (outer) function holding pc, 0 unknown */
 	uint64_t target;         /* a return address: entry of the function its
 	                            call site calls, 0 unknown */
+	bool nocfi;              /* no CFI describes the code at pc */
 };
 
 /* tail calls between a return address and the function it reached */
@@ -58,6 +67,13 @@ struct cdl_unwinder {
 	/* raw frames of the thread being walked */
 	struct rawframe { uint64_t pc; bool act; } *raw;
 	size_t nraw, rawcap, max_frames;
+	bool oom;
+
+	/* registers to resume a walk past a frame without CFI (DWARF
+	 * numbering; x86-64: 3 rbx, 6 rbp, 7 rsp, 12-15, 16 rip) */
+	uint64_t restart_regs[NREGS_SAVED];
+	uint32_t restart_known;
+	bool want_resume, restart, restart_first;
 
 	/* pc -> frames cache; strings interned in cache_snap */
 	struct cdl_pcent *pcs;
@@ -67,6 +83,7 @@ struct cdl_unwinder {
 	const struct cdl_snapshot *cache_snap;
 	size_t hits, misses;
 	uint64_t sym_entry, sym_target;  /* symbolize()'s side results */
+	bool sym_nocfi;
 
 	struct cdl_tailent *tails;
 	size_t ntails, tailscap;
@@ -90,6 +107,9 @@ const char *cdl_unwind_modpath(Dwfl_Module *mod);
 
 /* Counters of the pc cache since the unwinder was made (for bench/). */
 void cdl_unwinder_cache_stats(const struct cdl_unwinder *u, size_t *hits, size_t *misses);
+
+/* len bytes of the module's ELF file at module address addr, or NULL. */
+const unsigned char *cdl_unwind_elf_bytes(Dwfl_Module *mod, uint64_t addr, size_t len);
 
 /* Free what symdata.c allocated in u. */
 void cdl_symdata_free(struct cdl_unwinder *u);

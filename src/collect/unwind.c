@@ -310,7 +310,7 @@ static pid_t cb_next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
 		if (t->nregs == 0)
 			continue;
 		u->cur = t;
-		*thread_argp = t;
+		*thread_argp = u;
 		return t->tid;
 	}
 	u->cur = NULL;
@@ -334,9 +334,24 @@ static bool cb_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void
 
 static bool cb_set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
 {
-	const struct cdl_thread *t = thread_arg;
+	const struct cdl_unwinder *u = thread_arg;
+	const struct cdl_thread *t = u->cur;
 	bool any = false;
 
+	if (!t)
+		return false;
+	if (u->restart) {
+		/* a walk resumed past a frame without CFI (see resume()) */
+		for (unsigned i = 0; i < NREGS_SAVED; i++) {
+			Dwarf_Word w = u->restart_regs[i];
+
+			if ((u->restart_known & (1u << i)) &&
+			    dwfl_thread_state_registers(thread, (int)i, 1, &w))
+				any = true;
+		}
+		dwfl_thread_state_register_pc(thread, u->restart_regs[REG_PC]);
+		return any;
+	}
 	/* libdw accepts only the registers its unwinder tracks (0..16 on
 	 * x86-64); set them one by one and skip the rest */
 	for (unsigned i = 0; i < t->nregs && i < CDL_MAX_REGS; i++) {
@@ -952,6 +967,50 @@ static const uint64_t *tail_chain(struct cdl_unwinder *u, uint64_t ret, uint64_t
 	return u->tailpcs + u->tails[j].first;
 }
 
+/* is there CFI for the code at pc (a lookup address)? */
+static bool has_cfi(struct cdl_unwinder *u, uint64_t pc)
+{
+	Dwfl_Module *mod = cdl_unwind_module_at(u, pc);
+	Dwarf_Addr bias;
+	Dwarf_CFI *cfi;
+	Dwarf_Frame *frame;
+
+	if (!mod)
+		return false;
+	for (int k = 0; k < 2; k++) {
+		cfi = k == 0 ? dwfl_module_eh_cfi(mod, &bias) : dwfl_module_dwarf_cfi(mod, &bias);
+		if (cfi && dwarf_cfi_addrframe(cfi, pc - bias, &frame) == 0) {
+			free(frame);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* does the code before ret end in a call instruction (read from the
+ * module's file)? */
+static bool after_call(struct cdl_unwinder *u, uint64_t ret)
+{
+	Dwfl_Module *mod = cdl_unwind_module_at(u, ret);
+	const unsigned char *p;
+
+	if (!mod || !(p = cdl_unwind_elf_bytes(mod, ret - 7, 7)))
+		return false;
+	/* p[7] would be ret: call rel32 (e8), or call through ff /2 with a
+	 * register, disp8, rip-relative/disp32 or SIB disp32 operand */
+	if (p[2] == 0xe8)
+		return true;
+	if (p[5] == 0xff && (p[6] & 0xf8) == 0xd0)
+		return true;
+	if (p[4] == 0xff && ((p[5] >> 3) & 7) == 2)
+		return true;
+	if (p[1] == 0xff && ((p[2] >> 3) & 7) == 2)
+		return true;
+	if (p[0] == 0xff && ((p[1] >> 3) & 7) == 2)
+		return true;
+	return false;
+}
+
 /* Fill frames for a pc at u->tmpl[first..]: inline instances innermost
  * first, then the function itself.  Returns the count (>= 1) or -ENOMEM. */
 static int symbolize(struct cdl_unwinder *u, uint64_t pc, bool act)
@@ -1030,6 +1089,7 @@ static int symbolize(struct cdl_unwinder *u, uint64_t pc, bool act)
 		u->sym_entry = a - symoff;
 	if (!act && nchain > 0)
 		u->sym_target = call_target_at(u, mod, chain, nchain, pc - bias, bias);
+	u->sym_nocfi = mod && !has_cfi(u, a);
 	if (count == 0 || u->tmpl[first + (size_t)count - 1].inlined) {
 		/* no DWARF function (assembly, no debug info) or the chain did
 		 * not reach a subprogram: the ELF symbol names the function */
@@ -1133,12 +1193,39 @@ static const struct cdl_pcent *lookup_pc(struct cdl_unwinder *u, uint64_t pc, bo
 	u->pcs[j].first = (uint32_t)first;
 	u->pcs[j].count = (uint32_t)n;
 	u->pcs[j].entry = u->sym_entry;
+	u->pcs[j].nocfi = u->sym_nocfi;
 	u->pcs[j].target = u->sym_target;
 	u->npcs++;
 	return &u->pcs[j];
 }
 
 /* ---- walking ---- */
+
+/* A frame without CFI (a thread caught on the syscall of clone3, whose
+ * FDE ends before it; assembly without CFI directives).  Like gdb's
+ * analysis of a function that keeps no frame, take the word at the stack
+ * pointer for the return address when it points just after a call, and
+ * plan to resume the walk from there with the callee-saved registers
+ * unchanged.  Otherwise libdw's own fallback goes on. */
+static bool plan_resume(struct cdl_unwinder *u, Dwfl_Frame *state)
+{
+	Dwarf_Word sp, ret, w;
+
+	if (dwfl_frame_reg(state, REG_SP, &sp) != 0 || !u->s->mem ||
+	    cdl_memimg_u64(u->s->mem, sp, &ret) < 0 || !after_call(u, ret))
+		return false;
+	u->restart_known = 0;
+	for (unsigned i = 0; i < NREGS_SAVED; i++)
+		if ((SAVED_MASK & (1u << i)) && dwfl_frame_reg(state, i, &w) == 0) {
+			u->restart_regs[i] = w;
+			u->restart_known |= 1u << i;
+		}
+	u->restart_regs[REG_SP] = sp + 8;
+	u->restart_regs[REG_PC] = ret;
+	u->restart_known |= (1u << REG_SP) | (1u << REG_PC);
+	u->want_resume = true;
+	return true;
+}
 
 static int frame_cb(Dwfl_Frame *state, void *arg)
 {
@@ -1147,20 +1234,39 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 	bool act = false;
 
 	if (!dwfl_frame_pc(state, &pc, &act))
-		return -1;
+		return DWARF_CB_ABORT;
 	if (u->nraw == u->rawcap) {
 		size_t cap = u->rawcap ? u->rawcap * 2 : 64;
 		struct rawframe *n = realloc(u->raw, cap * sizeof(*n));
 
-		if (!n)
+		if (!n) {
+			u->oom = true;
 			return DWARF_CB_ABORT;
+		}
 		u->raw = n;
 		u->rawcap = cap;
+	}
+	if (u->restart_first) {
+		/* the first pc of a resumed walk is a return address */
+		act = false;
+		u->restart_first = false;
 	}
 	u->raw[u->nraw].pc = pc;
 	u->raw[u->nraw].act = act;
 	u->nraw++;
-	return u->nraw >= u->max_frames ? DWARF_CB_ABORT : DWARF_CB_OK;
+	if (u->nraw >= u->max_frames)
+		return DWARF_CB_ABORT;
+	/* code without CFI: libdw would follow the frame pointer, which
+	 * skips the caller of a function that keeps none (gdb does not) */
+	const struct cdl_pcent *e = lookup_pc(u, pc, act);
+
+	if (!e) {
+		u->oom = true;
+		return DWARF_CB_ABORT;
+	}
+	if (e->nocfi && plan_resume(u, state))
+		return DWARF_CB_ABORT;
+	return DWARF_CB_OK;
 }
 
 static int add_frames(struct cdl_unwinder *u, struct cdl_thread *t, const struct cdl_pcent *e,
@@ -1229,14 +1335,25 @@ static int thread_cb(Dwfl_Thread *thread, void *arg)
 		return DWARF_CB_ABORT;
 	u->nraw = 0;
 	u->faulted = false;
+	u->oom = false;
+	u->want_resume = false;
 	rc = dwfl_thread_getframes(thread, frame_cb, u);
+	for (int tries = 0; u->want_resume && !u->oom && tries < 8; tries++) {
+		/* go on past a frame without CFI (plan_resume) */
+		u->want_resume = false;
+		u->restart = true;
+		u->restart_first = true;
+		rc = dwfl_thread_getframes(thread, frame_cb, u);
+		u->restart = false;
+		u->restart_first = false;
+	}
 	err = rc == -1 ? dwfl_errno() : 0;
-	if (fill_frames(u, t) < 0)
+	if (rc == DWARF_CB_ABORT && u->want_resume)
+		rc = 0;                       /* resumed too often: stop here */
+	if (u->oom || fill_frames(u, t) < 0)
 		return DWARF_CB_ABORT;
 	if (u->nraw >= u->max_frames)
 		t->unwind_error = cdl_snapshot_internf(s, "stopped after %zu frames", u->max_frames);
-	else if (rc == DWARF_CB_ABORT)
-		return DWARF_CB_ABORT;            /* out of memory */
 	else if ((rc == -1 && err != 0) || u->faulted) {
 		/* libdw takes a return address it could not read for the end
 		 * of the stack: a read that missed the copies says otherwise */

@@ -163,7 +163,7 @@ check_variant() {
 		END { exit bad }' "$TEST_TMP/gdb.tsv" "$TEST_TMP/cdl.tsv" ||
 		fail "$variant: source lines differ from gdb's"
 
-	local ta tb tr tc ts n
+	local ta tb tr tc ts tn n
 	case $kind in
 	c|c-stripped)
 		ta=$(tid_named lock-a); tb=$(tid_named lock-b); tr=$(tid_named recurse)
@@ -190,7 +190,13 @@ check_variant() {
 				if (f[i] == "on_signal" && f[i + 1] == "<signal handler called>") exit 0
 			      exit 1 }' "$TEST_TMP/cdl.tsv" ||
 			fail "$variant: no signal frame after on_signal"
+		# the assembly without CFI, then its caller
+		tn=$(tid_named nocfi)
+		awk -F'\t' -v t="$tn" '$1 == t { f[$2] = $3 }
+			END { exit !(f[0] == "nocfi_pause" && f[1] == "nocfi_wait") }' "$TEST_TMP/cdl.tsv" ||
+			fail "$variant: nocfi_wait not found below nocfi_pause"
 		if [ "$kind" = c ]; then
+			expect_frame_line "$tn" nocfi_wait stacks.c "$(mark "$C_SRC" nocfi-call)" "call without CFI"
 			expect_frame_line "$ts" on_signal stacks.c "$(mark "$C_SRC" in-handler)" "signal handler"
 			expect_frame_line "$tc" cfg_wait_main stacks.c "$(mark "$C_SRC" cfg-lock)" "lock call"
 			# the inline frame: take_lock, marked inlined, at the lock call
