@@ -519,18 +519,25 @@ static void read_facts(struct ctx *c, struct th *t, bool with_sched)
 
 /* ---- EPERM diagnosis, as strace does ---- */
 
-static bool have_cap_sys_ptrace(void)
+/* A capability set ("CapEff", "CapPrm") from a status text; 0 or -ENOENT. */
+static int status_caps(const char *buf, const char *field, unsigned long long *caps)
+{
+	const char *p = strstr(buf, field);
+
+	if (!p || sscanf(p + strlen(field) + 1, "%llx", caps) != 1)
+		return -ENOENT;
+	return 0;
+}
+
+static unsigned long long own_caps(void)
 {
 	char buf[4096];
-	const char *p;
 	unsigned long long caps;
 
-	if (cdl_proc_read_at(AT_FDCWD, "/proc/self/status", buf, sizeof(buf)) <= 0)
-		return geteuid() == 0;
-	p = strstr(buf, "CapEff:");
-	if (!p || sscanf(p + 7, "%llx", &caps) != 1)
-		return geteuid() == 0;
-	return (caps >> 19) & 1;   /* CAP_SYS_PTRACE */
+	if (cdl_proc_read_at(AT_FDCWD, "/proc/self/status", buf, sizeof(buf)) <= 0 ||
+	    status_caps(buf, "CapEff", &caps) < 0)
+		return geteuid() == 0 ? ~0ull : 0;
+	return caps;
 }
 
 static void diagnose_eperm(struct ctx *c, int tid)
@@ -538,12 +545,14 @@ static void diagnose_eperm(struct ctx *c, int tid)
 	char path[64], buf[4096];
 	long tracer = 0, uid = -1;
 	int scope = -1;
-	bool cap = have_cap_sys_ptrace();
+	unsigned long long mine = own_caps(), theirs = 0;
+	bool cap = (mine >> 19) & 1;     /* CAP_SYS_PTRACE */
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", c->pid, tid);
 	if (cdl_proc_read_at(AT_FDCWD, path, buf, sizeof(buf)) > 0) {
 		cdl_proc_status_long(buf, "TracerPid", &tracer);
 		cdl_proc_status_long(buf, "Uid", &uid);
+		status_caps(buf, "CapPrm", &theirs);
 	}
 	if (tracer > 0 && tracer != getpid()) {
 		char name[64];
@@ -570,9 +579,12 @@ static void diagnose_eperm(struct ctx *c, int tid)
 		cdl_diag_hint(c->d, "kernel.yama.ptrace_scope is 1: only a parent may trace its "
 			      "children; run cdeadlock as root (CAP_SYS_PTRACE), or "
 			      "'sysctl kernel.yama.ptrace_scope=0'");
+	} else if (!cap && (theirs & ~mine)) {
+		cdl_diag_hint(c->d, "process %d holds capabilities cdeadlock lacks: run cdeadlock "
+			      "with CAP_SYS_PTRACE (as root)", c->pid);
 	} else if (!cap) {
-		cdl_diag_hint(c->d, "process %d may be set-uid, not dumpable, or hold capabilities "
-			      "cdeadlock lacks: run cdeadlock as root (CAP_SYS_PTRACE)", c->pid);
+		cdl_diag_hint(c->d, "process %d may be set-uid or not dumpable: run cdeadlock as "
+			      "root (CAP_SYS_PTRACE)", c->pid);
 	} else {
 		cdl_diag_hint(c->d, "you have CAP_SYS_PTRACE: a security module (SELinux, AppArmor) "
 			      "or a seccomp filter may forbid ptrace; see the kernel log");
