@@ -6,6 +6,8 @@ src_libcdl_collect_a_SOURCES = \
 	src/collect/unwind.c \
 	src/collect/unwind-int.h \
 	src/collect/symdata.c \
+	src/collect/symname.c \
+	src/collect/symtail.c \
 	src/collect/collect-int.h \
 	src/arch/x86_64.c \
 	include/collect.h

@@ -1,5 +1,6 @@
-/* unwind-int.h - state shared by unwind.c (stacks) and symdata.c (data
- * symbols, libc facts).  Private to src/collect. */
+/* unwind-int.h - state shared by unwind.c (stacks), symname.c (function
+ * names), symtail.c (tail-call frames) and symdata.c (data symbols, libc
+ * facts).  Private to src/collect. */
 #ifndef CDL_UNWIND_INT_H
 #define CDL_UNWIND_INT_H
 
@@ -7,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <gelf.h>
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 
 #include "collect-int.h"
@@ -98,6 +101,54 @@ struct cdl_unwinder {
 	struct cdl_modvars *mv;
 	size_t nmv;
 };
+
+static inline uint64_t cdl_hash64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return x;
+}
+
+/* ---- symname.c: function names as gdb shows them ---- */
+
+/* Name of a function DIE (subprogram or inlined instance), interned in s:
+ * the linkage name (C++ demangled without parameters or template return
+ * type) or the DWARF name (C++ qualified by its scopes); NULL if none. */
+const char *cdl_sym_die_function(struct cdl_snapshot *s, Dwarf_Die *die);
+/* Name of a function known only from the symbol table: version suffix
+ * dropped, C++ demangled with its parameters.  Interned in s. */
+const char *cdl_sym_elf_function(struct cdl_snapshot *s, const char *name);
+/* Among the function symbols at addr (name's aliases), the one gdb shows. */
+const char *cdl_sym_pick_alias(Dwfl_Module *mod, const char *name, const GElf_Sym *sym,
+			       GElf_Addr addr);
+/* strcmp of two symbol names without their @VERSION suffixes */
+int cdl_sym_cmp_unversioned(const char *a, const char *b);
+/* Address of the function named name in mod (its default version). */
+bool cdl_sym_function_addr(Dwfl_Module *mod, const char *name, uint64_t *addr);
+/* The innermost subprogram, inlined_subroutine or lexical block below
+ * parent holding pc (module-relative), classes and functions searched
+ * too (a lambda's operator() lives in a class inside a function).  Call
+ * with depth 0. */
+bool cdl_sym_code_die(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *out, int depth);
+/* For a subprogram of an assembly CU, the last sibling covering pc: gas
+ * describes a function once per alias, gdb shows the last. */
+void cdl_sym_last_alias(Dwarf_Die *sp, Dwarf_Addr pc);
+
+/* ---- symtail.c: tail-call frames ---- */
+
+/* Entry of the function called by the call site that returns to ret
+ * (module-relative), searched in the scopes chain[0..n) holding ret - 1;
+ * 0 if unknown. */
+uint64_t cdl_tail_call_target(struct cdl_unwinder *u, Dwfl_Module *mod, Dwarf_Die *chain,
+			      int nchain, Dwarf_Addr ret, Dwarf_Addr bias);
+/* Return pcs of the tail-calling functions between a caller that called
+ * target (returning to ret) and the function entered at callee, innermost
+ * first, cached in u; NULL with *count 0 when none or ambiguous. */
+const uint64_t *cdl_tail_chain(struct cdl_unwinder *u, uint64_t ret, uint64_t target,
+			       uint64_t callee, uint32_t *count);
+
+/* ---- unwind.c ---- */
 
 /* The module whose address range holds addr, or NULL. */
 Dwfl_Module *cdl_unwind_module_at(struct cdl_unwinder *u, uint64_t addr);

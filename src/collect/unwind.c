@@ -3,15 +3,16 @@
  * The modules come from /proc/PID/maps and the ELF files on disk
  * (dwfl_linux_proc_report); registers and stack memory come from the
  * snapshot, through our own Dwfl_Thread_Callbacks, so the target is never
- * read live.  Raw pcs are collected first for a thread, then symbolized
- * through a per-pc cache: a thousand threads share a handful of pcs.
+ * read live.  Each thread's pcs are symbolized through a per-pc cache: a
+ * thousand threads share a handful of pcs.
  *
- * Function names follow gdb's backtrace: the DWARF linkage name when there
- * is one (demangled and without its parameter list for C++), else the DWARF
- * name; from the ELF symbol table only (no DWARF) the demangled symbol with
- * its parameters.  Inline frames come from the chain of
- * DW_TAG_inlined_subroutine scopes at the pc: the innermost first, each
- * with the call site (DW_AT_call_file/line) of the function it sits in.
+ * A frame is what gdb's backtrace would show: function names from
+ * symname.c; inline frames from the concrete DW_TAG_inlined_subroutine
+ * chain at the pc, innermost first, each outer one at the call site of
+ * the one inside it; lines from the line table at pc (pc - 1 for a return
+ * address); tail-call frames from symtail.c; and where no CFI describes
+ * the code, the return address taken at the stack pointer as gdb does
+ * for a frameless function.
  */
 #include "config.h"
 
@@ -29,251 +30,7 @@
 #include "snapshot.h"
 #include "unwind-int.h"
 
-/* from the C++ runtime (libstdc++), which every gcc system has */
-extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
-
 #define DEFAULT_MAX_FRAMES 1024
-
-/* ---- names ---- */
-
-static char *demangle(const char *mangled)
-{
-	int status = -1;
-	char *d;
-
-	if (!mangled || mangled[0] != '_' || mangled[1] != 'Z')
-		return NULL;
-	d = __cxa_demangle(mangled, NULL, NULL, &status);
-	if (status != 0) {
-		free(d);
-		return NULL;
-	}
-	return d;
-}
-
-static bool is_open(char c)
-{
-	return c == '(' || c == '<' || c == '[' || c == '{';
-}
-
-static bool is_close(char c)
-{
-	return c == ')' || c == '>' || c == ']' || c == '}';
-}
-
-/* "ns::f<int>(int) const" -> "ns::f<int>"; leaves names without a trailing
- * parameter list alone. */
-static void strip_params(char *s)
-{
-	char *close = strrchr(s, ')');
-	int depth = 0;
-
-	if (!close)
-		return;
-	/* only qualifiers may follow the parameter list */
-	for (const char *q = close + 1; *q; q++)
-		if (is_open(*q) || *q == ':')
-			return;
-	for (char *p = close; p > s; p--) {
-		if (*p == ')')
-			depth++;
-		else if (*p == '(' && --depth == 0) {
-			*p = '\0';
-			return;
-		}
-	}
-}
-
-/* A demangled template function starts with its return type ("void
- * ns::f<int>"); gdb drops it.  Cut at the last space outside brackets that
- * is not part of an operator name. */
-static char *drop_return_type(char *s)
-{
-	size_t n = strlen(s);
-	int depth = 0;
-	char *cut = NULL;
-
-	if (n == 0 || s[n - 1] != '>')
-		return s;
-	for (char *p = s; *p; p++) {
-		if (strncmp(p, "operator", 8) == 0 && depth == 0)
-			break;
-		if (is_open(*p))
-			depth++;
-		else if (is_close(*p) && depth > 0)
-			depth--;
-		else if (*p == ' ' && depth == 0)
-			cut = p + 1;
-	}
-	return cut ? cut : s;
-}
-
-static bool is_cxx(Dwarf_Die *die)
-{
-	Dwarf_Die cu;
-
-	if (!dwarf_diecu(die, &cu, NULL, NULL))
-		return false;
-	switch (dwarf_srclang(&cu)) {
-	case DW_LANG_C_plus_plus:
-	case DW_LANG_C_plus_plus_03:
-	case DW_LANG_C_plus_plus_11:
-	case DW_LANG_C_plus_plus_14:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* The DIE that declares a function: through DW_AT_abstract_origin (an
- * inline or out-of-line instance) and DW_AT_specification (a definition
- * outside its class). */
-static void declaration_of(Dwarf_Die *die, Dwarf_Die *out)
-{
-	Dwarf_Attribute attr;
-	Dwarf_Die next;
-
-	*out = *die;
-	for (int i = 0; i < 8; i++) {
-		if (!(dwarf_attr(out, DW_AT_abstract_origin, &attr) ||
-		      dwarf_attr(out, DW_AT_specification, &attr)) ||
-		    !dwarf_formref_die(&attr, &next))
-			return;
-		*out = next;
-	}
-}
-
-/* "std::thread::_State_impl<...>::" for a C++ function DIE that has no
- * linkage name, from the namespaces and classes around its declaration,
- * as gdb builds it: an unnamed class or a function scope ends the prefix. */
-static void cxx_prefix(Dwarf_Die *die, char *buf, size_t cap)
-{
-	Dwarf_Die decl, *scopes = NULL;
-	int n;
-
-	buf[0] = '\0';
-	declaration_of(die, &decl);
-	n = dwarf_getscopes_die(&decl, &scopes);
-	if (n <= 1) {
-		free(scopes);
-		return;
-	}
-	int outer = 1;
-	for (; outer < n; outer++) {
-		int tag = dwarf_tag(&scopes[outer]);
-
-		if (tag == DW_TAG_namespace)
-			continue;
-		if ((tag == DW_TAG_class_type || tag == DW_TAG_structure_type ||
-		     tag == DW_TAG_union_type || tag == DW_TAG_enumeration_type) &&
-		    dwarf_diename(&scopes[outer]))
-			continue;
-		break;
-	}
-	for (int i = outer - 1; i >= 1; i--) {
-		const char *name = dwarf_diename(&scopes[i]);
-		size_t len = strlen(buf);
-
-		snprintf(buf + len, cap - len, "%s::",
-			 name ? name : "(anonymous namespace)");
-	}
-	free(scopes);
-}
-
-/* gdb's name for a function DIE (inlined instance or subprogram) into s's
- * pool. */
-static const char *die_function_name(struct cdl_snapshot *s, Dwarf_Die *die)
-{
-	Dwarf_Attribute attr;
-	const char *link, *name;
-	char buf[1024];
-
-	link = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
-	if (!link)
-		link = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
-	if (link) {
-		char *d = demangle(link);
-
-		if (d) {
-			const char *r;
-
-			strip_params(d);
-			r = cdl_snapshot_intern(s, drop_return_type(d));
-			free(d);
-			return r;
-		}
-		return cdl_snapshot_intern(s, link);
-	}
-	name = dwarf_diename(die);
-	if (!name)
-		return NULL;
-	if (!is_cxx(die))
-		return cdl_snapshot_intern(s, name);
-	/* C++ without a linkage name (gcc omits it when a local type such
-	 * as a lambda is involved): qualify it as gdb does */
-	cxx_prefix(die, buf, sizeof(buf));
-	return cdl_snapshot_internf(s, "%s%s", buf, name);
-}
-
-/* name of an ELF symbol, demangled with its parameters (as gdb shows
- * symbols it knows only from the symbol table) */
-static const char *elf_symbol_name(struct cdl_snapshot *s, const char *name)
-{
-	char plain[512];
-	char *d;
-	const char *r;
-
-	/* a .symtab may spell symbol versions into names: foo@@GLIBC_2.2.5 */
-	if (strchr(name, '@')) {
-		snprintf(plain, sizeof(plain), "%.*s", (int)strcspn(name, "@"), name);
-		name = plain;
-	}
-	d = demangle(name);
-
-	if (!d)
-		return cdl_snapshot_intern(s, name);
-	r = cdl_snapshot_intern(s, d);
-	free(d);
-	return r;
-}
-
-/* strcmp of two symbol names without their @VERSION suffixes */
-static int cmp_unversioned(const char *a, const char *b)
-{
-	size_t la = strcspn(a, "@"), lb = strcspn(b, "@");
-	int c = strncmp(a, b, la < lb ? la : lb);
-
-	return c ? c : (la > lb) - (la < lb);
-}
-
-/* Several symbols often share an address (nanosleep and __nanosleep).
- * gdb shows the sized one whose name sorts last; do the same so that both
- * tools name a frame alike. */
-static const char *pick_alias(Dwfl_Module *mod, const char *name, const GElf_Sym *sym,
-			      GElf_Addr addr)
-{
-	int n = dwfl_module_getsymtab(mod);
-	const char *best = name;
-	bool best_sized = sym->st_size != 0;
-
-	for (int i = 1; i < n; i++) {
-		GElf_Sym s2;
-		GElf_Addr a2;
-		const char *n2 = dwfl_module_getsym_info(mod, i, &s2, &a2, NULL, NULL, NULL);
-		int type = GELF_ST_TYPE(s2.st_info);
-
-		if (!n2 || a2 != addr || !*n2 ||
-		    (type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_NOTYPE))
-			continue;
-		if (best_sized && s2.st_size == 0)
-			continue;
-		if ((!best_sized && s2.st_size != 0) || cmp_unversioned(n2, best) > 0) {
-			best = n2;
-			best_sized = s2.st_size != 0;
-		}
-	}
-	return best;
-}
 
 Dwfl_Module *cdl_unwind_module_at(struct cdl_unwinder *u, uint64_t addr)
 {
@@ -623,350 +380,6 @@ static bool chain_has_function(Dwarf_Die *chain, int n)
 	return false;
 }
 
-/* The innermost subprogram, inlined_subroutine or lexical block holding
- * pc anywhere below parent, classes and functions included. */
-static bool find_code_die(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *out, int depth)
-{
-	Dwarf_Die child;
-
-	if (depth > 32 || dwarf_child(parent, &child) != 0)
-		return false;
-	do {
-		int tag = dwarf_tag(&child);
-
-		switch (tag) {
-		case DW_TAG_subprogram:
-		case DW_TAG_inlined_subroutine:
-		case DW_TAG_lexical_block:
-			if (dwarf_haspc(&child, pc) == 1) {
-				*out = child;
-				find_code_die(&child, pc, out, depth + 1);
-				return true;
-			}
-			/* classes defined inside functions and blocks */
-			if (tag != DW_TAG_inlined_subroutine &&
-			    find_code_die(&child, pc, out, depth + 1))
-				return true;
-			break;
-		case DW_TAG_namespace:
-		case DW_TAG_class_type:
-		case DW_TAG_structure_type:
-		case DW_TAG_union_type:
-			if (find_code_die(&child, pc, out, depth + 1))
-				return true;
-			break;
-		default:
-			break;
-		}
-	} while (dwarf_siblingof(&child, &child) == 0);
-	return false;
-}
-
-/* gas describes an assembly function once per alias (__clone3,
- * __GI___clone3, clone3) with the same range; gdb shows the last one */
-static void last_alias(Dwarf_Die *sp, Dwarf_Addr pc)
-{
-	Dwarf_Die cu, next = *sp;
-
-	if (!dwarf_diecu(sp, &cu, NULL, NULL) || dwarf_srclang(&cu) != DW_LANG_Mips_Assembler)
-		return;
-	while (dwarf_siblingof(&next, &next) == 0)
-		if (dwarf_tag(&next) == DW_TAG_subprogram && dwarf_haspc(&next, pc) == 1)
-			*sp = next;
-}
-
-static uint64_t hash64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	return x;
-}
-
-/* ---- tail calls ----
- *
- * A function that ends in a jump to another leaves no frame, so the stack
- * shows the caller calling a function that is not the one below it.  gdb
- * fills the gap from DWARF call-site information (DW_TAG_call_site with
- * DW_AT_call_tail_call): when exactly one chain of tail calls leads from
- * the function the caller called to the function found below it, one
- * frame per tail-calling function, at the address after its jump. */
-
-static bool is_call_site(Dwarf_Die *die)
-{
-	int tag = dwarf_tag(die);
-
-	return tag == DW_TAG_call_site || tag == DW_TAG_GNU_call_site;
-}
-
-/* the address after the call instruction (module-relative) */
-static bool call_site_return(Dwarf_Die *cs, Dwarf_Addr *ret)
-{
-	Dwarf_Attribute attr;
-
-	if (dwarf_attr(cs, DW_AT_call_return_pc, &attr))
-		return dwarf_formaddr(&attr, ret) == 0;
-	return dwarf_lowpc(cs, ret) == 0;
-}
-
-static bool call_site_is_tail(Dwarf_Die *cs)
-{
-	return dwarf_hasattr(cs, DW_AT_call_tail_call) || dwarf_hasattr(cs, DW_AT_GNU_tail_call);
-}
-
-struct symfind {
-	const char *name;
-	uint64_t addr;
-};
-
-/* The definition a call by name binds to: a function symbol of that
- * name, its default version (foo@@V or plain foo) rather than a compat one
- * (foo@V), which a new link never binds to. */
-static bool module_symbol(Dwfl_Module *mod, const char *name, uint64_t *addr)
-{
-	int n = dwfl_module_getsymtab(mod);
-	bool found = false;
-
-	for (int i = 1; i < n; i++) {
-		GElf_Sym sym;
-		GElf_Addr a;
-		const char *sn = dwfl_module_getsym_info(mod, i, &sym, &a, NULL, NULL, NULL);
-		const char *at;
-		int type = GELF_ST_TYPE(sym.st_info);
-
-		if (!sn || sym.st_shndx == SHN_UNDEF ||
-		    (type != STT_FUNC && type != STT_GNU_IFUNC) ||
-		    cmp_unversioned(sn, name) != 0)
-			continue;
-		*addr = a;
-		found = true;
-		at = strchr(sn, '@');
-		if (!at || at[1] == '@')
-			return true;
-	}
-	return found;
-}
-
-static int symfind_cb(Dwfl_Module *mod, void **ud, const char *name, Dwarf_Addr start,
-		      void *arg)
-{
-	struct symfind *f = arg;
-
-	(void)ud; (void)name; (void)start;
-	return module_symbol(mod, f->name, &f->addr) ? DWARF_CB_ABORT : DWARF_CB_OK;
-}
-
-/* entry address of the function a call site calls, 0 if unknown */
-static uint64_t call_site_target(struct cdl_unwinder *u, Dwfl_Module *mod, Dwarf_Die *cs,
-				 Dwarf_Addr bias)
-{
-	Dwarf_Attribute attr;
-	Dwarf_Die t;
-	Dwarf_Addr entry;
-	const char *name;
-	uint64_t addr;
-
-	if (!((dwarf_attr(cs, DW_AT_call_origin, &attr) ||
-	       dwarf_attr(cs, DW_AT_abstract_origin, &attr)) && dwarf_formref_die(&attr, &t)))
-		return 0;
-	if (!dwarf_hasattr(&t, DW_AT_inline) && dwarf_entrypc(&t, &entry) == 0)
-		return entry + bias;
-	/* a declaration: find the definition by its symbol */
-	name = dwarf_formstring(dwarf_attr_integrate(&t, DW_AT_linkage_name, &attr));
-	if (!name)
-		name = dwarf_diename(&t);
-	if (!name)
-		return 0;
-	if (module_symbol(mod, name, &addr))
-		return addr;
-	struct symfind f = { name, 0 };
-	dwfl_getmodules(u->dwfl, symfind_cb, &f, 0);
-	return f.addr;
-}
-
-/* the function called by the call site that returns to ret, searched in
- * the scopes holding ret - 1 */
-static uint64_t call_target_at(struct cdl_unwinder *u, Dwfl_Module *mod, Dwarf_Die *chain,
-			       int nchain, Dwarf_Addr ret, Dwarf_Addr bias)
-{
-	for (int i = 0; i < nchain; i++) {
-		Dwarf_Die child;
-		int tag = dwarf_tag(&chain[i]);
-
-		if (tag == DW_TAG_compile_unit || tag == DW_TAG_partial_unit)
-			break;
-		if (dwarf_child(&chain[i], &child) != 0)
-			continue;
-		do {
-			Dwarf_Addr r;
-
-			if (is_call_site(&child) && call_site_return(&child, &r) && r == ret)
-				return call_site_target(u, mod, &child, bias);
-		} while (dwarf_siblingof(&child, &child) == 0);
-	}
-	return 0;
-}
-
-struct tailedge {
-	uint64_t target, ret;    /* absolute */
-};
-
-static void collect_tail_edges(struct cdl_unwinder *u, Dwfl_Module *mod, Dwarf_Die *parent,
-			       Dwarf_Addr bias, struct tailedge *out, int *n, int max, int depth)
-{
-	Dwarf_Die child;
-
-	if (depth > 16 || dwarf_child(parent, &child) != 0)
-		return;
-	do {
-		int tag = dwarf_tag(&child);
-		Dwarf_Addr r;
-
-		if (is_call_site(&child)) {
-			uint64_t t;
-
-			if (*n < max && call_site_is_tail(&child) && call_site_return(&child, &r) &&
-			    (t = call_site_target(u, mod, &child, bias)) != 0) {
-				out[*n].target = t;
-				out[*n].ret = r + bias;
-				(*n)++;
-			}
-		} else if (tag == DW_TAG_lexical_block || tag == DW_TAG_inlined_subroutine) {
-			collect_tail_edges(u, mod, &child, bias, out, n, max, depth + 1);
-		}
-	} while (dwarf_siblingof(&child, &child) == 0);
-}
-
-#define TAIL_MAX_DEPTH 5
-#define TAIL_MAX_EDGES 16
-
-/* tail calls made by the function entered at fn */
-static int tail_edges(struct cdl_unwinder *u, uint64_t fn, struct tailedge *out)
-{
-	Dwfl_Module *mod = cdl_unwind_module_at(u, fn);
-	Dwarf_Addr bias;
-	Dwarf_Die *cudie, *scopes = NULL, sp;
-	int n = 0, ns;
-	bool found = false;
-
-	if (!mod || !(cudie = dwfl_module_addrdie(mod, fn, &bias)))
-		return 0;
-	ns = dwarf_getscopes(cudie, fn - bias, &scopes);
-	for (int i = 0; i < ns; i++)
-		if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram) {
-			sp = scopes[i];
-			found = true;
-			break;
-		}
-	free(scopes);
-	if (!found && !find_code_die(cudie, fn - bias, &sp, 0))
-		return 0;
-	collect_tail_edges(u, mod, &sp, bias, out, &n, TAIL_MAX_EDGES, 0);
-	return n;
-}
-
-struct tailsearch {
-	uint64_t goal;
-	uint64_t path[TAIL_MAX_DEPTH];  /* return pcs, outer first */
-	uint64_t found[TAIL_MAX_DEPTH];
-	int nfound;                     /* -1: several different chains */
-	int chains;
-};
-
-static void tail_dfs(struct cdl_unwinder *u, struct tailsearch *ts, uint64_t fn, int depth)
-{
-	struct tailedge e[TAIL_MAX_EDGES];
-	int n;
-
-	if (depth >= TAIL_MAX_DEPTH || ts->chains > 1)
-		return;
-	n = tail_edges(u, fn, e);
-	for (int i = 0; i < n && ts->chains <= 1; i++) {
-		ts->path[depth] = e[i].ret;
-		if (e[i].target == ts->goal) {
-			ts->chains++;
-			ts->nfound = depth + 1;
-			memcpy(ts->found, ts->path, sizeof(ts->path));
-		} else if (e[i].target != fn) {
-			tail_dfs(u, ts, e[i].target, depth + 1);
-		}
-	}
-}
-
-static int tails_grow(struct cdl_unwinder *u)
-{
-	size_t cap = u->tailscap ? u->tailscap * 2 : 256;
-	struct cdl_tailent *n = calloc(cap, sizeof(*n));
-
-	if (!n)
-		return -ENOMEM;
-	for (size_t i = 0; i < u->tailscap; i++) {
-		struct cdl_tailent *e = &u->tails[i];
-
-		if (!e->ret)
-			continue;
-		size_t j = hash64(e->ret ^ (e->callee * 31)) & (cap - 1);
-		while (n[j].ret)
-			j = (j + 1) & (cap - 1);
-		n[j] = *e;
-	}
-	free(u->tails);
-	u->tails = n;
-	u->tailscap = cap;
-	return 0;
-}
-
-/* Return pcs of the tail-calling functions between a caller that called
- * target (returning to ret) and the function entered at callee, innermost
- * first; NULL with *count 0 when there are none or they are ambiguous. */
-static const uint64_t *tail_chain(struct cdl_unwinder *u, uint64_t ret, uint64_t target,
-				  uint64_t callee, uint32_t *count)
-{
-	struct tailsearch ts;
-	size_t j;
-
-	*count = 0;
-	if (!target || !callee || target == callee || !ret)
-		return NULL;
-	if ((u->ntails + 1) * 4 > u->tailscap * 3 && tails_grow(u) < 0)
-		return NULL;
-	j = hash64(ret ^ (callee * 31)) & (u->tailscap - 1);
-	while (u->tails[j].ret) {
-		if (u->tails[j].ret == ret && u->tails[j].callee == callee) {
-			*count = u->tails[j].count;
-			return u->tailpcs + u->tails[j].first;
-		}
-		j = (j + 1) & (u->tailscap - 1);
-	}
-	memset(&ts, 0, sizeof(ts));
-	ts.goal = callee;
-	tail_dfs(u, &ts, target, 0);
-	if (ts.chains != 1)
-		ts.nfound = 0;
-	if (u->ntailpcs + (size_t)ts.nfound > u->tailpcscap) {
-		size_t cap = u->tailpcscap ? u->tailpcscap * 2 : 64;
-		uint64_t *n;
-
-		while (cap < u->ntailpcs + (size_t)ts.nfound)
-			cap *= 2;
-		n = realloc(u->tailpcs, cap * sizeof(*n));
-		if (!n)
-			return NULL;
-		u->tailpcs = n;
-		u->tailpcscap = cap;
-	}
-	u->tails[j].ret = ret;
-	u->tails[j].callee = callee;
-	u->tails[j].first = (uint32_t)u->ntailpcs;
-	u->tails[j].count = (uint32_t)ts.nfound;
-	/* inner first: the function that jumped to the callee comes first */
-	for (int i = ts.nfound - 1; i >= 0; i--)
-		u->tailpcs[u->ntailpcs++] = ts.found[i];
-	u->ntails++;
-	*count = (uint32_t)ts.nfound;
-	return u->tailpcs + u->tails[j].first;
-}
-
 /* is there CFI for the code at pc (a lookup address)? */
 static bool has_cfi(struct cdl_unwinder *u, uint64_t pc)
 {
@@ -1032,7 +445,7 @@ static int symbolize(struct cdl_unwinder *u, uint64_t pc, bool act)
 		modpath = cdl_snapshot_intern(s, cdl_unwind_modpath(mod));
 		symname = dwfl_module_addrinfo(mod, a, &symoff, &sym, NULL, NULL, NULL);
 		if (symname)
-			symname = pick_alias(mod, symname, &sym, a - symoff);
+			symname = cdl_sym_pick_alias(mod, symname, &sym, a - symoff);
 		cudie = dwfl_module_addrdie(mod, a, &bias);
 		check_debuginfo(u, mod, cudie != NULL || dwfl_module_getdwarf(mod, &bias) != NULL);
 	}
@@ -1048,7 +461,7 @@ static int symbolize(struct cdl_unwinder *u, uint64_t pc, bool act)
 		/* it does not look inside classes: a lambda's operator() lives
 		 * in a class inside the function that made it */
 		if (!chain_has_function(chain, nchain) &&
-		    find_code_die(cudie, a - bias, &inner, 0)) {
+		    cdl_sym_code_die(cudie, a - bias, &inner, 0)) {
 			free(chain);
 			chain = NULL;
 			nchain = dwarf_getscopes_die(&inner, &chain);
@@ -1066,8 +479,8 @@ static int symbolize(struct cdl_unwinder *u, uint64_t pc, bool act)
 		}
 		f = &u->tmpl[first + (size_t)count];
 		if (tag == DW_TAG_subprogram)
-			last_alias(&chain[i], a - bias);
-		f->function = die_function_name(s, &chain[i]);
+			cdl_sym_last_alias(&chain[i], a - bias);
+		f->function = cdl_sym_die_function(s, &chain[i]);
 		f->module = modpath;
 		f->inlined = tag == DW_TAG_inlined_subroutine;
 		count++;
@@ -1088,7 +501,7 @@ static int symbolize(struct cdl_unwinder *u, uint64_t pc, bool act)
 	if (!u->sym_entry && symname)
 		u->sym_entry = a - symoff;
 	if (!act && nchain > 0)
-		u->sym_target = call_target_at(u, mod, chain, nchain, pc - bias, bias);
+		u->sym_target = cdl_tail_call_target(u, mod, chain, nchain, pc - bias, bias);
 	u->sym_nocfi = mod && !has_cfi(u, a);
 	if (count == 0 || u->tmpl[first + (size_t)count - 1].inlined) {
 		/* no DWARF function (assembly, no debug info) or the chain did
@@ -1098,7 +511,7 @@ static int symbolize(struct cdl_unwinder *u, uint64_t pc, bool act)
 			free(chain);
 			return -ENOMEM;
 		}
-		f->function = symname ? elf_symbol_name(s, symname) : NULL;
+		f->function = symname ? cdl_sym_elf_function(s, symname) : NULL;
 		f->module = modpath;
 		count++;
 	}
@@ -1134,7 +547,7 @@ static int cache_grow(struct cdl_unwinder *u)
 
 		if (!e->key)
 			continue;
-		size_t j = hash64(e->key) & (cap - 1);
+		size_t j = cdl_hash64(e->key) & (cap - 1);
 		while (n[j].key)
 			j = (j + 1) & (cap - 1);
 		n[j] = *e;
@@ -1176,7 +589,7 @@ static const struct cdl_pcent *lookup_pc(struct cdl_unwinder *u, uint64_t pc, bo
 		key = 2;                  /* pc 0 as a return address: never 0 */
 	if ((u->npcs + 1) * 4 > u->pcscap * 3 && cache_grow(u) < 0)
 		return NULL;
-	j = hash64(key) & (u->pcscap - 1);
+	j = cdl_hash64(key) & (u->pcscap - 1);
 	while (u->pcs[j].key) {
 		if (u->pcs[j].key == key) {
 			u->hits++;
@@ -1310,7 +723,7 @@ static int fill_frames(struct cdl_unwinder *u, struct cdl_thread *t)
 
 			if (!c)
 				return -ENOMEM;
-			tail = tail_chain(u, u->raw[i + 1].pc, c->target, callee, &n);
+			tail = cdl_tail_chain(u, u->raw[i + 1].pc, c->target, callee, &n);
 			for (uint32_t k = 0; k < n; k++) {
 				/* lookups may move the tables: index, do not hold */
 				uint64_t pc = tail[k];
