@@ -21,10 +21,16 @@ wait_futex_blocked "$FIX_PID" 2
 tm new-session -d -x 120 -y 40 -s cdl "env -i PATH=$PATH TERM=screen HOME=$TEST_TMP PS1='cdl-shell\$ ' bash --norc --noprofile" ||
 	fail "tmux new-session failed"
 
+# how long to wait for the screen: cdeadlock under CDL_WRAPPER (valgrind)
+# on a loaded machine can take well over 30 s to draw its first screen;
+# these are deadlines for polling, not timing assertions
+patience=60
+[ -z "${CDL_WRAPPER:-}" ] || patience=300
+
 SCREEN=
 # wait_screen PATTERN...: poll the pane until every fixed string shows
 wait_screen() {
-	local deadline=$((SECONDS + 30)) p ok
+	local deadline=$((SECONDS + patience)) p ok
 	while :; do
 		SCREEN=$(tm capture-pane -p -t cdl 2>/dev/null)
 		ok=1
@@ -42,7 +48,7 @@ wait_screen() {
 
 # wait_re REGEX: poll the pane until a line matches REGEX (grep -E)
 wait_re() {
-	local deadline=$((SECONDS + 30))
+	local deadline=$((SECONDS + patience))
 	while :; do
 		SCREEN=$(tm capture-pane -p -t cdl 2>/dev/null)
 		grep -qE -- "$1" <<<"$SCREEN" && return 0
@@ -148,7 +154,7 @@ run_tui
 pid=$(cdl_pid)
 [ -n "$pid" ] || fail "cannot find the cdeadlock process"
 tm kill-session -t cdl
-deadline=$((SECONDS + 20))
+deadline=$((SECONDS + patience))
 while kill -0 "$pid" 2>/dev/null; do
 	[ $SECONDS -lt $deadline ] || fail "cdeadlock $pid still running after its terminal went away"
 	sleep 0.05
