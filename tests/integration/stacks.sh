@@ -40,7 +40,8 @@ wait_main_futex() {
 
 # gdb_frames PID: "tid<TAB>index<TAB>function<TAB>file:line" per frame
 gdb_frames() {
-	"$GDB" -nx -batch -p "$1" \
+	# a gdb that hangs must not hang the suite
+	timeout 300 "$GDB" -nx -batch -p "$1" \
 		-ex 'set width 0' -ex 'set height 0' \
 		-ex 'set backtrace past-main on' \
 		-ex 'set print frame-arguments presence' \
