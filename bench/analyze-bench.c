@@ -41,14 +41,22 @@ int main(int argc, char **argv)
 	int n = argc > 1 ? atoi(argv[1]) : 10000;
 	int runs = argc > 2 ? atoi(argv[2]) : 50;
 	const int chain = 500;                  /* threads per chain */
-	struct cdl_snapshot *s = cdl_snapshot_new();
+	struct cdl_snapshot *s;
 	struct cdl_analyze_opts o;
 	double *t;
 	size_t ndl = 0, nedges = 0, nstuck = 0;
 
-	if (!s || n < 1000 || runs < 1)
+	if (n < 1000 || runs < 1) {
+		fprintf(stderr, "usage: analyze-bench [NTHREADS (>= 1000) [RUNS (>= 1)]]\n");
 		return 1;
+	}
+	s = cdl_snapshot_new();
 	t = calloc((size_t)runs, sizeof(*t));
+	if (!s || !t) {
+		free(t);
+		cdl_snapshot_free(s);
+		return 1;
+	}
 	/* tids are shuffled relative to the chain order: tid = 1000 + i*7 mod */
 	for (int i = 0; i < n; i++) {
 		int tid = 1000 + (int)(((long)i * 7919) % n);
