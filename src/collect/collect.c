@@ -89,6 +89,8 @@ struct cpuref {
 
 struct ctx {
 	int pid;
+	int mm_pid;              /* a live thread for /proc/.../maps, mem, exe:
+	                            the leader unless it has exited (zombie) */
 	const struct cdl_collect_opts *o;
 	struct cdl_diag *d;
 	struct th *t;
@@ -409,7 +411,31 @@ static int validate(struct ctx *c)
 			     ps.ppid);
 		return -ESRCH;
 	}
-	if (!strstr(buf, "VmSize:")) {
+	c->mm_pid = c->pid;
+	if (ps.state == 'Z') {
+		/* the main thread has exited (pthread_exit) but others run:
+		 * its /proc files show no memory, a live thread's do */
+		int *tids, nt = cdl_proc_tasks(c->pid, &tids);
+
+		for (int i = 0; i < nt; i++) {
+			char sp[64], sb[1024];
+			struct cdl_proc_stat ts;
+
+			snprintf(sp, sizeof(sp), "/proc/%d/task/%d/stat", c->pid, tids[i]);
+			if (tids[i] != c->pid && cdl_proc_read_at(AT_FDCWD, sp, sb, sizeof(sb)) > 0 &&
+			    cdl_proc_parse_stat(sb, &ts) == 0 && ts.state != 'Z' && ts.state != 'X') {
+				c->mm_pid = tids[i];
+				break;
+			}
+		}
+		if (nt > 0)
+			free(tids);
+		if (c->mm_pid == c->pid) {
+			cdl_diag_set(c->d, ESRCH, "attach: process %d (%s)", c->pid, ps.comm);
+			cdl_diag_why(c->d, "is exiting: no thread is left alive");
+			return -ESRCH;
+		}
+	} else if (!strstr(buf, "VmSize:")) {
 		cdl_diag_set(c->d, EPERM, "attach: process %d (%s)", c->pid, ps.comm);
 		cdl_diag_why(c->d, "has no memory (a kernel thread or an exiting process)");
 		return -EPERM;
@@ -857,7 +883,7 @@ static void read_regions(struct ctx *c, struct region *r, size_t n)
 			lv[k] = (struct iovec){ r[j].buf, r[j].len };
 			rv[k] = (struct iovec){ (void *)(uintptr_t)r[j].addr, r[j].len };
 		}
-		ssize_t got = process_vm_readv(c->pid, lv, k, rv, k, 0);
+		ssize_t got = process_vm_readv(c->mm_pid, lv, k, rv, k, 0);
 		if (got < 0) {
 			if (errno == ENOSYS || errno == EPERM)
 				use_vm = false;
@@ -951,7 +977,7 @@ static int copy_frozen(struct ctx *c)
 	if (need_maps) {
 		struct cdl_maps m;
 
-		if (cdl_proc_maps(c->pid, &m) == 0) {
+		if (cdl_proc_maps(c->mm_pid, &m) == 0) {
 			cdl_proc_maps_free(&c->maps);
 			c->maps = m;
 		}
@@ -1283,7 +1309,7 @@ static void analyse_offline(struct ctx *c, struct cdl_snapshot *s)
 	struct cdl_libc_layout lay;
 	int rc;
 
-	rc = cdl_unwinder_new(c->pid, &u, &ud);
+	rc = cdl_unwinder_new(c->mm_pid, &u, &ud);
 	if (rc < 0) {
 		u = NULL;
 		cdl_snapshot_warn(s, "no stack unwinding or symbols: %s: %s",
@@ -1373,7 +1399,7 @@ static int collect(const struct cdl_collect_opts *o, struct cdl_snapshot **out,
 	rc = validate(&c);
 	if (rc < 0)
 		return rc;
-	rc = cdl_proc_maps(c.pid, &c.maps);
+	rc = cdl_proc_maps(c.mm_pid, &c.maps);
 	if (rc < 0) {
 		if (rc == -ENOENT || rc == -ESRCH) {
 			cdl_diag_set(d, ESRCH, "attach");
@@ -1387,7 +1413,7 @@ static int collect(const struct cdl_collect_opts *o, struct cdl_snapshot **out,
 	}
 	snprintf(path, sizeof(path), "/proc/%d/task", c.pid);
 	c.taskfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	snprintf(path, sizeof(path), "/proc/%d/mem", c.pid);
+	snprintf(path, sizeof(path), "/proc/%d/mem", c.mm_pid);
 	c.memfd = open(path, O_RDONLY | O_CLOEXEC);
 	snprintf(path, sizeof(path), "/proc/%d/status", c.pid);
 	c.statusfd = open(path, O_RDONLY | O_CLOEXEC);
@@ -1477,7 +1503,7 @@ static int collect(const struct cdl_collect_opts *o, struct cdl_snapshot **out,
 	rfc3339(&c.wall_start, buf, sizeof(buf));
 	s->captured_at = cdl_snapshot_intern(s, buf);
 	s->captured_at_ms = (int64_t)c.wall_start.tv_sec * 1000 + c.wall_start.tv_nsec / 1000000;
-	snprintf(path, sizeof(path), "/proc/%d/exe", c.pid);
+	snprintf(path, sizeof(path), "/proc/%d/exe", c.mm_pid);
 	ssize_t len = readlink(path, buf, sizeof(buf) - 1);
 	if (len > 0) {
 		buf[len] = '\0';
