@@ -530,7 +530,11 @@ static int symbolize(struct cdl_unwinder *u, uint64_t pc, bool act)
 	for (int i = 0; i < count; i++) {
 		f = &u->tmpl[first + (size_t)i];
 		f->pc = pc;
-		f->offset = symname ? symoff + (act ? 0 : 1) : 0;
+		if (symname)
+			f->offset = symoff + (act ? 0 : 1);
+		else if (u->sym_entry && u->sym_entry <= pc)
+			f->offset = pc - u->sym_entry;   /* a local function of a
+			                                    stripped symbol table */
 	}
 	return count;
 }
