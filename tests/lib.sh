@@ -55,10 +55,10 @@ start_fixture() {
 	"$exe" "$@" >"$FIX_OUT" 2>&1 &
 	FIX_PID=$!
 	FIXTURE_PIDS+=("$FIX_PID")
-	local deadline=$((SECONDS + 20))
+	local deadline=$((SECONDS + 120))
 	while ! grep -q '^ready' "$FIX_OUT" 2>/dev/null; do
 		kill -0 "$FIX_PID" 2>/dev/null || fail "fixture $name exited early: $(cat "$FIX_OUT")"
-		[ $SECONDS -lt $deadline ] || fail "fixture $name not ready within 20 s"
+		[ $SECONDS -lt $deadline ] || fail "fixture $name not ready within 120 s"
 		sleep 0.02
 	done
 }
@@ -75,7 +75,7 @@ thread_states() {
 # wait_futex_blocked PID N: wait until at least N threads of PID sleep in
 # a futex syscall (so a fixture's deadlock has really formed).
 wait_futex_blocked() {
-	local pid=$1 n=$2 deadline=$((SECONDS + 20)) count f
+	local pid=$1 n=$2 deadline=$((SECONDS + 120)) count f
 	while :; do
 		count=0
 		for f in /proc/"$pid"/task/*/syscall; do
