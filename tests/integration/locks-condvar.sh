@@ -5,7 +5,7 @@
 . "$TESTS_SRCDIR/integration/locks-lib.sh"
 start_fixture lock-condvar
 wait_futex_blocked "$FIX_PID" 1
-deadline=$((SECONDS + 20))
+deadline=$((SECONDS + 120))
 while :; do
 	snapshot "$FIX_PID" --stuck 0.2
 	expect_rc 0
