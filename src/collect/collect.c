@@ -50,7 +50,8 @@
 #define STOP_TIMEOUT_MS  2000           /* give up on threads that do not stop */
 #define D_GRACE_NS       100000000      /* extra wait for threads in state D */
 #define MAX_FRAMES       256
-#define ARENA_PER_THREAD (12u << 10)    /* copy buffer estimate per thread */
+#define ARENA_PER_THREAD (6u << 10)     /* copy buffer estimate per thread */
+#define ARENA_MAX_EST    (32u << 20)    /* at most this much prepared in advance */
 #define NR_FUTEX         202
 #define NR_RESTART       219
 
@@ -1446,7 +1447,8 @@ static int collect(const struct cdl_collect_opts *o, struct cdl_snapshot **out,
 	tids = NULL;
 	/* the copy buffer, estimated: a few pages per thread stack and
 	 * struct pthread, the main thread's stack and futex windows */
-	arena_get(&c, c.n * ARENA_PER_THREAD + (o->max_stack < (256u << 10) ? o->max_stack : (256u << 10)));
+	size_t est = c.n * ARENA_PER_THREAD + (o->max_stack < (256u << 10) ? o->max_stack : (256u << 10));
+	arena_get(&c, est < ARENA_MAX_EST ? est : ARENA_MAX_EST);
 	if (seized_reserve(g_nseized + c.n * 2 + 64) < 0) {
 		rc = cdl_diag_set(d, ENOMEM, "attach: thread list");
 		goto fail;

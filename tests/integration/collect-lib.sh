@@ -43,6 +43,7 @@ wait_running() {
 start_cdl_bg() {
 	${CDL_WRAPPER:-} "$CDEADLOCK" "$@" >"$TEST_TMP/bg.out" 2>"$TEST_TMP/bg.err" &
 	CDL_PID=$!
+	FIXTURE_PIDS+=("$CDL_PID")    # killed at exit too, should the test fail
 }
 
 # check_error_output: stderr of the last run_cdl is one "cdeadlock: ..."
