@@ -20,6 +20,7 @@ LOCK_TESTS = \
 	tests/integration/locks-stdio.sh \
 	tests/integration/locks-timed.sh \
 	tests/integration/locks-nounwind.sh \
+	tests/integration/locks-nodebug.sh \
 	tests/integration/locks-busy.sh
 TESTS += $(LOCK_TESTS)
 EXTRA_DIST += $(LOCK_TESTS) tests/integration/locks-lib.sh
