@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "load.h"
+#include "utf8.h"
 
 #define MAX_DEPTH 64
 #define MAX_FILE (1024ull * 1024 * 1024)
@@ -195,38 +196,6 @@ static size_t put_utf8(char *o, uint32_t cp)
 	return 4;
 }
 
-/* Length of a valid UTF-8 sequence starting at p (< end), 0 if invalid. */
-static size_t utf8_valid(const unsigned char *p, const unsigned char *end)
-{
-	unsigned c = p[0];
-	size_t len;
-	uint32_t cp;
-
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if ((size_t)(end - p) < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /* Parse a string at ps->p (on the opening quote); returns its offset in
  * strs or NONE. */
 static size_t parse_string(struct parser *ps)
@@ -257,7 +226,8 @@ static size_t parse_string(struct parser *ps)
 			return NONE;
 		}
 		if (c >= 0x80) {
-			size_t l = utf8_valid((const unsigned char *)ps->p, (const unsigned char *)ps->end);
+			size_t l = cdl_utf8_len((const unsigned char *)ps->p,
+						 (size_t)(ps->end - ps->p), NULL);
 
 			if (!l) {
 				perr(ps, "invalid UTF-8 in a string");

@@ -22,6 +22,7 @@
 
 #include "render.h"
 #include "render-int.h"
+#include "utf8.h"
 
 static const char *const flag_names[] = {
 	"robust", "pi", "recursive", "errorcheck", "pshared", "owner_unknown",
@@ -34,40 +35,6 @@ const char *cdl_wait_flag_name(unsigned bit)
 		if (bit == 1u << i)
 			return flag_names[i];
 	return NULL;
-}
-
-/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned c = p[0];
-	size_t len;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
 }
 
 void cdl_json_string(FILE *out, const char *s)
@@ -112,7 +79,7 @@ void cdl_json_string(FILE *out, const char *s)
 			n--;
 			continue;
 		}
-		l = utf8_len(p, n);
+		l = cdl_utf8_len(p, n, NULL);
 		if (l == 0) {
 			/* not UTF-8 (a thread name is just bytes): U+FFFD */
 			fputs("\\ufffd", out);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "render.h"
+#include "utf8.h"
 
 #define WIDTH 100          /* wrap verdict lines longer than this */
 
@@ -85,33 +86,16 @@ static void sb_reset(struct sb *b)
 
 /* ---- sanitizing ---- */
 
+/* Length of a printable UTF-8 sequence at p (NUL-terminated), 0 for a
+ * malformed one or a C0/C1 control character. */
 static size_t utf8_seq(const unsigned char *p)
 {
-	unsigned c = p[0];
-	size_t len;
 	uint32_t cp;
+	size_t l = cdl_utf8_len(p, strnlen((const char *)p, 4), &cp);
 
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		cp = c & 0x07;
-	} else {
+	if (l == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
 		return 0;
-	}
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
-		return 0;
-	return len;
+	return l;
 }
 
 char *cdl_render_sanitize(char *dst, size_t n, const char *src)

@@ -9,6 +9,7 @@
 
 #include "memimg.h"
 #include "snapshot.h"
+#include "utf8.h"
 
 START_TEST(intern_dedups_and_copies)
 {
@@ -123,6 +124,28 @@ START_TEST(memimg_reads_and_merges)
 }
 END_TEST
 
+START_TEST(utf8_lengths)
+{
+	uint32_t cp = 0;
+
+	ck_assert_uint_eq(cdl_utf8_len((const unsigned char *)"a", 1, &cp), 1);
+	ck_assert_uint_eq(cp, 'a');
+	ck_assert_uint_eq(cdl_utf8_len((const unsigned char *)"\xc3\xa9", 2, &cp), 2);
+	ck_assert_uint_eq(cp, 0xe9);
+	ck_assert_uint_eq(cdl_utf8_len((const unsigned char *)"\xe2\x86\x92", 3, &cp), 3);
+	ck_assert_uint_eq(cp, 0x2192);
+	ck_assert_uint_eq(cdl_utf8_len((const unsigned char *)"\xf0\x9f\x94\x92", 4, NULL), 4);
+	/* cut short, stray continuation, overlong, surrogate, beyond U+10FFFF */
+	ck_assert_uint_eq(cdl_utf8_len((const unsigned char *)"\xe2\x86", 2, NULL), 0);
+	ck_assert_uint_eq(cdl_utf8_len((const unsigned char *)"\x86", 1, NULL), 0);
+	ck_assert_uint_eq(cdl_utf8_len((const unsigned char *)"\xc0\xaf", 2, NULL), 0);
+	ck_assert_uint_eq(cdl_utf8_len((const unsigned char *)"\xe0\x80\xaf", 3, NULL), 0);
+	ck_assert_uint_eq(cdl_utf8_len((const unsigned char *)"\xed\xa0\x80", 3, NULL), 0);
+	ck_assert_uint_eq(cdl_utf8_len((const unsigned char *)"\xf4\x90\x80\x80", 4, NULL), 0);
+	ck_assert_uint_eq(cdl_utf8_len((const unsigned char *)"", 0, NULL), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("model");
@@ -135,6 +158,7 @@ int main(void)
 	tcase_add_test(tc, wait_kind_names_round_trip);
 	tcase_add_test(tc, user_frame_skips_runtime);
 	tcase_add_test(tc, memimg_reads_and_merges);
+	tcase_add_test(tc, utf8_lengths);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
