@@ -620,6 +620,14 @@ static void diagnose_eperm(struct ctx *c, int tid)
 
 /* ---- freeze ---- */
 
+/* A seized thread died: forget it, so neither the next capture nor the
+ * emergency detach touches a tid that may be reused. */
+static void th_gone(struct th *t)
+{
+	t->st = TH_GONE;
+	seized_release(t->slot);
+}
+
 /* Seize and interrupt one thread.  0, or -errno for the fatal cases
  * (EPERM on a thread that still exists). */
 static int seize_one(struct ctx *c, struct th *t)
@@ -666,7 +674,7 @@ static int seize_one(struct ctx *c, struct th *t)
 	}
 	t->st = TH_SEIZED;
 	if (ptrace(PTRACE_INTERRUPT, t->tid, 0L, 0L) < 0 && errno == ESRCH)
-		t->st = TH_GONE;      /* exiting; its exit is reported to waitpid */
+		th_gone(t);           /* exiting; its exit is reported to waitpid */
 	return 0;
 }
 
@@ -677,7 +685,7 @@ static void read_regs(struct th *t)
 	t->regs_tried = true;
 	t->regs_ok = rc == 0;
 	if (rc == -ESRCH) {
-		t->st = TH_GONE;
+		th_gone(t);
 		t->late = true;
 	}
 }
@@ -732,7 +740,7 @@ static size_t wait_stops(struct ctx *c, int64_t deadline_ns)
 		}
 		if (t->st != TH_SEIZED) {
 			if (t->st == TH_STOPPED && !WIFSTOPPED(status))
-				t->st = TH_GONE;        /* killed while stopped */
+				th_gone(t);             /* killed while stopped */
 			continue;
 		}
 		if (t->state == 'D' && pending_d > 0)
@@ -742,7 +750,7 @@ static size_t wait_stops(struct ctx *c, int64_t deadline_ns)
 			int event = status >> 16;
 
 			t->st = TH_STOPPED;
-			if (event == 0 && sig != SIGTRAP) {
+			if (event == 0) {
 				/* signal-delivery-stop: the signal is ours to hand back */
 				t->sig = sig;
 				g_seized[t->slot].sig = sig;
@@ -774,8 +782,9 @@ static int rescan(struct ctx *c)
 	for (size_t i = 0; i < c->n; i++)
 		if (c->t[i].st == TH_STOPPED || c->t[i].st == TH_SKIPPED)
 			held++;
-	if (c->statusfd >= 0 && pread(c->statusfd, buf, sizeof(buf) - 1, 0) > 0) {
-		buf[sizeof(buf) - 1] = '\0';
+	ssize_t nread = c->statusfd >= 0 ? pread(c->statusfd, buf, sizeof(buf) - 1, 0) : -1;
+	if (nread > 0) {
+		buf[nread] = '\0';
 		if (cdl_proc_status_long(buf, "Threads", &nthreads) == 0 &&
 		    (size_t)nthreads == held)
 			return 0;
