@@ -1866,8 +1866,9 @@ static void on_signal(int sig)
 {
 	if (in_refresh) {
 		/* the target may be stopped right now: let the CLI's handler
-		 * detach at once (it ends the process), with the terminal back */
-		cdl_tui_emergency_restore();
+		 * detach at once (it ends the process); it restores the
+		 * terminal after the detach.  The re-raised signal is blocked
+		 * until this handler returns. */
 		for (size_t i = 0; i < sizeof(tui_sigs) / sizeof(tui_sigs[0]); i++)
 			if (tui_sigs[i] == sig)
 				sigaction(sig, &old_sa[i], NULL);
