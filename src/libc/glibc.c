@@ -366,7 +366,7 @@ static bool rwlock_sane(const struct ctx *c, uint64_t r)
 static void rwlock_fill(const struct ctx *c, struct cdl_wait *w, uint64_t r, bool write,
 			bool for_readers)
 {
-	uint32_t readers, writer, shared;
+	uint32_t readers = 0, writer, shared;
 
 	w->kind = write ? CDL_WAIT_RWLOCK_WRITE : CDL_WAIT_RWLOCK_READ;
 	w->address = r;

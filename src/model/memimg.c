@@ -108,8 +108,15 @@ static int normalize(struct cdl_memimg *m)
 					size_t nlen = cend - prev->addr;
 					unsigned char *nd = realloc(prev->data, nlen);
 
-					if (!nd)
+					if (!nd) {
+						/* close the gap so every slot up to n
+						 * is owned exactly once again */
+						size_t rest = m->n - i;
+
+						memmove(&m->r[out], cur, rest * sizeof(*cur));
+						m->n = out + rest;
 						return -ENOMEM;
+					}
 					memcpy(nd + prev->len, cur->data + (pend - cur->addr),
 					       cend - pend);
 					prev->data = nd;
