@@ -54,9 +54,7 @@ char *cdl_render_syscall(char *buf, size_t n, long nr, const uint64_t args[6]);
  * "?" for a negative (unknown) value.  Returns buf. */
 char *cdl_render_duration(char *buf, size_t n, int64_t ms);
 
-/* Name of one CDL_WAITF_* bit as in the JSON "flags" array ("robust",
- * "owner_unknown", ...), NULL for an unknown bit. */
-const char *cdl_wait_flag_name(unsigned bit);
+/* cdl_wait_flag_name() lives in snapshot.h: the loader needs it too. */
 
 /* Copy src into dst (at most n bytes, always terminated) so that it is safe
  * on a terminal: control characters and bytes that are not UTF-8 become

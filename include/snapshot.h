@@ -123,6 +123,9 @@ struct cdl_snapshot {
 const char *cdl_wait_kind_name(enum cdl_wait_kind k);   /* contract enum name */
 /* Returns the kind for a contract name, or -1. */
 int cdl_wait_kind_from_name(const char *name);
+/* Name of one CDL_WAITF_* bit as JSON writes it ("robust", "pi", ...),
+ * NULL for a bit without a name. */
+const char *cdl_wait_flag_name(unsigned bit);
 /* true for kinds that mean "waits for a lock-like object" */
 bool cdl_wait_kind_is_lock(enum cdl_wait_kind k);
 

@@ -756,11 +756,6 @@ static size_t get_node(struct walker *w, size_t obj, const char *name, int req,
 	return m;
 }
 
-static const char *const flag_names[] = {
-	"robust", "pi", "recursive", "errorcheck", "pshared", "owner_unknown",
-	"readers", "timed", "libc_internal", "layout_unknown",
-};
-
 static int load_wait(struct walker *w, size_t m, struct cdl_wait *wt)
 {
 	const char *kind = NULL;
@@ -814,9 +809,12 @@ static int load_wait(struct walker *w, size_t m, struct cdl_wait *wt)
 				return -1;
 			}
 			/* names this version does not know are ignored */
-			for (unsigned i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
-				if (strcmp(S(w, N(w, c)->str), flag_names[i]) == 0)
+			for (unsigned i = 0; i < 32; i++) {
+				const char *fn = cdl_wait_flag_name(1u << i);
+
+				if (fn && strcmp(S(w, N(w, c)->str), fn) == 0)
 					wt->flags |= 1u << i;
+			}
 		}
 	}
 	leave(w, save);

@@ -141,6 +141,20 @@ int cdl_wait_kind_from_name(const char *name)
 	return -1;
 }
 
+/* indexed by bit number of CDL_WAITF_* */
+static const char *const wait_flag_names[] = {
+	"robust", "pi", "recursive", "errorcheck", "pshared", "owner_unknown",
+	"readers", "timed", "libc_internal", "layout_unknown",
+};
+
+const char *cdl_wait_flag_name(unsigned bit)
+{
+	for (unsigned i = 0; i < sizeof(wait_flag_names) / sizeof(wait_flag_names[0]); i++)
+		if (bit == 1u << i)
+			return wait_flag_names[i];
+	return NULL;
+}
+
 bool cdl_wait_kind_is_lock(enum cdl_wait_kind k)
 {
 	switch (k) {

@@ -24,19 +24,6 @@
 #include "render-int.h"
 #include "utf8.h"
 
-static const char *const flag_names[] = {
-	"robust", "pi", "recursive", "errorcheck", "pshared", "owner_unknown",
-	"readers", "timed", "libc_internal", "layout_unknown",
-};
-
-const char *cdl_wait_flag_name(unsigned bit)
-{
-	for (unsigned i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
-		if (bit == 1u << i)
-			return flag_names[i];
-	return NULL;
-}
-
 void cdl_json_string(FILE *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
