@@ -6,7 +6,8 @@ cdl=${2:-./src/cdeadlock}
 out=$(mktemp)
 "$demo" >"$out" &
 pid=$!
-trap 'kill -KILL $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$out"' EXIT INT TERM HUP
+trap 'kill -KILL $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$out"' EXIT
+trap 'exit 1' INT TERM HUP PIPE
 i=0
 until grep -q '^ready' "$out"; do
 	i=$((i + 1))
