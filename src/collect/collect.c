@@ -104,8 +104,7 @@ struct ctx {
 	struct timespec pause_start, pause_end;
 	struct timespec wall_start;
 	int64_t ph_seized, ph_stopped, ph_copied;   /* phase ends, for CDEADLOCK_BENCH_PHASES */
-	char **warn;             /* warnings gathered before the snapshot exists */
-	size_t nwarn, warncap;
+	struct cdl_snapshot *s;  /* the snapshot being built (warnings go here) */
 	bool target_gone;
 	struct region *regions;  /* what copy_frozen read, into arena */
 	size_t nregions;
@@ -289,18 +288,7 @@ static void ctx_warn(struct ctx *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (c->nwarn == c->warncap) {
-		size_t cap = c->warncap ? c->warncap * 2 : 16;
-		char **w = realloc(c->warn, cap * sizeof(*w));
-
-		if (!w)
-			return;
-		c->warn = w;
-		c->warncap = cap;
-	}
-	c->warn[c->nwarn] = strdup(buf);
-	if (c->warn[c->nwarn])
-		c->nwarn++;
+	cdl_snapshot_warn(c->s, "%s", buf);
 }
 
 static struct th *find_th(struct ctx *c, int tid)
@@ -1293,8 +1281,6 @@ static int build_threads(struct ctx *c, struct cdl_snapshot *s)
 	else if (ngone > 1)
 		cdl_snapshot_warn(s, "%d threads exited while the process was being frozen: %s%s",
 				  ngone, gone, ngone > 8 ? ", ..." : "");
-	for (size_t i = 0; i < c->nwarn; i++)
-		cdl_snapshot_warn(s, "%s", c->warn[i]);
 	return 0;
 }
 
@@ -1386,9 +1372,6 @@ static void ctx_free(struct ctx *c)
 	if (c->statusfd >= 0)
 		close(c->statusfd);
 	cdl_memimg_free(c->mem);
-	for (size_t i = 0; i < c->nwarn; i++)
-		free(c->warn[i]);
-	free(c->warn);
 }
 
 static int collect(const struct cdl_collect_opts *o, struct cdl_snapshot **out,
@@ -1428,9 +1411,10 @@ static int collect(const struct cdl_collect_opts *o, struct cdl_snapshot **out,
 	snprintf(path, sizeof(path), "/proc/%d/status", c.pid);
 	c.statusfd = open(path, O_RDONLY | O_CLOEXEC);
 	c.mem = cdl_memimg_new();
+	s = c.s = cdl_snapshot_new();
 	n = cdl_proc_tasks(c.pid, &tids);
-	if (c.taskfd < 0 || n < 0 || !c.mem) {
-		rc = !c.mem ? -ENOMEM : -ESRCH;
+	if (c.taskfd < 0 || n < 0 || !c.mem || !s) {
+		rc = !c.mem || !s ? -ENOMEM : -ESRCH;
 		if (rc == -ESRCH) {
 			cdl_diag_set(d, ESRCH, "attach");
 			cdl_diag_why(d, "no such process %d", c.pid);
@@ -1503,11 +1487,6 @@ static int collect(const struct cdl_collect_opts *o, struct cdl_snapshot **out,
 	c.arena = NULL;
 
 	/* 5. the snapshot */
-	s = cdl_snapshot_new();
-	if (!s) {
-		rc = cdl_diag_set(d, ENOMEM, "capture");
-		goto fail;
-	}
 	s->pid = c.pid;
 	s->source = cdl_snapshot_intern(s, "live");
 	s->pause_us = (uint64_t)ts_us(&c.pause_start, &c.pause_end);
