@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "memimg.h"
 
 struct region {
@@ -51,16 +52,9 @@ int cdl_memimg_add(struct cdl_memimg *m, uint64_t addr, void *data, size_t len)
 		free(data);
 		return 0;
 	}
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 64;
-		struct region *r = realloc(m->r, cap * sizeof(*r));
-
-		if (!r) {
-			free(data);
-			return -ENOMEM;
-		}
-		m->r = r;
-		m->cap = cap;
+	if (CDL_GROW(m->r, m->cap, m->n + 1, 64) < 0) {
+		free(data);
+		return -ENOMEM;
 	}
 	m->r[m->n++] = (struct region){ addr, len, data };
 	m->normalized = false;

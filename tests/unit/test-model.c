@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "memimg.h"
 #include "snapshot.h"
 #include "utf8.h"
@@ -124,6 +125,29 @@ START_TEST(memimg_reads_and_merges)
 }
 END_TEST
 
+START_TEST(grow_doubles_and_keeps_on_failure)
+{
+	int *a = NULL;
+	size_t cap = 0;
+
+	ck_assert_int_eq(CDL_GROW(a, cap, 1, 4), 0);
+	ck_assert_uint_eq(cap, 4);
+	for (int i = 0; i < 4; i++)
+		a[i] = i;
+	ck_assert_int_eq(CDL_GROW(a, cap, 4, 4), 0);   /* fits: no change */
+	ck_assert_uint_eq(cap, 4);
+	ck_assert_int_eq(CDL_GROW(a, cap, 9, 4), 0);
+	ck_assert_uint_eq(cap, 16);
+	ck_assert_int_eq(a[3], 3);
+	/* an impossible size fails and leaves the array as it was */
+	int *keep = a;
+	ck_assert_int_eq(CDL_GROW(a, cap, (size_t)-1 / 2, 4), -ENOMEM);
+	ck_assert_ptr_eq(a, keep);
+	ck_assert_uint_eq(cap, 16);
+	free(a);
+}
+END_TEST
+
 START_TEST(utf8_lengths)
 {
 	uint32_t cp = 0;
@@ -159,6 +183,7 @@ int main(void)
 	tcase_add_test(tc, user_frame_skips_runtime);
 	tcase_add_test(tc, memimg_reads_and_merges);
 	tcase_add_test(tc, utf8_lengths);
+	tcase_add_test(tc, grow_doubles_and_keeps_on_failure);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
