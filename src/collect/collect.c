@@ -114,6 +114,7 @@ struct ctx {
 	struct cpuref *refs;     /* per CPU, NULL if unavailable */
 	struct cpuref anyref;    /* read wherever we run */
 	bool pinned;
+	bool leftovers;          /* an earlier capture left threads seized */
 };
 
 /* ---- the emergency list: every tid we have seized and not released ----
@@ -620,8 +621,10 @@ static void th_gone(struct th *t)
  * (EPERM on a thread that still exists). */
 static int seize_one(struct ctx *c, struct th *t)
 {
-	/* still ours from an earlier capture (it never stopped)? */
-	for (size_t i = 0; i < g_nseized; i++)
+	/* still ours from an earlier capture (it never stopped)?  Rare: the
+	 * list is scanned only when an earlier capture left such a thread,
+	 * so seizing stays linear in the number of threads. */
+	for (size_t i = 0; c->leftovers && i < g_nseized; i++)
 		if (g_seized[i].tid == t->tid && g_seized[i].leftover) {
 			g_seized[i].leftover = 0;
 			t->slot = i;
@@ -678,8 +681,37 @@ static void read_regs(struct th *t)
 	}
 }
 
+/* One wait status of thread t: record its stop (or its death). */
+static void took_stop(struct th *t, int status)
+{
+	if (WIFSTOPPED(status)) {
+		int sig = WSTOPSIG(status);
+		int event = status >> 16;
+
+		t->st = TH_STOPPED;
+		if (event == 0) {
+			/* signal-delivery-stop: the signal is ours to hand back */
+			t->sig = sig;
+			g_seized[t->slot].sig = sig;
+		}
+		/* registers of a stopped thread no longer change: read them
+		 * while the others are still on their way */
+		read_regs(t);
+	} else {
+		t->st = TH_GONE;
+		seized_release(t->slot);
+	}
+}
+
 /* Wait until every seized thread has stopped or gone, for at most
- * STOP_TIMEOUT_MS.  Returns the number still not stopped. */
+ * STOP_TIMEOUT_MS.  Returns the number still not stopped.
+ *
+ * Each thread is waited for by its own tid: the kernel answers a
+ * waitpid(-1) by walking every tracee, which made this quadratic in the
+ * number of threads; waitpid(tid) looks at one.  Threads are visited in
+ * order, each polled until it stops: while we sleep on one, the others go
+ * on reaching their stops, so the sleeps add up to about the time the
+ * slowest thread needs, and the waits to one per thread. */
 static size_t wait_stops(struct ctx *c, int64_t deadline_ns)
 {
 	size_t pending = 0, pending_d = 0;
@@ -690,68 +722,51 @@ static size_t wait_stops(struct ctx *c, int64_t deadline_ns)
 			if (c->t[i].state == 'D')
 				pending_d++;
 		}
-	while (pending > 0) {
+	for (size_t i = 0; i < c->n && pending > 0; i++) {
+		struct th *t = &c->t[i];
 		int status;
-		pid_t w = waitpid(-1, &status, __WALL | WNOHANG);
+		pid_t w;
 
-		if (w == 0) {
-			/* Let the stops pile up rather than being woken for
-			 * each: the tracees need the CPUs to reach their stop. */
+		if (t->st != TH_SEIZED)
+			continue;
+		for (;;) {
+			w = waitpid(t->tid, &status, __WALL | WNOHANG);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w != 0)
+				break;
+			/* Let the stops pile up rather than being woken
+			 * for each: the tracees need the CPUs to reach
+			 * their stop. */
 			struct timespec ts = { 0, 200000 };
 			int64_t now = mono_ns();
 
-			/* threads in uninterruptible sleep (vfork, I/O) stop only
-			 * when they leave it: once only they are left, give them
-			 * a short grace rather than holding everyone else */
+			/* threads in uninterruptible sleep (vfork, I/O)
+			 * stop only when they leave it: once only they
+			 * are left, give them a short grace rather than
+			 * holding everyone else */
 			if (pending == pending_d && deadline_ns > now + D_GRACE_NS)
 				deadline_ns = now + D_GRACE_NS;
 			if (now > deadline_ns)
 				break;
+			/* a thread in D: look at the others first */
+			if (t->state == 'D' && pending > pending_d)
+				break;
 			nanosleep(&ts, NULL);
-			continue;
 		}
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			break;      /* ECHILD: nothing left to wait for */
-		}
-		struct th *t = find_th(c, w);
-		if (!t) {
-			/* a thread left seized by an earlier capture: let it go */
-			for (size_t i = 0; i < g_nseized; i++)
-				if (g_seized[i].tid == w) {
-					if (WIFSTOPPED(status))
-						ptrace(PTRACE_DETACH, w, 0L, 0L);
-					seized_release(i);
-				}
-			continue;
-		}
-		if (t->st != TH_SEIZED) {
-			if (t->st == TH_STOPPED && !WIFSTOPPED(status))
-				th_gone(t);             /* killed while stopped */
-			continue;
-		}
+		if (w == 0)
+			continue;       /* past the deadline, or a D thread for later */
+		if (w < 0)
+			th_gone(t);     /* ECHILD: no longer our tracee */
+		else
+			took_stop(t, status);
 		if (t->state == 'D' && pending_d > 0)
 			pending_d--;
-		if (WIFSTOPPED(status)) {
-			int sig = WSTOPSIG(status);
-			int event = status >> 16;
-
-			t->st = TH_STOPPED;
-			if (event == 0) {
-				/* signal-delivery-stop: the signal is ours to hand back */
-				t->sig = sig;
-				g_seized[t->slot].sig = sig;
-			}
-			/* registers of a stopped thread no longer change: read
-			 * them while the others are still on their way */
-			read_regs(t);
-		} else {
-			t->st = TH_GONE;
-			seized_release(t->slot);
-		}
 		pending--;
 	}
+	/* threads in D were skipped while others were pending: their turn */
+	if (pending > 0 && pending == pending_d && mono_ns() <= deadline_ns)
+		return wait_stops(c, deadline_ns);
 	return pending;
 }
 
@@ -810,6 +825,8 @@ static int freeze(struct ctx *c)
 	clock_gettime(CLOCK_MONOTONIC, &c->pause_start);
 	clock_gettime(CLOCK_REALTIME, &c->wall_start);
 	deadline = mono_ns() + (int64_t)STOP_TIMEOUT_MS * 1000000;
+	for (size_t i = 0; i < g_nseized && !c->leftovers; i++)
+		c->leftovers = g_seized[i].tid > 0 && g_seized[i].leftover;
 	for (size_t i = 0; i < c->n; i++) {
 		struct th *t = &c->t[i];
 
