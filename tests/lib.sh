@@ -63,26 +63,21 @@ start_fixture() {
 	done
 }
 
-# thread_states PID: print "tid state" for each thread.
+# thread_states PID: print "tid state" for each thread (one pass over
+# /proc, no process per thread: fixtures have thousands).
 thread_states() {
-	local f
-	for f in /proc/"$1"/task/*/stat; do
-		# the state follows the ") " that closes comm
-		sed -E 's/^([0-9]+) \(.*\) (.) .*/\1 \2/' "$f" 2>/dev/null
-	done
+	# the state follows the ") " that closes comm; a thread that exits
+	# meanwhile is left out
+	grep -H '' /proc/"$1"/task/*/stat 2>/dev/null |
+		sed -E 's|^/proc/[0-9]+/task/([0-9]+)/stat:.*\) (.) .*|\1 \2|'
 }
 
 # wait_futex_blocked PID N: wait until at least N threads of PID sleep in
 # a futex syscall (so a fixture's deadlock has really formed).
 wait_futex_blocked() {
-	local pid=$1 n=$2 deadline=$((SECONDS + 120)) count f
+	local pid=$1 n=$2 deadline=$((SECONDS + 120)) count
 	while :; do
-		count=0
-		for f in /proc/"$pid"/task/*/syscall; do
-			case "$(cat "$f" 2>/dev/null)" in
-			202\ *) count=$((count + 1)) ;;
-			esac
-		done
+		count=$(cat /proc/"$pid"/task/*/syscall 2>/dev/null | grep -c '^202 ')
 		[ "$count" -ge "$n" ] && return 0
 		[ $SECONDS -lt $deadline ] || fail "only $count of $n threads of $pid blocked in futex"
 		sleep 0.02
@@ -90,17 +85,17 @@ wait_futex_blocked() {
 }
 
 # assert_running PID: no thread stopped (t/T) and no tracer attached.
+# One pass over /proc for all threads (no process per thread).
 assert_running() {
-	local pid=$1 f st tp
+	local pid=$1 bad
 	kill -0 "$pid" 2>/dev/null || fail "target $pid is gone"
-	for f in /proc/"$pid"/task/*; do
-		st=$(sed -E 's/^[0-9]+ \(.*\) (.) .*/\1/' "$f/stat" 2>/dev/null) || continue
-		case "$st" in
-		t|T) fail "thread ${f##*/} of $pid left in state $st" ;;
-		esac
-		tp=$(awk '/^TracerPid:/ {print $2}' "$f/status" 2>/dev/null)
-		[ -z "$tp" ] || [ "$tp" = 0 ] || fail "thread ${f##*/} of $pid still traced by $tp"
-	done
+	bad=$(thread_states "$pid" | awk -v pid="$pid" '$2 == "t" || $2 == "T" {
+		print "thread " $1 " of " pid " left in state " $2; exit }')
+	[ -z "$bad" ] || fail "$bad"
+	bad=$(grep -H '^TracerPid:' /proc/"$pid"/task/*/status 2>/dev/null |
+		awk -v pid="$pid" '$2 != 0 { split($1, p, "/");
+		print "thread " p[5] " of " pid " still traced by " $2; exit }')
+	[ -z "$bad" ] || fail "$bad"
 }
 
 # run_cdl ARGS...: run cdeadlock; stdout to $TEST_TMP/out, stderr to
