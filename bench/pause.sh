@@ -2,9 +2,13 @@
 # bench/pause.sh - how long cdeadlock holds a large target, side by side
 # with eu-stack and gdb on the same process in the same run.
 #
-# Usage: bench/pause.sh [-n THREADS] [-r RUNS] [BUILDDIR]
+# Usage: bench/pause.sh [-n THREADS] [-r RUNS] [-G MAXGDB] [BUILDDIR]
 #   BUILDDIR holds src/cdeadlock and tests/fixtures/manythreads (build it
 #   with 'make tests/fixtures/manythreads'); default: the current dir.
+#   gdb is measured only up to MAXGDB threads (default 5000): beyond, one
+#   'thread apply all bt' takes minutes.
+#   With PAUSE_ROW_FILE set, one tab-separated row of medians is appended
+#   to that file (bench/pause-scale.sh builds its table from them).
 #
 # The target (tests/fixtures/manythreads) runs THREADS threads (default
 # 1000) plus a "ticker" that wakes every millisecond and records its
@@ -17,11 +21,13 @@ set -u
 
 N=1000
 RUNS=5
-while getopts n:r: o; do
+MAXGDB=5000
+while getopts n:r:G: o; do
 	case $o in
 	n) N=$OPTARG ;;
 	r) RUNS=$OPTARG ;;
-	*) echo "usage: $0 [-n THREADS] [-r RUNS] [BUILDDIR]" >&2; exit 2 ;;
+	G) MAXGDB=$OPTARG ;;
+	*) echo "usage: $0 [-n THREADS] [-r RUNS] [-G MAXGDB] [BUILDDIR]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -132,7 +138,7 @@ if command -v eu-stack >/dev/null; then
 fi
 
 # 4. gdb -batch 'thread apply all bt' (slow: at most 2 runs)
-if command -v gdb >/dev/null; then
+if command -v gdb >/dev/null && [ "$N" -le "$MAXGDB" ]; then
 	for i in $(seq $(( RUNS < 2 ? RUNS : 2 ))); do
 		stall_line >/dev/null
 		t0=$(now_us)
@@ -176,3 +182,14 @@ fi
 echo "full snapshot: $nthreads threads, $nframes frames"
 echo "bare capture phases (each run):"
 sed 's/^phases: /  /' "$TMP/bare.phases"
+
+# one row for bench/pause-scale.sh: medians in ms (stall, pause, wall), "-"
+# where a tool was not measured
+med() { [ -s "$TMP/$1" ] && sort -n "$TMP/$1" | awk -v d="$2" '{v[NR]=$1} END {
+	m = (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2; printf "%.1f", m / d}' || echo "-"; }
+if [ -n "${PAUSE_ROW_FILE:-}" ]; then
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$N" \
+		"$(med base.stall 1000)" "$(med bare.pause 1000)" "$(med bare.stall 1000)" \
+		"$(med full.stall 1000)" "$(med full.wall 1)" "$(kb2mb full.rss)" \
+		"$(med eu.wall 1)" "$(med gdb.stall 1000)" "$(med gdb.wall 1)" >>"$PAUSE_ROW_FILE"
+fi
