@@ -52,6 +52,7 @@
 #define MAX_FRAMES       256
 #define ARENA_PER_THREAD (6u << 10)     /* copy buffer estimate per thread */
 #define ARENA_MAX_EST    (32u << 20)    /* at most this much prepared in advance */
+#define BUSY_WAIT_MS     5000           /* wait this long for another cdeadlock */
 #define NR_FUTEX         202
 #define NR_RESTART       219
 
@@ -344,6 +345,43 @@ static void tracer_name(int tracer, char *buf, size_t size)
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
+/* The tracer of tid (0 if none or unknown), and whether it is another
+ * cdeadlock: two captures of one process at once are not an error, the
+ * later one waits for the earlier (it holds the threads only while it
+ * copies). */
+static long tracer_of(int tid, bool *is_cdl)
+{
+	char path[64], buf[4096], name[64];
+	long tracer = 0;
+
+	*is_cdl = false;
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	if (cdl_proc_read_at(AT_FDCWD, path, buf, sizeof(buf)) < 0 ||
+	    cdl_proc_status_long(buf, "TracerPid", &tracer) < 0 || tracer <= 0)
+		return 0;
+	tracer_name((int)tracer, name, sizeof(name));
+	*is_cdl = strcmp(name, "cdeadlock") == 0;
+	return tracer;
+}
+
+/* Wait up to BUSY_WAIT_MS for another cdeadlock to let pid go.  true if
+ * it did (or was not there). */
+static bool wait_other_cdeadlock(int pid)
+{
+	bool is_cdl;
+
+	for (int waited = 0; waited < BUSY_WAIT_MS; waited += 10) {
+		struct timespec ts = { 0, 10000000 };
+
+		if (tracer_of(pid, &is_cdl) == 0)
+			return true;
+		if (!is_cdl)
+			return false;
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
 static int validate(struct ctx *c)
 {
 	char path[64], buf[4096];
@@ -383,6 +421,8 @@ static int validate(struct ctx *c)
 	}
 	cdl_proc_status_long(buf, "Tgid", &tgid);
 	cdl_proc_status_long(buf, "TracerPid", &tracer);
+	if (tracer > 0 && wait_other_cdeadlock(c->pid))
+		tracer = 0;
 	cdl_proc_status_long(buf, "Threads", &nthreads);
 	if (tgid > 0 && tgid != c->pid) {
 		cdl_diag_set(c->d, EINVAL, "attach: %d", c->pid);
@@ -653,6 +693,12 @@ static int seize_one(struct ctx *c, struct th *t)
 				t->st = TH_GONE;
 				return 0;
 			}
+		}
+		if (e == EPERM) {
+			bool is_cdl;
+
+			if (tracer_of(t->tid, &is_cdl) > 0 && is_cdl)
+				return -EAGAIN;   /* let go, wait, try again */
 		}
 		cdl_diag_set(c->d, e, "attach: ptrace(PTRACE_SEIZE, %d)", t->tid);
 		if (e == EPERM)
@@ -1558,7 +1604,21 @@ int cdl_collect(const struct cdl_collect_opts *o, struct cdl_snapshot **out,
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, &oldmask);
-	rc = collect(o, out, d);
+	/* another cdeadlock seized some threads between our check and our
+	 * seize (-EAGAIN, everything released): wait for it and start over */
+	for (int tries = 0;; tries++) {
+		rc = collect(o, out, d);
+		if (rc != -EAGAIN || tries >= 20 || !wait_other_cdeadlock(o->pid))
+			break;
+		struct timespec ts = { 0, (long)(getpid() % 16 + 1) * 1000000 };
+
+		nanosleep(&ts, NULL);
+	}
+	if (rc == -EAGAIN) {
+		cdl_diag_set(d, EBUSY, "attach: ptrace(PTRACE_SEIZE, %d)", o->pid);
+		cdl_diag_why(d, "another cdeadlock keeps capturing this process");
+		cdl_diag_hint(d, "try again when it is done");
+	}
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	return rc;
 }

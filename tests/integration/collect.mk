@@ -11,7 +11,8 @@ COLLECT_TESTS = \
 	tests/integration/collect-churn.sh \
 	tests/integration/collect-dstate.sh \
 	tests/integration/collect-eperm.sh \
-	tests/integration/collect-mainexit.sh
+	tests/integration/collect-mainexit.sh \
+	tests/integration/collect-concurrent.sh
 TESTS += $(COLLECT_TESTS)
 EXTRA_DIST += $(COLLECT_TESTS) tests/integration/collect-lib.sh
 $(COLLECT_TESTS:.sh=.log): tests/fixtures/collect-target$(EXEEXT) src/cdeadlock$(EXEEXT)
