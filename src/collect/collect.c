@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "collect.h"
+#include "carryfile.h"
 #include "collect-int.h"
 #include "libc.h"
 #include "memimg.h"
@@ -116,6 +117,7 @@ struct ctx {
 	struct cpuref anyref;    /* read wherever we run */
 	bool pinned;
 	bool leftovers;          /* an earlier capture left threads seized */
+	unsigned long long starttime; /* the process's start, /proc stat field 22 */
 };
 
 /* ---- the emergency list: every tid we have seized and not released ----
@@ -442,6 +444,7 @@ static int validate(struct ctx *c)
 		return -ESRCH;
 	}
 	c->mm_pid = c->pid;
+	c->starttime = ps.starttime;
 	if (ps.state == 'Z') {
 		/* the main thread has exited (pthread_exit) but others run:
 		 * its /proc files show no memory, a live thread's do */
@@ -1212,21 +1215,15 @@ static void thaw(struct ctx *c)
  * off-CPU time keeps counting from before. */
 #define CARRY_WINDOW_NS 100000000     /* our wake-up is done within 100 ms */
 
-struct carry {
-	int tid;
-	long nr;
-	uint64_t arg0;
-	int64_t off_since;
-};
-
 static struct {
 	int pid;
+	unsigned long long starttime;
 	int64_t thaw;
-	struct carry *e;
+	struct cdl_carry *e;
 	size_t n;
 } g_carry;
 
-static const struct carry *carry_find(int tid)
+static const struct cdl_carry *carry_find(int tid)
 {
 	size_t lo = 0, hi = g_carry.n;
 
@@ -1243,9 +1240,25 @@ static const struct carry *carry_find(int tid)
 
 static void carry_apply_and_save(struct ctx *c)
 {
-	struct carry *nw = calloc(c->n ? c->n : 1, sizeof(*nw));
+	struct cdl_carry *nw = calloc(c->n ? c->n : 1, sizeof(*nw));
 	size_t nn = 0;
 	int64_t thaw = (int64_t)c->pause_end.tv_sec * 1000000000 + c->pause_end.tv_nsec;
+
+	/* a process we did not capture in this run: what an earlier run saw */
+	if (g_carry.pid != c->pid || g_carry.starttime != c->starttime) {
+		struct cdl_carry *e;
+		int64_t th;
+		int n = cdl_carry_load(c->pid, c->starttime, &th, &e);
+
+		free(g_carry.e);
+		g_carry.e = n > 0 ? e : NULL;
+		g_carry.n = n > 0 ? (size_t)n : 0;
+		g_carry.pid = n > 0 ? c->pid : 0;
+		g_carry.starttime = c->starttime;
+		g_carry.thaw = n > 0 ? th : 0;
+		if (n <= 0)
+			free(e);
+	}
 
 	for (size_t i = 0; i < c->n; i++) {
 		struct th *t = &c->t[i];
@@ -1253,7 +1266,7 @@ static void carry_apply_and_save(struct ctx *c)
 		if (!t->off_since || !t->regs_ok || !t->ct.in_syscall)
 			continue;
 		if (g_carry.pid == c->pid) {
-			const struct carry *p = carry_find(t->tid);
+			const struct cdl_carry *p = carry_find(t->tid);
 
 			/* an interrupted timed sleep resumes as restart_syscall
 			 * with its registers unchanged */
@@ -1267,14 +1280,17 @@ static void carry_apply_and_save(struct ctx *c)
 			}
 		}
 		if (nw)
-			nw[nn++] = (struct carry){ t->tid, t->ct.syscall_nr, t->ct.syscall_args[0],
-						   t->off_since };
+			nw[nn++] = (struct cdl_carry){ t->tid, t->ct.syscall_nr,
+						       t->ct.syscall_args[0], t->off_since };
 	}
 	free(g_carry.e);
 	g_carry.e = nw;
 	g_carry.n = nw ? nn : 0;
 	g_carry.pid = c->pid;
+	g_carry.starttime = c->starttime;
 	g_carry.thaw = thaw;
+	if (nw)
+		cdl_carry_save(c->pid, c->starttime, thaw, nw, nn);
 }
 
 /* ---- after the thaw ---- */

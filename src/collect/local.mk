@@ -8,6 +8,8 @@ src_libcdl_collect_a_SOURCES = \
 	src/collect/symdata.c \
 	src/collect/symname.c \
 	src/collect/symtail.c \
+	src/collect/carryfile.c \
+	src/collect/carryfile.h \
 	src/collect/collect-int.h \
 	src/arch/x86_64.c \
 	include/collect.h

@@ -59,10 +59,12 @@ int cdl_proc_parse_stat(const char *buf, struct cdl_proc_stat *out)
 	out->state = close[2];
 	if (sscanf(close + 3, "%d %*d %*d %*d %*d %lu", &out->ppid, &out->flags) != 2)
 		return -EINVAL;
-	/* field 39 (processor): 36 fields after the state */
+	/* field 22 (starttime) and 39 (processor), counted after the state */
 	out->cpu = -1;
 	const char *p = close + 4;       /* field 4 */
 	for (int f = 4; f < 39 && p; f++) {
+		if (f == 22)
+			out->starttime = strtoull(p, NULL, 10);
 		p = strchr(p, ' ');
 		if (p)
 			p++;

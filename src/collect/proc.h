@@ -22,6 +22,7 @@ struct cdl_proc_stat {
 	unsigned long flags;     /* field 9 (PF_*) */
 	int ppid;
 	int cpu;                 /* field 39: CPU it last ran on, -1 if unknown */
+	unsigned long long starttime; /* field 22: clock ticks after boot */
 };
 /* Parse the contents of a stat file.  0 or -EINVAL. */
 int cdl_proc_parse_stat(const char *buf, struct cdl_proc_stat *out);

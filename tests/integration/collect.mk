@@ -12,7 +12,9 @@ COLLECT_TESTS = \
 	tests/integration/collect-dstate.sh \
 	tests/integration/collect-eperm.sh \
 	tests/integration/collect-mainexit.sh \
-	tests/integration/collect-concurrent.sh
+	tests/integration/collect-concurrent.sh \
+	tests/integration/collect-carry.sh
 TESTS += $(COLLECT_TESTS)
 EXTRA_DIST += $(COLLECT_TESTS) tests/integration/collect-lib.sh
 $(COLLECT_TESTS:.sh=.log): tests/fixtures/collect-target$(EXEEXT) src/cdeadlock$(EXEEXT)
+tests/integration/collect-carry.log: tests/fixtures/lock-abba$(EXEEXT)
