@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -30,6 +31,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -1434,6 +1436,36 @@ static void analyse_offline(struct ctx *c, struct cdl_snapshot *s)
 	cdl_unwinder_free(u);
 }
 
+/* The work after the thaw runs at the lowest priority (nice 19) in a
+ * thread of its own, so that a busy target keeps the CPUs: the nice value
+ * of a thread cannot be raised again without privilege, and the caller
+ * (the TUI) must stay responsive.  Run inline if no thread can be made. */
+struct offline_job {
+	struct ctx *c;
+	struct cdl_snapshot *s;
+};
+
+static void *offline_thread(void *arg)
+{
+	struct offline_job *j = arg;
+
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
+	analyse_offline(j->c, j->s);
+	return NULL;
+}
+
+static void analyse_offline_low(struct ctx *c, struct cdl_snapshot *s)
+{
+	struct offline_job j = { c, s };
+	pthread_t th;
+
+	if (pthread_create(&th, NULL, offline_thread, &j) != 0) {
+		analyse_offline(c, s);
+		return;
+	}
+	pthread_join(th, NULL);
+}
+
 /* ---- the whole capture ---- */
 
 static void ctx_free(struct ctx *c)
@@ -1597,7 +1629,7 @@ static int collect(const struct cdl_collect_opts *o, struct cdl_snapshot **out,
 	}
 
 	/* 6. offline: unwind, classify, name */
-	analyse_offline(&c, s);
+	analyse_offline_low(&c, s);
 	ctx_free(&c);
 	*out = s;
 	return 0;
