@@ -21,7 +21,7 @@
 #define K_ERESTARTNOHAND        514
 #define K_ERESTART_RESTARTBLOCK 516
 
-int cdl_arch_read_regs(pid_t tid, struct cdl_thread *t)
+int cdl_arch_read_regs(pid_t tid, struct cdl_regs *t)
 {
 	struct user_regs_struct r;
 	struct iovec iov = { &r, sizeof(r) };

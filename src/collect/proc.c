@@ -192,14 +192,15 @@ int cdl_proc_maps(int pid, struct cdl_maps *out)
 	if (!f)
 		return -errno;
 	while ((len = getline(&line, &lcap, f)) > 0) {
-		uint64_t start, end, off;
+		uint64_t start, end, off, ino;
+		unsigned dmaj, dmin;
 		char perms[8];
 		int pos = 0;
 
 		if (line[len - 1] == '\n')
 			line[--len] = '\0';
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %*u %n",
-			   &start, &end, perms, &off, &pos) < 4 || pos == 0)
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64 " %n",
+			   &start, &end, perms, &off, &dmaj, &dmin, &ino, &pos) < 7 || pos == 0)
 			continue;
 		const char *p = line + pos;
 		while (*p == ' ')
@@ -242,6 +243,9 @@ int cdl_proc_maps(int pid, struct cdl_maps *out)
 		m->start = start;
 		m->end = end;
 		m->offset = off;
+		m->ino = ino;
+		m->dev_major = dmaj;
+		m->dev_minor = dmin;
 		memcpy(m->perms, perms, 4);
 		m->perms[4] = '\0';
 	}
@@ -253,7 +257,7 @@ int cdl_proc_maps(int pid, struct cdl_maps *out)
 		rc = -ESRCH;        /* a process without mappings has exited */
 	if (rc < 0) {
 		free(pathoff);
-		cdl_proc_maps_free(out);
+		cdl_maps_free(out);
 		return rc;
 	}
 	/* the string buffer may have moved while growing: resolve paths last */
@@ -261,31 +265,4 @@ int cdl_proc_maps(int pid, struct cdl_maps *out)
 		out->m[i].path = out->strbuf + pathoff[i];
 	free(pathoff);
 	return 0;
-}
-
-void cdl_proc_maps_free(struct cdl_maps *m)
-{
-	free(m->m);
-	free(m->strbuf);
-	m->m = NULL;
-	m->strbuf = NULL;
-	m->n = 0;
-}
-
-const struct cdl_map *cdl_proc_maps_find(const struct cdl_maps *m, uint64_t addr)
-{
-	size_t lo = 0, hi = m->n;
-
-	/* /proc/PID/maps is sorted by address */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (m->m[mid].end <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < m->n && addr >= m->m[lo].start && addr < m->m[lo].end)
-		return &m->m[lo];
-	return NULL;
 }
