@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "grow.h"
+#include "libc.h"
 #include "live-int.h"
 #include "memimg.h"
 #include "offline.h"
@@ -338,6 +339,7 @@ static int prepare(struct ctx *c)
 	if (c->pinned)
 		sched_setaffinity(0, sizeof(c->mask), &c->mask);
 	free(tids);
+	c->pd_copy = cdl_libc_ops_default()->max_thread_desc_size();
 	/* the copy buffer, estimated: a few pages per thread stack and
 	 * struct pthread, the main thread's stack and futex windows */
 	size_t est = c->n * ARENA_PER_THREAD +

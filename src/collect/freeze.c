@@ -574,7 +574,7 @@ int cdl_live_copy(struct ctx *c)
 		region_push(r, &nr, slo, shi);
 		/* struct pthread (fs_base), unless the stack copy holds it */
 		lo = t->ct.thread_pointer;
-		hi = lo + PD_COPY;
+		hi = lo + c->pd_copy;
 		if (lo && !(lo >= slo && hi <= shi) && clamp_to_map(c, &lo, &hi))
 			region_push(r, &nr, lo, hi);
 		/* the lock object around the futex word a sleeper waits on */

@@ -18,7 +18,6 @@
 
 #define PF_KTHREAD_FLAG  0x00200000ul   /* include/linux/sched.h PF_KTHREAD */
 #define REDZONE          128            /* x86-64 red zone below sp */
-#define PD_COPY          2368           /* sizeof(struct pthread), glibc 2.36 x86-64 */
 #define FUTEX_WINDOW     64             /* bytes copied on each side of a futex word */
 #define UNMAPPED_STACK   (256u << 10)   /* stack copy when sp is in no known mapping */
 #define STOP_TIMEOUT_MS  2000           /* give up on threads that do not stop */
@@ -80,6 +79,8 @@ struct ctx {
 	int64_t ph_seized, ph_stopped, ph_copied;   /* phase ends, for CDEADLOCK_BENCH_PHASES */
 	struct cdl_rawcap *rc;   /* the raw capture being built (warnings go here) */
 	bool target_gone;
+	unsigned pd_copy;        /* bytes copied at each thread pointer: the
+	                            libc's largest thread descriptor */
 	struct region *regions;  /* what copy_frozen read, into arena */
 	size_t nregions;
 	void *arena;

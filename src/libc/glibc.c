@@ -21,51 +21,6 @@
 #include "libc.h"
 #include "memimg.h"
 
-/* ---- per-version layout (x86-64) ---- */
-
-/* struct pthread: tcbhead_t is 704 bytes in every release, list_t follows,
- * then tid at 720.  cpuclock_offset (hp_timing_t, under HP_TIMING_AVAIL,
- * later HP_TIMING_INLINE, both 1 on x86) sat before joinid until 2.35.
- * The tail after joinid: __res_state up to 2.31; + sigset_t sigmask and
- * tls_state in 2.32-2.35; internal_sigset_t (8 bytes) and rseq in 2.36+;
- * rounded up to TCB_ALIGNMENT 64. */
-static const struct {
-	int lo, hi;               /* minor versions, inclusive */
-	unsigned size, tid, cleanup, joinid;
-} pthread_layouts[] = {
-	{ 17, 31, 2304, 720, 760, 1576 },
-	{ 32, 35, 2496, 720, 760, 1576 },
-	{ 36, 42, 2368, 720, 760, 1568 },   /* 2.36: checked with DWARF */
-};
-
-bool cdl_libc_layout_for(struct cdl_libc_layout *l, int major, int minor)
-{
-	size_t n = sizeof(pthread_layouts) / sizeof(pthread_layouts[0]);
-	size_t pick = n - 1;
-	bool known = major == 2 && minor >= pthread_layouts[0].lo &&
-		     minor <= pthread_layouts[n - 1].hi;
-
-	for (size_t i = 0; i < n; i++)
-		if (major == 2 && minor >= pthread_layouts[i].lo && minor <= pthread_layouts[i].hi)
-			pick = i;
-	if (major == 2 && minor < pthread_layouts[0].lo)
-		pick = 0;
-	*l = (struct cdl_libc_layout){
-		.major = major, .minor = minor, .known = known,
-		.pthread_size = pthread_layouts[pick].size,
-		.pthread_tid = pthread_layouts[pick].tid,
-		.pthread_cleanup = pthread_layouts[pick].cleanup,
-		.pthread_joinid = pthread_layouts[pick].joinid,
-		/* the reader-writer lock and condvar rewrites landed in 2.25;
-		 * the condvar lost __g_refs in 2.41 (and in some 2.38-2.40
-		 * branch updates, which the classifier detects by offset) */
-		.rwlock_new = !(major == 2 && minor <= 24),
-		.cond_gen = (major == 2 && minor <= 24) ? 0 :
-			    (major == 2 && minor <= 40) ? 1 : 2,
-	};
-	return known;
-}
-
 /* ---- constants of glibc's objects and of the futex ABI ---- */
 
 #define PID_MAX_LIMIT      4194304          /* kernel's upper bound for a tid */

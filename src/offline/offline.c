@@ -97,6 +97,7 @@ static int build(struct cdl_rawcap *rc, struct cdl_snapshot *s)
 static void identify_libc(struct cdl_unwinder *u, struct cdl_snapshot *s,
 			  struct cdl_libc_layout *lay)
 {
+	const struct cdl_libc_ops *ops = cdl_libc_ops_default();
 	struct cdl_libc_info li;
 
 	memset(&li, 0, sizeof(li));
@@ -105,13 +106,15 @@ static void identify_libc(struct cdl_unwinder *u, struct cdl_snapshot *s,
 			s->libc = cdl_snapshot_intern(s, "musl");
 		else
 			s->libc = cdl_snapshot_internf(s, "glibc %d.%d", li.major, li.minor);
-		if (!cdl_libc_layout_for(lay, li.is_musl ? 0 : li.major, li.is_musl ? 0 : li.minor))
+		if (!ops->layout_for(lay, li.is_musl ? 0 : li.major, li.is_musl ? 0 : li.minor))
 			cdl_snapshot_warn(s, "unknown libc %s: lock owners are not trusted",
 					  s->libc ? s->libc : "?");
+		else
+			ops->confirm_layout(lay, li.pthread_tid, li.sizeof_pthread, s);
 	} else {
 		cdl_snapshot_warn(s, "unknown libc (version not found%s%s): lock owners are not trusted",
 				  li.path ? " in " : "", li.path ? li.path : "");
-		cdl_libc_layout_for(lay, 0, 0);
+		ops->layout_for(lay, 0, 0);
 		lay->known = false;
 	}
 }
@@ -135,7 +138,7 @@ static void analyse(const struct cdl_rawcap *rc, const struct cdl_offline_opts *
 			cdl_snapshot_warn(s, "stack unwinding ran out of memory");
 	}
 	identify_libc(u, s, &lay);
-	cdl_libc_classify(s, &lay);
+	cdl_libc_ops_default()->classify(s, &lay);
 
 	cdl_snapshot_sort(s);
 	for (size_t i = 0; u && i < s->nthreads; i++) {

@@ -29,6 +29,7 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 
+#include "libc.h"
 #include "memimg.h"
 #include "snapshot.h"
 #include "unwind-int.h"
@@ -328,16 +329,6 @@ void cdl_unwinder_cache_stats(const struct cdl_unwinder *u, size_t *hits, size_t
 
 /* ---- debug info warnings ---- */
 
-static bool is_libc_module(const char *path)
-{
-	const char *base = strrchr(path, '/');
-
-	base = base ? base + 1 : path;
-	return strncmp(base, "libc.so", 7) == 0 || strncmp(base, "libc-", 5) == 0 ||
-	       strncmp(base, "ld-linux", 8) == 0 || strncmp(base, "libpthread", 10) == 0 ||
-	       strncmp(base, "libm.so", 7) == 0;
-}
-
 static void check_debuginfo(struct cdl_unwinder *u, Dwfl_Module *mod, bool has_dwarf)
 {
 	const char *path;
@@ -360,7 +351,7 @@ static void check_debuginfo(struct cdl_unwinder *u, Dwfl_Module *mod, bool has_d
 	path = cdl_unwind_modpath(mod);
 	if (!path || path[0] == '[')
 		return;
-	if (is_libc_module(path)) {
+	if (cdl_libc_ops_default()->is_libc_module(path)) {
 		if (!u->libc_warned)
 			cdl_snapshot_warn(u->s, "no debug info for libc: install libc6-dbg "
 					  "for file:line in libc frames");
