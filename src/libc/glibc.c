@@ -346,7 +346,15 @@ static void rwlock_fill(const struct ctx *c, struct cdl_wait *w, uint64_t r, boo
 		set_owner(c, w, 0);     /* write-locked, writer not yet recorded */
 }
 
-/* 2.25+ rwlock rows (doc §3).  Returns true if it classified. */
+/* A 2.25+ rwlock wait (op FUTEX_WAIT_BITSET, shared or private):
+ *   rdlock  on __wrphase_futex (R+8),  val 3: waits for __cur_writer;
+ *   wrlock  on __writers_futex (R+12), val 3: waits for __cur_writer;
+ *   wrlock  on __wrphase_futex (R+8),  val 2: the primary writer waits for
+ *           the readers to leave (no owner recorded);
+ *   rdlock  on __readers (R+0) under PREFER_WRITER_NONRECURSIVE.
+ * R+8/3 and R+12/3 look alike by address: the frame names (h) and the
+ * sanity of either candidate lock tell them apart.  Returns true if it
+ * classified. */
 static bool rwlock_new_wait(const struct ctx *c, struct cdl_wait *w, uint64_t uaddr,
 			    uint32_t val, enum hint h)
 {
