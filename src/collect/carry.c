@@ -95,7 +95,7 @@ void cdl_live_carry(struct cdl_collector *k, struct ctx *c)
 
 			/* an interrupted timed sleep resumes as restart_syscall
 			 * with its registers unchanged */
-			if (p && (p->nr == t->ct.syscall_nr || t->ct.syscall_nr == NR_RESTART) &&
+			if (p && (p->nr == t->ct.syscall_nr || t->ct.syscall_nr == cdl_arch()->nr_restart_syscall) &&
 			    p->arg0 == t->ct.syscall_args[0] &&
 			    t->off_since >= k->thaw - 1000000 &&
 			    t->off_since <= k->thaw + CARRY_WINDOW_NS &&

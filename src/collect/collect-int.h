@@ -22,7 +22,5 @@ int cdl_proc_maps(int pid, struct cdl_maps *out);
  * numbering, pc, sp, thread_pointer, in_syscall/syscall_nr/syscall_args.
  * 0 or -errno. */
 int cdl_arch_read_regs(pid_t tid, struct cdl_regs *r);
-/* ELF e_machine of the supported architecture. */
-int cdl_arch_elf_machine(void);
 
 #endif

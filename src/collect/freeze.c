@@ -524,6 +524,7 @@ int cdl_live_arena_get(struct ctx *c, size_t len)
  * the memory image after the thaw (store_regions).  0 or -ENOMEM. */
 int cdl_live_copy(struct ctx *c)
 {
+	const struct cdl_arch *arch = cdl_arch();
 	struct region *r;
 	size_t nr = 0, total = 0;
 	bool need_maps = false;
@@ -561,7 +562,7 @@ int cdl_live_copy(struct ctx *c)
 			continue;
 		/* the used stack: red zone below sp up to the top of its mapping */
 		const struct cdl_map *m = cdl_maps_find(&c->maps, t->ct.sp);
-		slo = t->ct.sp >= REDZONE ? t->ct.sp - REDZONE : 0;
+		slo = t->ct.sp >= arch->redzone ? t->ct.sp - arch->redzone : 0;
 		if (m) {
 			if (slo < m->start)
 				slo = m->start;
@@ -578,8 +579,8 @@ int cdl_live_copy(struct ctx *c)
 		if (lo && !(lo >= slo && hi <= shi) && clamp_to_map(c, &lo, &hi))
 			region_push(r, &nr, lo, hi);
 		/* the lock object around the futex word a sleeper waits on */
-		if (t->ct.in_syscall && (t->ct.syscall_nr == NR_FUTEX ||
-					 t->ct.syscall_nr == NR_RESTART)) {
+		if (t->ct.in_syscall && (t->ct.syscall_nr == arch->nr_futex ||
+					 t->ct.syscall_nr == arch->nr_restart_syscall)) {
 			uint64_t ua = t->ct.syscall_args[0];
 
 			if (ua >= 4096 && !(ua >= slo && ua + 4 <= shi)) {

@@ -12,20 +12,18 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "arch.h"
 #include "collect.h"
 #include "collect-int.h"
 #include "rawcap.h"
 
 #define PF_KTHREAD_FLAG  0x00200000ul   /* include/linux/sched.h PF_KTHREAD */
-#define REDZONE          128            /* x86-64 red zone below sp */
 #define FUTEX_WINDOW     64             /* bytes copied on each side of a futex word */
 #define UNMAPPED_STACK   (256u << 10)   /* stack copy when sp is in no known mapping */
 #define STOP_TIMEOUT_MS  2000           /* give up on threads that do not stop */
 #define D_GRACE_NS       100000000      /* extra wait for threads in state D */
 #define ARENA_PER_THREAD (6u << 10)     /* copy buffer estimate per thread */
 #define ARENA_MAX_EST    (32u << 20)    /* at most this much prepared in advance */
-#define NR_FUTEX         202
-#define NR_RESTART       219
 
 enum th_state { TH_NEW, TH_SEIZED, TH_STOPPED, TH_GONE, TH_SKIPPED };
 

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch.h"
 #include "libc.h"
 #include "memimg.h"
 
@@ -710,40 +711,7 @@ static void futex_wait_classify(const struct ctx *c, struct cdl_thread *t, uint6
 	w->kind = CDL_WAIT_FUTEX;
 }
 
-/* ---- syscalls that are not futex waits ---- */
-
-struct sysent {
-	int nr;
-	enum cdl_wait_kind kind;
-	const char *name;
-};
-
-static const struct sysent syscalls[] = {
-	{ 0, CDL_WAIT_IO, "read" }, { 1, CDL_WAIT_IO, "write" },
-	{ 7, CDL_WAIT_IO, "poll" }, { 17, CDL_WAIT_IO, "pread64" },
-	{ 18, CDL_WAIT_IO, "pwrite64" }, { 19, CDL_WAIT_IO, "readv" },
-	{ 20, CDL_WAIT_IO, "writev" }, { 23, CDL_WAIT_IO, "select" },
-	{ 34, CDL_WAIT_SLEEP, "pause" }, { 35, CDL_WAIT_SLEEP, "nanosleep" },
-	{ 42, CDL_WAIT_IO, "connect" }, { 43, CDL_WAIT_IO, "accept" },
-	{ 44, CDL_WAIT_IO, "sendto" }, { 45, CDL_WAIT_IO, "recvfrom" },
-	{ 46, CDL_WAIT_IO, "sendmsg" }, { 47, CDL_WAIT_IO, "recvmsg" },
-	{ 61, CDL_WAIT_IO, "wait4" }, { 65, CDL_WAIT_OTHER, "semop" },
-	{ 70, CDL_WAIT_IO, "msgrcv" }, { 72, CDL_WAIT_OTHER, "fcntl" },
-	{ 73, CDL_WAIT_OTHER, "flock" }, { 128, CDL_WAIT_OTHER, "rt_sigtimedwait" },
-	{ 130, CDL_WAIT_SLEEP, "rt_sigsuspend" }, { 208, CDL_WAIT_IO, "io_getevents" },
-	{ 220, CDL_WAIT_OTHER, "semtimedop" }, { 230, CDL_WAIT_SLEEP, "clock_nanosleep" },
-	{ 232, CDL_WAIT_IO, "epoll_wait" }, { 247, CDL_WAIT_IO, "waitid" },
-	{ 270, CDL_WAIT_IO, "pselect6" }, { 271, CDL_WAIT_IO, "ppoll" },
-	{ 275, CDL_WAIT_IO, "splice" }, { 281, CDL_WAIT_IO, "epoll_pwait" },
-	{ 288, CDL_WAIT_IO, "accept4" }, { 299, CDL_WAIT_IO, "recvmmsg" },
-	{ 307, CDL_WAIT_IO, "sendmmsg" }, { 426, CDL_WAIT_IO, "io_uring_enter" },
-	{ 441, CDL_WAIT_IO, "epoll_pwait2" },
-};
-
-#define NR_FUTEX            202
-#define NR_RESTART_SYSCALL  219
-#define NR_FUTEX_WAITV      449
-#define NR_FUTEX_WAIT       455
+/* ---- the syscall a thread is blocked in ---- */
 
 /* restart_syscall keeps the registers of the call it restarts; a futex
  * wait shows an aligned user address and a wait op. */
@@ -768,7 +736,7 @@ static void classify_thread(const struct ctx *c, struct cdl_thread *t)
 	if (!t->in_syscall || nr < 0)
 		return;
 	t->has_wait = true;
-	if (nr == NR_RESTART_SYSCALL) {
+	if (nr == cdl_arch()->nr_restart_syscall) {
 		enum hint h = frame_hint(t);
 		/* poll, select and epoll restart this way too: the kernel's
 		 * wait channel tells a futex from them where it is known */
@@ -789,7 +757,7 @@ static void classify_thread(const struct ctx *c, struct cdl_thread *t)
 		t->wait.detail = "restart_syscall";
 		return;
 	}
-	if (nr == NR_FUTEX) {
+	if (nr == cdl_arch()->nr_futex) {
 		unsigned cmd = t->syscall_args[1] & 0x7f;
 		bool timed = t->syscall_args[3] != 0 &&
 			     (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET ||
@@ -800,25 +768,26 @@ static void classify_thread(const struct ctx *c, struct cdl_thread *t)
 				    (uint32_t)t->syscall_args[2], timed);
 		return;
 	}
-	if (nr == NR_FUTEX_WAIT) {
+	if (nr == cdl_arch()->nr_futex_wait) {
 		t->wait.kind = CDL_WAIT_FUTEX;
 		t->wait.address = t->wait.futex = t->syscall_args[0];
 		return;
 	}
-	if (nr == NR_FUTEX_WAITV) {
+	if (nr == cdl_arch()->nr_futex_waitv) {
 		t->wait.kind = CDL_WAIT_FUTEX;
 		t->wait.detail = "futex_waitv";
 		return;
 	}
-	for (size_t i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++) {
-		if (syscalls[i].nr == nr) {
-			t->wait.kind = syscalls[i].kind;
-			t->wait.detail = syscalls[i].name;
-			return;
-		}
+	switch (cdl_arch_syscall_wait(nr)) {
+	case CDL_SYSW_IO: t->wait.kind = CDL_WAIT_IO; break;
+	case CDL_SYSW_SLEEP: t->wait.kind = CDL_WAIT_SLEEP; break;
+	case CDL_SYSW_OTHER: t->wait.kind = CDL_WAIT_OTHER; break;
+	case CDL_SYSW_NONE:
+		t->wait.kind = CDL_WAIT_OTHER;
+		t->wait.detail = cdl_snapshot_internf(c->s, "syscall %ld", nr);
+		return;
 	}
-	t->wait.kind = CDL_WAIT_OTHER;
-	t->wait.detail = cdl_snapshot_internf(c->s, "syscall %ld", nr);
+	t->wait.detail = cdl_arch_syscall_name(nr);
 }
 
 /* ---- entry point ---- */

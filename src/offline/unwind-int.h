@@ -12,17 +12,14 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 
+#include "arch.h"
 #include "diag.h"
 #include "rawcap.h"
 #include "snapshot.h"
 
-/* DWARF registers kept per frame to resume a walk: the callee-saved ones
- * and the stack pointer (x86-64 numbering) */
-#define NREGS_SAVED 17
-#define REG_SP 7
-#define REG_PC 16
-#define SAVED_MASK ((1u << 3) | (1u << 6) | (1u << 7) | (1u << 12) | (1u << 13) | \
-		    (1u << 14) | (1u << 15))
+/* DWARF registers kept per frame to resume a walk: the callee-saved ones,
+ * the stack pointer and the pc (numbering and mask: arch.h) */
+#define NREGS_SAVED CDL_MAX_REGS
 
 /* one global variable known to DWARF: [addr, addr+size) */
 struct cdl_dvar {

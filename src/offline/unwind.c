@@ -103,14 +103,14 @@ static bool cb_set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
 		return false;
 	if (u->restart) {
 		/* a walk resumed past a frame without CFI (see resume()) */
-		for (unsigned i = 0; i < NREGS_SAVED; i++) {
+		for (unsigned i = 0; i < cdl_arch()->nregs && i < NREGS_SAVED; i++) {
 			Dwarf_Word w = u->restart_regs[i];
 
 			if ((u->restart_known & (1u << i)) &&
 			    dwfl_thread_state_registers(thread, (int)i, 1, &w))
 				any = true;
 		}
-		dwfl_thread_state_register_pc(thread, u->restart_regs[REG_PC]);
+		dwfl_thread_state_register_pc(thread, u->restart_regs[cdl_arch()->dwarf_pc]);
 		return any;
 	}
 	/* libdw accepts only the registers its unwinder tracks (0..16 on
@@ -670,20 +670,21 @@ static const struct cdl_pcent *lookup_pc(struct cdl_unwinder *u, uint64_t pc, bo
  * unchanged.  Otherwise libdw's own fallback goes on. */
 static bool plan_resume(struct cdl_unwinder *u, Dwfl_Frame *state)
 {
+	const struct cdl_arch *arch = cdl_arch();
 	Dwarf_Word sp, ret, w;
 
-	if (dwfl_frame_reg(state, REG_SP, &sp) != 0 || !u->s->mem ||
+	if (dwfl_frame_reg(state, arch->dwarf_sp, &sp) != 0 || !u->s->mem ||
 	    cdl_memimg_u64(u->s->mem, sp, &ret) < 0 || !after_call(u, ret))
 		return false;
 	u->restart_known = 0;
-	for (unsigned i = 0; i < NREGS_SAVED; i++)
-		if ((SAVED_MASK & (1u << i)) && dwfl_frame_reg(state, i, &w) == 0) {
+	for (unsigned i = 0; i < NREGS_SAVED && i < 32; i++)
+		if ((arch->callee_saved & (1u << i)) && dwfl_frame_reg(state, i, &w) == 0) {
 			u->restart_regs[i] = w;
 			u->restart_known |= 1u << i;
 		}
-	u->restart_regs[REG_SP] = sp + 8;
-	u->restart_regs[REG_PC] = ret;
-	u->restart_known |= (1u << REG_SP) | (1u << REG_PC);
+	u->restart_regs[arch->dwarf_sp] = sp + 8;
+	u->restart_regs[arch->dwarf_pc] = ret;
+	u->restart_known |= (1u << arch->dwarf_sp) | (1u << arch->dwarf_pc);
 	u->want_resume = true;
 	return true;
 }
