@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "collect-int.h"
+#include "grow.h"
 #include "proc.h"
 
 ssize_t cdl_proc_read_at(int dirfd, const char *name, char *buf, size_t size)
@@ -132,7 +133,8 @@ int cdl_proc_tasks(int pid, int **tids)
 	char path[64];
 	DIR *d;
 	struct dirent *de;
-	int *v = NULL, n = 0, cap = 0;
+	int *v = NULL, n = 0;
+	size_t cap = 0;
 
 	*tids = NULL;
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
@@ -148,17 +150,10 @@ int cdl_proc_tasks(int pid, int **tids)
 		t = strtol(de->d_name, &end, 10);
 		if (*end || t <= 0)
 			continue;
-		if (n == cap) {
-			int ncap = cap ? cap * 2 : 64;
-			int *nv = realloc(v, (size_t)ncap * sizeof(*nv));
-
-			if (!nv) {
-				free(v);
-				closedir(d);
-				return -ENOMEM;
-			}
-			v = nv;
-			cap = ncap;
+		if (CDL_GROW(v, cap, (size_t)n + 1, 64) < 0) {
+			free(v);
+			closedir(d);
+			return -ENOMEM;
 		}
 		v[n++] = (int)t;
 	}
@@ -179,7 +174,7 @@ int cdl_proc_maps(int pid, struct cdl_maps *out)
 	char path[64];
 	FILE *f;
 	char *line = NULL;
-	size_t lcap = 0, cap = 0, scap = 0, slen = 0;
+	size_t lcap = 0, cap = 0, ocap = 0, scap = 0, slen = 0;
 	ssize_t len;
 	size_t *pathoff = NULL;
 	int rc = 0;
@@ -207,34 +202,11 @@ int cdl_proc_maps(int pid, struct cdl_maps *out)
 			p++;
 		size_t plen = strlen(p) + 1;
 
-		if (out->n == cap) {
-			size_t ncap = cap ? cap * 2 : 128;
-			struct cdl_map *nm = realloc(out->m, ncap * sizeof(*nm));
-			size_t *no = realloc(pathoff, ncap * sizeof(*no));
-
-			if (nm)
-				out->m = nm;
-			if (no)
-				pathoff = no;
-			if (!nm || !no) {
-				rc = -ENOMEM;
-				break;
-			}
-			cap = ncap;
-		}
-		if (slen + plen > scap) {
-			size_t ncap = scap ? scap * 2 : 4096;
-			char *ns;
-
-			while (ncap < slen + plen)
-				ncap *= 2;
-			ns = realloc(out->strbuf, ncap);
-			if (!ns) {
-				rc = -ENOMEM;
-				break;
-			}
-			out->strbuf = ns;
-			scap = ncap;
+		if (CDL_GROW(out->m, cap, out->n + 1, 128) < 0 ||
+		    CDL_GROW(pathoff, ocap, out->n + 1, 128) < 0 ||
+		    CDL_GROW(out->strbuf, scap, slen + plen, 4096) < 0) {
+			rc = -ENOMEM;
+			break;
 		}
 		memcpy(out->strbuf + slen, p, plen);
 		pathoff[out->n] = slen;

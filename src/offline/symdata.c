@@ -24,6 +24,7 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 
+#include "grow.h"
 #include "snapshot.h"
 #include "unwind-int.h"
 
@@ -75,15 +76,8 @@ static const char *location_of(struct cdl_unwinder *u, struct cdl_snapshot *s, u
 static int push_var(struct cdl_modvars *mv, size_t *cap, uint64_t addr, uint64_t size,
 		    Dwarf_Die *die)
 {
-	if (mv->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		struct cdl_dvar *n = realloc(mv->v, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		mv->v = n;
-		*cap = ncap;
-	}
+	if (CDL_GROW(mv->v, *cap, mv->n + 1, 64) < 0)
+		return -ENOMEM;
 	mv->v[mv->n].addr = addr;
 	mv->v[mv->n].size = size;
 	mv->v[mv->n].die = dwarf_dieoffset(die);

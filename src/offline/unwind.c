@@ -29,6 +29,7 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 
+#include "grow.h"
 #include "libc.h"
 #include "memimg.h"
 #include "snapshot.h"
@@ -336,15 +337,8 @@ static void check_debuginfo(struct cdl_unwinder *u, Dwfl_Module *mod, bool has_d
 	for (size_t i = 0; i < u->nchecked; i++)
 		if (u->checked[i] == mod)
 			return;
-	if (u->nchecked == u->checkedcap) {
-		size_t cap = u->checkedcap ? u->checkedcap * 2 : 32;
-		Dwfl_Module **n = realloc(u->checked, cap * sizeof(*n));
-
-		if (!n)
-			return;
-		u->checked = n;
-		u->checkedcap = cap;
-	}
+	if (CDL_GROW(u->checked, u->checkedcap, u->nchecked + 1, 32) < 0)
+		return;
 	u->checked[u->nchecked++] = mod;
 	if (has_dwarf)
 		return;
@@ -366,15 +360,8 @@ static void check_debuginfo(struct cdl_unwinder *u, Dwfl_Module *mod, bool has_d
 
 static struct cdl_frame *tmpl_add(struct cdl_unwinder *u)
 {
-	if (u->ntmpl == u->tmplcap) {
-		size_t cap = u->tmplcap ? u->tmplcap * 2 : 256;
-		struct cdl_frame *n = realloc(u->tmpl, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		u->tmpl = n;
-		u->tmplcap = cap;
-	}
+	if (CDL_GROW(u->tmpl, u->tmplcap, u->ntmpl + 1, 256) < 0)
+		return NULL;
 	memset(&u->tmpl[u->ntmpl], 0, sizeof(u->tmpl[0]));
 	return &u->tmpl[u->ntmpl++];
 }
@@ -697,16 +684,9 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 
 	if (!dwfl_frame_pc(state, &pc, &act))
 		return DWARF_CB_ABORT;
-	if (u->nraw == u->rawcap) {
-		size_t cap = u->rawcap ? u->rawcap * 2 : 64;
-		struct rawframe *n = realloc(u->raw, cap * sizeof(*n));
-
-		if (!n) {
-			u->oom = true;
-			return DWARF_CB_ABORT;
-		}
-		u->raw = n;
-		u->rawcap = cap;
+	if (CDL_GROW(u->raw, u->rawcap, u->nraw + 1, 64) < 0) {
+		u->oom = true;
+		return DWARF_CB_ABORT;
 	}
 	if (u->restart_first) {
 		/* the first pc of a resumed walk is a return address */
