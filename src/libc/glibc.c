@@ -573,6 +573,54 @@ found:
 	return true;
 }
 
+/* pthread_join: the joiner sleeps on the joinee's pd->tid.  True if it
+ * classified. */
+static bool join_wait(const struct ctx *c, const struct cdl_thread *t, struct cdl_wait *w,
+		      uint64_t uaddr, enum hint h)
+{
+	struct cdl_thread *o;
+
+	if (c->trust && (o = thread_by_pd(c, uaddr - c->l->pthread_tid)) && o != t) {
+		w->kind = CDL_WAIT_JOIN;
+		w->address = o->thread_pointer;
+		w->owner_tid = o->tid;
+		w->flags &= ~(unsigned)CDL_WAITF_PSHARED;
+		return true;
+	}
+	if (h != H_JOIN)
+		return false;
+	w->kind = CDL_WAIT_JOIN;
+	w->flags &= ~(unsigned)CDL_WAITF_PSHARED;
+	/* the joinee is not a thread of the snapshot: it exited (the kernel
+	 * cleared the word and the joiner is being woken) or it is not
+	 * glibc's; either way there is no owner to name */
+	if (!c->trust)
+		w->flags |= CDL_WAITF_LAYOUT_UNKNOWN;
+	else
+		w->address = uaddr - c->l->pthread_tid;
+	return true;
+}
+
+/* A robust mutex: a FUTEX_WAIT or WAIT_BITSET with val = owner tid |
+ * FUTEX_WAITERS.  True if it classified. */
+static bool robust_wait(const struct ctx *c, struct cdl_wait *w, uint32_t val, bool kind_ok,
+			uint32_t kind, enum hint h)
+{
+	if (!(val & FUTEX_WAITERS) || !plausible_tid(val & FUTEX_TID_MASK) ||
+	    !(h == H_MUTEX || (kind_ok && (kind & MK_ROBUST)) ||
+	      cdl_snapshot_find_thread(c->s, (int)(val & FUTEX_TID_MASK))))
+		return false;
+	w->kind = CDL_WAIT_MUTEX;
+	w->flags |= CDL_WAITF_ROBUST;
+	if (kind_ok)
+		mutex_flags(w, kind);
+	/* glibc sets the pshared bit and waits shared on every robust mutex,
+	 * so neither says the mutex is process-shared */
+	w->flags &= ~(unsigned)CDL_WAITF_PSHARED;
+	set_owner(c, w, val & FUTEX_TID_MASK);
+	return true;
+}
+
 static void futex_wait_classify(const struct ctx *c, struct cdl_thread *t, uint64_t uaddr,
 				uint32_t op, uint32_t val, bool timed)
 {
@@ -581,7 +629,6 @@ static void futex_wait_classify(const struct ctx *c, struct cdl_thread *t, uint6
 	enum hint h = frame_hint(t);
 	uint32_t kind = 0;
 	bool kind_ok = rd32(c, uaddr + M_KIND, &kind) && mutex_kind_sane(kind);
-	struct cdl_thread *o;
 
 	w->futex = uaddr;
 	w->address = uaddr;
@@ -614,41 +661,8 @@ static void futex_wait_classify(const struct ctx *c, struct cdl_thread *t, uint6
 		return;
 	}
 
-	/* pthread_join: the joiner sleeps on the joinee's pd->tid */
-	if (c->trust && (o = thread_by_pd(c, uaddr - c->l->pthread_tid)) && o != t) {
-		w->kind = CDL_WAIT_JOIN;
-		w->address = o->thread_pointer;
-		w->owner_tid = o->tid;
-		w->flags &= ~(unsigned)CDL_WAITF_PSHARED;
+	if (join_wait(c, t, w, uaddr, h) || robust_wait(c, w, val, kind_ok, kind, h))
 		return;
-	}
-	if (h == H_JOIN) {
-		w->kind = CDL_WAIT_JOIN;
-		w->flags &= ~(unsigned)CDL_WAITF_PSHARED;
-		/* the joinee is not a thread of the snapshot: it exited (the
-		 * kernel cleared the word and the joiner is being woken) or it
-		 * is not glibc's; either way there is no owner to name */
-		if (!c->trust)
-			w->flags |= CDL_WAITF_LAYOUT_UNKNOWN;
-		else
-			w->address = uaddr - c->l->pthread_tid;
-		return;
-	}
-
-	/* robust mutex: waits with val = owner tid | FUTEX_WAITERS */
-	if ((cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET) && (val & FUTEX_WAITERS) && plausible_tid(val & FUTEX_TID_MASK) &&
-	    (h == H_MUTEX || (kind_ok && (kind & MK_ROBUST)) ||
-	     cdl_snapshot_find_thread(c->s, (int)(val & FUTEX_TID_MASK)))) {
-		w->kind = CDL_WAIT_MUTEX;
-		w->flags |= CDL_WAITF_ROBUST;
-		if (kind_ok)
-			mutex_flags(w, kind);
-		/* glibc sets the pshared bit and waits shared on every robust
-		 * mutex, so neither says the mutex is process-shared */
-		w->flags &= ~(unsigned)CDL_WAITF_PSHARED;
-		set_owner(c, w, val & FUTEX_TID_MASK);
-		return;
-	}
 
 	/* a PI mutex lock that the kernel refused with EDEADLK: glibc parks
 	 * the thread forever on a zero word on its own stack */
