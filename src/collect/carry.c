@@ -17,12 +17,13 @@
 #include <stdlib.h>
 
 #include "live-int.h"
+#include "sorted.h"
 #include "offline.h"
 
 #define CARRY_WINDOW_NS 100000000     /* our wake-up is done within 100 ms */
 
 struct carry {
-	int tid;
+	int tid;                 /* first: cdl_live_tid_before */
 	long nr;
 	uint64_t arg0;
 	int64_t off_since;
@@ -63,16 +64,8 @@ struct cdl_offline_cache *cdl_live_offline_cache(struct cdl_collector *k)
 
 static const struct carry *carry_find(const struct cdl_collector *k, int tid)
 {
-	size_t lo = 0, hi = k->n;
+	size_t lo = cdl_lower_bound(k->e, k->n, sizeof(*k->e), &tid, cdl_live_tid_before);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (k->e[mid].tid < tid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	return lo < k->n && k->e[lo].tid == tid ? &k->e[lo] : NULL;
 }
 

@@ -38,6 +38,7 @@
 #include "memimg.h"
 #include "offline.h"
 #include "proc.h"
+#include "sorted.h"
 
 void cdl_collect_opts_init(struct cdl_collect_opts *o)
 {
@@ -72,18 +73,15 @@ void cdl_live_warn(struct ctx *c, const char *fmt, ...)
 	cdl_rawcap_warn(c->rc, "%s", buf);
 }
 
+bool cdl_live_tid_before(const void *elem, const void *key)
+{
+	return *(const int *)elem < *(const int *)key;
+}
+
 struct th *cdl_live_find_th(struct ctx *c, int tid)
 {
-	size_t lo = 0, hi = c->n;
+	size_t lo = cdl_lower_bound(c->t, c->n, sizeof(*c->t), &tid, cdl_live_tid_before);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (c->t[mid].tid < tid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	return lo < c->n && c->t[lo].tid == tid ? &c->t[lo] : NULL;
 }
 

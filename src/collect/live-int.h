@@ -29,7 +29,7 @@ enum th_state { TH_NEW, TH_SEIZED, TH_STOPPED, TH_GONE, TH_SKIPPED };
 
 /* One thread of the target while we work on it. */
 struct th {
-	int tid;
+	int tid;                 /* first: cdl_live_tid_before */
 	enum th_state st;
 	bool facts;              /* stat/wchan/sched read before the freeze */
 	bool regs_ok;
@@ -94,6 +94,9 @@ struct ctx {
 int64_t cdl_live_mono_ns(void);
 /* Add a warning to the raw capture being built. */
 void cdl_live_warn(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* For cdl_lower_bound over arrays sorted by a leading int tid (struct th,
+ * the carry's entries). */
+bool cdl_live_tid_before(const void *elem, const void *key);
 /* The thread tid in c->t (sorted), or NULL. */
 struct th *cdl_live_find_th(struct ctx *c, int tid);
 /* Insert tid keeping c->t sorted.  NULL on ENOMEM. */

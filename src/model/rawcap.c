@@ -10,19 +10,17 @@
 #include "grow.h"
 #include "memimg.h"
 #include "rawcap.h"
+#include "sorted.h"
+
+static bool ends_before(const void *elem, const void *key)
+{
+	return ((const struct cdl_map *)elem)->end <= *(const uint64_t *)key;
+}
 
 const struct cdl_map *cdl_maps_find(const struct cdl_maps *m, uint64_t addr)
 {
-	size_t lo = 0, hi = m->n;
+	size_t lo = cdl_lower_bound(m->m, m->n, sizeof(*m->m), &addr, ends_before);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (m->m[mid].end <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (lo < m->n && addr >= m->m[lo].start && addr < m->m[lo].end)
 		return &m->m[lo];
 	return NULL;

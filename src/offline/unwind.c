@@ -313,7 +313,8 @@ void cdl_unwinder_free(struct cdl_unwinder *u, struct cdl_offline_cache *cache)
 		cdl_unwinder_destroy(u);
 		return;
 	}
-	/* keep it for the next capture of the same process */
+	/* keep it for the next capture of the same process, without
+	 * pointers into this one's snapshot and raw capture */
 	cdl_unwinder_destroy(cache->parked);
 	u->s = NULL;
 	u->cur = NULL;
