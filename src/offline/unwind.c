@@ -261,6 +261,8 @@ int cdl_unwinder_new(const struct cdl_rawcap *rc, struct cdl_offline_cache *cach
 	bool ok = true;
 
 	*out = NULL;
+	if (rc->nmodules == 0)     /* the source could not read the mappings */
+		return cdl_diag_set(d, ENOENT, "unwind: read the modules of %d", rc->pid);
 	if (parked && rc->maps.n > 0 && parked->pid == rc->pid && parked->maps_sig == sig) {
 		cache->parked = NULL;
 		u = parked;

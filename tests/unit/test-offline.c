@@ -216,6 +216,10 @@ START_TEST(no_modules_no_verdict)
 	ck_assert_int_eq(cdl_offline_run(rc, &oo, cache, &s, &d), 0);
 	cdl_rawcap_free(rc);
 	ck_assert_ptr_null(s->libc);
+	ck_assert_uint_eq(s->nwarnings, 3);
+	ck_assert_str_eq(s->warnings[0], "first warning");
+	ck_assert_str_eq(s->warnings[1], "no stack unwinding or symbols: unwind: read the modules "
+			 "of 1001: No such file or directory");
 	for (size_t i = 0; i < s->nwarnings; i++)
 		warned |= strstr(s->warnings[i], "lock owners are not trusted") != NULL;
 	ck_assert(warned);
