@@ -1,9 +1,11 @@
-/* collect.h - the only code that touches the target.
+/* collect.h - the live source: the only code that touches the target.
  *
  * cdl_collect() freezes every thread of pid (PTRACE_SEIZE + INTERRUPT),
  * copies registers, stacks and the lock words blocked threads point at,
- * thaws the target, then unwinds and symbolizes offline from the copies
- * (libdw), classifies every thread's wait (libc/) and names lock objects.
+ * thaws the target, and hands what it got (a raw capture, rawcap.h) to
+ * the offline stage (offline.h), which unwinds and symbolizes from the
+ * copies (libdw), classifies every thread's wait (libc/) and names lock
+ * objects.
  */
 #ifndef CDL_COLLECT_H
 #define CDL_COLLECT_H
@@ -21,10 +23,21 @@ struct cdl_collect_opts {
 
 void cdl_collect_opts_init(struct cdl_collect_opts *o);
 
-/* Returns 0 and *out (free with cdl_snapshot_free), or -errno with d
- * filled.  On every path the target is left running. */
-int cdl_collect(const struct cdl_collect_opts *o, struct cdl_snapshot **out,
-		struct cdl_diag *d);
+/* What one capture leaves for the next: the off-CPU time of the sleeps it
+ * interrupted (carried into the next capture of the same process) and the
+ * offline stage's libdw session (reused while the process maps the same
+ * files).  Owned by the caller, who keeps one for a series of captures (the
+ * interactive view's refreshes).  NULL on ENOMEM; free with
+ * cdl_collector_free (NULL is fine). */
+struct cdl_collector;
+struct cdl_collector *cdl_collector_new(void);
+void cdl_collector_free(struct cdl_collector *k);
+
+/* Capture o->pid.  k may be NULL (nothing carried from or to other
+ * captures).  Returns 0 and *out (free with cdl_snapshot_free), or -errno
+ * with d filled.  On every path the target is left running. */
+int cdl_collect(struct cdl_collector *k, const struct cdl_collect_opts *o,
+		struct cdl_snapshot **out, struct cdl_diag *d);
 
 /* Detach from every thread still seized (async-signal-safe).  Installed by
  * cdl_collect for SIGINT/SIGTERM/SIGHUP and fatal signals; exported so the

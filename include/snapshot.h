@@ -154,7 +154,8 @@ void cdl_snapshot_sort(struct cdl_snapshot *s);
 struct cdl_thread *cdl_snapshot_find_thread(const struct cdl_snapshot *s, int tid);
 
 /* First frame that is not in the libc/ld.so/libstdc++ runtime ("user
- * code"), or NULL. */
+ * code"), or NULL.  The libc backend says what is runtime: defined in
+ * src/libc (libcdl_libc.a). */
 const struct cdl_frame *cdl_thread_user_frame(const struct cdl_thread *t);
 
 #endif

@@ -185,13 +185,14 @@ static void install_signals(void)
 
 struct live_source {
 	struct cdl_collect_opts copts;
+	struct cdl_collector *k;   /* what one capture leaves for the next */
 };
 
 static int live_refresh(void *arg, struct cdl_snapshot **out, struct cdl_diag *d)
 {
 	struct live_source *ls = arg;
 
-	return cdl_collect(&ls->copts, out, d);
+	return cdl_collect(ls->k, &ls->copts, out, d);
 }
 
 int main(int argc, char **argv)
@@ -285,11 +286,13 @@ int main(int argc, char **argv)
 	install_signals();
 
 	struct cdl_snapshot *snap = NULL;
-	struct live_source ls = { copts };
+	struct live_source ls = { copts, load ? NULL : cdl_collector_new() };
 	if (load)
 		rc = cdl_load_json_file(load, &snap, &diag);
 	else
-		rc = cdl_collect(&copts, &snap, &diag);
+		rc = cdl_collect(ls.k, &copts, &snap, &diag);
+	if (rc < 0 || mode != MODE_TUI)
+		cdl_collector_free(ls.k);
 	if (rc < 0)
 		return diag_fail(&diag);
 
@@ -300,6 +303,7 @@ int main(int argc, char **argv)
 			.screen_out = stdout, .cols = cols, .lines = lines,
 		};
 		rc = cdl_tui_run(snap, &src, &topts, &diag);
+		cdl_collector_free(ls.k);
 		if (rc < 0)
 			return diag_fail(&diag);
 		return 0;

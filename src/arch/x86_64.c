@@ -1,8 +1,9 @@
-/* x86_64.c - registers and syscalls of x86-64.
+/* x86_64.c - the registers of a stopped x86-64 thread (live source).
  *
- * Reads NT_PRSTATUS with PTRACE_GETREGSET and maps it to DWARF register
- * numbers (System V AMD64 psABI): 0 rax, 1 rdx, 2 rcx, 3 rbx, 4 rsi,
- * 5 rdi, 6 rbp, 7 rsp, 8-15 r8-r15, 16 return address (rip). */
+ * Reads NT_PRSTATUS (struct user_regs_struct) with PTRACE_GETREGSET and
+ * maps it to DWARF register numbers (System V AMD64 psABI): 0 rax, 1 rdx,
+ * 2 rcx, 3 rbx, 4 rsi, 5 rdi, 6 rbp, 7 rsp, 8-15 r8-r15, 16 return
+ * address (rip).  The facts that need no process are x86_64-tab.c's. */
 #include "config.h"
 
 #include <elf.h>
@@ -21,7 +22,7 @@
 #define K_ERESTARTNOHAND        514
 #define K_ERESTART_RESTARTBLOCK 516
 
-int cdl_arch_read_regs(pid_t tid, struct cdl_thread *t)
+int cdl_arch_read_regs(pid_t tid, struct cdl_regs *t)
 {
 	struct user_regs_struct r;
 	struct iovec iov = { &r, sizeof(r) };
@@ -78,9 +79,4 @@ int cdl_arch_read_regs(pid_t tid, struct cdl_thread *t)
 		t->syscall_args[5] = r.r9;
 	}
 	return 0;
-}
-
-int cdl_arch_elf_machine(void)
-{
-	return EM_X86_64;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "collect-int.h"
+#include "grow.h"
 #include "proc.h"
 
 ssize_t cdl_proc_read_at(int dirfd, const char *name, char *buf, size_t size)
@@ -134,7 +135,8 @@ int cdl_proc_tasks(int pid, int **tids)
 	char path[64];
 	DIR *d;
 	struct dirent *de;
-	int *v = NULL, n = 0, cap = 0;
+	int *v = NULL, n = 0;
+	size_t cap = 0;
 
 	*tids = NULL;
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
@@ -150,17 +152,10 @@ int cdl_proc_tasks(int pid, int **tids)
 		t = strtol(de->d_name, &end, 10);
 		if (*end || t <= 0)
 			continue;
-		if (n == cap) {
-			int ncap = cap ? cap * 2 : 64;
-			int *nv = realloc(v, (size_t)ncap * sizeof(*nv));
-
-			if (!nv) {
-				free(v);
-				closedir(d);
-				return -ENOMEM;
-			}
-			v = nv;
-			cap = ncap;
+		if (CDL_GROW(v, cap, (size_t)n + 1, 64) < 0) {
+			free(v);
+			closedir(d);
+			return -ENOMEM;
 		}
 		v[n++] = (int)t;
 	}
@@ -181,7 +176,7 @@ int cdl_proc_maps(int pid, struct cdl_maps *out)
 	char path[64];
 	FILE *f;
 	char *line = NULL;
-	size_t lcap = 0, cap = 0, scap = 0, slen = 0;
+	size_t lcap = 0, cap = 0, ocap = 0, scap = 0, slen = 0;
 	ssize_t len;
 	size_t *pathoff = NULL;
 	int rc = 0;
@@ -194,48 +189,26 @@ int cdl_proc_maps(int pid, struct cdl_maps *out)
 	if (!f)
 		return -errno;
 	while ((len = getline(&line, &lcap, f)) > 0) {
-		uint64_t start, end, off;
+		uint64_t start, end, off, ino;
+		unsigned dmaj, dmin;
 		char perms[8];
 		int pos = 0;
 
 		if (line[len - 1] == '\n')
 			line[--len] = '\0';
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %*u %n",
-			   &start, &end, perms, &off, &pos) < 4 || pos == 0)
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64 " %n",
+			   &start, &end, perms, &off, &dmaj, &dmin, &ino, &pos) < 7 || pos == 0)
 			continue;
 		const char *p = line + pos;
 		while (*p == ' ')
 			p++;
 		size_t plen = strlen(p) + 1;
 
-		if (out->n == cap) {
-			size_t ncap = cap ? cap * 2 : 128;
-			struct cdl_map *nm = realloc(out->m, ncap * sizeof(*nm));
-			size_t *no = realloc(pathoff, ncap * sizeof(*no));
-
-			if (nm)
-				out->m = nm;
-			if (no)
-				pathoff = no;
-			if (!nm || !no) {
-				rc = -ENOMEM;
-				break;
-			}
-			cap = ncap;
-		}
-		if (slen + plen > scap) {
-			size_t ncap = scap ? scap * 2 : 4096;
-			char *ns;
-
-			while (ncap < slen + plen)
-				ncap *= 2;
-			ns = realloc(out->strbuf, ncap);
-			if (!ns) {
-				rc = -ENOMEM;
-				break;
-			}
-			out->strbuf = ns;
-			scap = ncap;
+		if (CDL_GROW(out->m, cap, out->n + 1, 128) < 0 ||
+		    CDL_GROW(pathoff, ocap, out->n + 1, 128) < 0 ||
+		    CDL_GROW(out->strbuf, scap, slen + plen, 4096) < 0) {
+			rc = -ENOMEM;
+			break;
 		}
 		memcpy(out->strbuf + slen, p, plen);
 		pathoff[out->n] = slen;
@@ -244,6 +217,9 @@ int cdl_proc_maps(int pid, struct cdl_maps *out)
 		m->start = start;
 		m->end = end;
 		m->offset = off;
+		m->ino = ino;
+		m->dev_major = dmaj;
+		m->dev_minor = dmin;
 		memcpy(m->perms, perms, 4);
 		m->perms[4] = '\0';
 	}
@@ -255,7 +231,7 @@ int cdl_proc_maps(int pid, struct cdl_maps *out)
 		rc = -ESRCH;        /* a process without mappings has exited */
 	if (rc < 0) {
 		free(pathoff);
-		cdl_proc_maps_free(out);
+		cdl_maps_free(out);
 		return rc;
 	}
 	/* the string buffer may have moved while growing: resolve paths last */
@@ -263,31 +239,4 @@ int cdl_proc_maps(int pid, struct cdl_maps *out)
 		out->m[i].path = out->strbuf + pathoff[i];
 	free(pathoff);
 	return 0;
-}
-
-void cdl_proc_maps_free(struct cdl_maps *m)
-{
-	free(m->m);
-	free(m->strbuf);
-	m->m = NULL;
-	m->strbuf = NULL;
-	m->n = 0;
-}
-
-const struct cdl_map *cdl_proc_maps_find(const struct cdl_maps *m, uint64_t addr)
-{
-	size_t lo = 0, hi = m->n;
-
-	/* /proc/PID/maps is sorted by address */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (m->m[mid].end <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < m->n && addr >= m->m[lo].start && addr < m->m[lo].end)
-		return &m->m[lo];
-	return NULL;
 }

@@ -18,53 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch.h"
 #include "libc.h"
 #include "memimg.h"
-
-/* ---- per-version layout (x86-64) ---- */
-
-/* struct pthread: tcbhead_t is 704 bytes in every release, list_t follows,
- * then tid at 720.  cpuclock_offset (hp_timing_t, under HP_TIMING_AVAIL,
- * later HP_TIMING_INLINE, both 1 on x86) sat before joinid until 2.35.
- * The tail after joinid: __res_state up to 2.31; + sigset_t sigmask and
- * tls_state in 2.32-2.35; internal_sigset_t (8 bytes) and rseq in 2.36+;
- * rounded up to TCB_ALIGNMENT 64. */
-static const struct {
-	int lo, hi;               /* minor versions, inclusive */
-	unsigned size, tid, cleanup, joinid;
-} pthread_layouts[] = {
-	{ 17, 31, 2304, 720, 760, 1576 },
-	{ 32, 35, 2496, 720, 760, 1576 },
-	{ 36, 42, 2368, 720, 760, 1568 },   /* 2.36: checked with DWARF */
-};
-
-bool cdl_libc_layout_for(struct cdl_libc_layout *l, int major, int minor)
-{
-	size_t n = sizeof(pthread_layouts) / sizeof(pthread_layouts[0]);
-	size_t pick = n - 1;
-	bool known = major == 2 && minor >= pthread_layouts[0].lo &&
-		     minor <= pthread_layouts[n - 1].hi;
-
-	for (size_t i = 0; i < n; i++)
-		if (major == 2 && minor >= pthread_layouts[i].lo && minor <= pthread_layouts[i].hi)
-			pick = i;
-	if (major == 2 && minor < pthread_layouts[0].lo)
-		pick = 0;
-	*l = (struct cdl_libc_layout){
-		.major = major, .minor = minor, .known = known,
-		.pthread_size = pthread_layouts[pick].size,
-		.pthread_tid = pthread_layouts[pick].tid,
-		.pthread_cleanup = pthread_layouts[pick].cleanup,
-		.pthread_joinid = pthread_layouts[pick].joinid,
-		/* the reader-writer lock and condvar rewrites landed in 2.25;
-		 * the condvar lost __g_refs in 2.41 (and in some 2.38-2.40
-		 * branch updates, which the classifier detects by offset) */
-		.rwlock_new = !(major == 2 && minor <= 24),
-		.cond_gen = (major == 2 && minor <= 24) ? 0 :
-			    (major == 2 && minor <= 40) ? 1 : 2,
-	};
-	return known;
-}
 
 /* ---- constants of glibc's objects and of the futex ABI ---- */
 
@@ -391,7 +347,15 @@ static void rwlock_fill(const struct ctx *c, struct cdl_wait *w, uint64_t r, boo
 		set_owner(c, w, 0);     /* write-locked, writer not yet recorded */
 }
 
-/* 2.25+ rwlock rows (doc §3).  Returns true if it classified. */
+/* A 2.25+ rwlock wait (op FUTEX_WAIT_BITSET, shared or private):
+ *   rdlock  on __wrphase_futex (R+8),  val 3: waits for __cur_writer;
+ *   wrlock  on __writers_futex (R+12), val 3: waits for __cur_writer;
+ *   wrlock  on __wrphase_futex (R+8),  val 2: the primary writer waits for
+ *           the readers to leave (no owner recorded);
+ *   rdlock  on __readers (R+0) under PREFER_WRITER_NONRECURSIVE.
+ * R+8/3 and R+12/3 look alike by address: the frame names (h) and the
+ * sanity of either candidate lock tell them apart.  Returns true if it
+ * classified. */
 static bool rwlock_new_wait(const struct ctx *c, struct cdl_wait *w, uint64_t uaddr,
 			    uint32_t val, enum hint h)
 {
@@ -609,6 +573,54 @@ found:
 	return true;
 }
 
+/* pthread_join: the joiner sleeps on the joinee's pd->tid.  True if it
+ * classified. */
+static bool join_wait(const struct ctx *c, const struct cdl_thread *t, struct cdl_wait *w,
+		      uint64_t uaddr, enum hint h)
+{
+	struct cdl_thread *o;
+
+	if (c->trust && (o = thread_by_pd(c, uaddr - c->l->pthread_tid)) && o != t) {
+		w->kind = CDL_WAIT_JOIN;
+		w->address = o->thread_pointer;
+		w->owner_tid = o->tid;
+		w->flags &= ~(unsigned)CDL_WAITF_PSHARED;
+		return true;
+	}
+	if (h != H_JOIN)
+		return false;
+	w->kind = CDL_WAIT_JOIN;
+	w->flags &= ~(unsigned)CDL_WAITF_PSHARED;
+	/* the joinee is not a thread of the snapshot: it exited (the kernel
+	 * cleared the word and the joiner is being woken) or it is not
+	 * glibc's; either way there is no owner to name */
+	if (!c->trust)
+		w->flags |= CDL_WAITF_LAYOUT_UNKNOWN;
+	else
+		w->address = uaddr - c->l->pthread_tid;
+	return true;
+}
+
+/* A robust mutex: a FUTEX_WAIT or WAIT_BITSET with val = owner tid |
+ * FUTEX_WAITERS.  True if it classified. */
+static bool robust_wait(const struct ctx *c, struct cdl_wait *w, uint32_t val, bool kind_ok,
+			uint32_t kind, enum hint h)
+{
+	if (!(val & FUTEX_WAITERS) || !plausible_tid(val & FUTEX_TID_MASK) ||
+	    !(h == H_MUTEX || (kind_ok && (kind & MK_ROBUST)) ||
+	      cdl_snapshot_find_thread(c->s, (int)(val & FUTEX_TID_MASK))))
+		return false;
+	w->kind = CDL_WAIT_MUTEX;
+	w->flags |= CDL_WAITF_ROBUST;
+	if (kind_ok)
+		mutex_flags(w, kind);
+	/* glibc sets the pshared bit and waits shared on every robust mutex,
+	 * so neither says the mutex is process-shared */
+	w->flags &= ~(unsigned)CDL_WAITF_PSHARED;
+	set_owner(c, w, val & FUTEX_TID_MASK);
+	return true;
+}
+
 static void futex_wait_classify(const struct ctx *c, struct cdl_thread *t, uint64_t uaddr,
 				uint32_t op, uint32_t val, bool timed)
 {
@@ -617,7 +629,6 @@ static void futex_wait_classify(const struct ctx *c, struct cdl_thread *t, uint6
 	enum hint h = frame_hint(t);
 	uint32_t kind = 0;
 	bool kind_ok = rd32(c, uaddr + M_KIND, &kind) && mutex_kind_sane(kind);
-	struct cdl_thread *o;
 
 	w->futex = uaddr;
 	w->address = uaddr;
@@ -650,41 +661,8 @@ static void futex_wait_classify(const struct ctx *c, struct cdl_thread *t, uint6
 		return;
 	}
 
-	/* pthread_join: the joiner sleeps on the joinee's pd->tid */
-	if (c->trust && (o = thread_by_pd(c, uaddr - c->l->pthread_tid)) && o != t) {
-		w->kind = CDL_WAIT_JOIN;
-		w->address = o->thread_pointer;
-		w->owner_tid = o->tid;
-		w->flags &= ~(unsigned)CDL_WAITF_PSHARED;
+	if (join_wait(c, t, w, uaddr, h) || robust_wait(c, w, val, kind_ok, kind, h))
 		return;
-	}
-	if (h == H_JOIN) {
-		w->kind = CDL_WAIT_JOIN;
-		w->flags &= ~(unsigned)CDL_WAITF_PSHARED;
-		/* the joinee is not a thread of the snapshot: it exited (the
-		 * kernel cleared the word and the joiner is being woken) or it
-		 * is not glibc's; either way there is no owner to name */
-		if (!c->trust)
-			w->flags |= CDL_WAITF_LAYOUT_UNKNOWN;
-		else
-			w->address = uaddr - c->l->pthread_tid;
-		return;
-	}
-
-	/* robust mutex: waits with val = owner tid | FUTEX_WAITERS */
-	if ((cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET) && (val & FUTEX_WAITERS) && plausible_tid(val & FUTEX_TID_MASK) &&
-	    (h == H_MUTEX || (kind_ok && (kind & MK_ROBUST)) ||
-	     cdl_snapshot_find_thread(c->s, (int)(val & FUTEX_TID_MASK)))) {
-		w->kind = CDL_WAIT_MUTEX;
-		w->flags |= CDL_WAITF_ROBUST;
-		if (kind_ok)
-			mutex_flags(w, kind);
-		/* glibc sets the pshared bit and waits shared on every robust
-		 * mutex, so neither says the mutex is process-shared */
-		w->flags &= ~(unsigned)CDL_WAITF_PSHARED;
-		set_owner(c, w, val & FUTEX_TID_MASK);
-		return;
-	}
 
 	/* a PI mutex lock that the kernel refused with EDEADLK: glibc parks
 	 * the thread forever on a zero word on its own stack */
@@ -747,40 +725,7 @@ static void futex_wait_classify(const struct ctx *c, struct cdl_thread *t, uint6
 	w->kind = CDL_WAIT_FUTEX;
 }
 
-/* ---- syscalls that are not futex waits ---- */
-
-struct sysent {
-	int nr;
-	enum cdl_wait_kind kind;
-	const char *name;
-};
-
-static const struct sysent syscalls[] = {
-	{ 0, CDL_WAIT_IO, "read" }, { 1, CDL_WAIT_IO, "write" },
-	{ 7, CDL_WAIT_IO, "poll" }, { 17, CDL_WAIT_IO, "pread64" },
-	{ 18, CDL_WAIT_IO, "pwrite64" }, { 19, CDL_WAIT_IO, "readv" },
-	{ 20, CDL_WAIT_IO, "writev" }, { 23, CDL_WAIT_IO, "select" },
-	{ 34, CDL_WAIT_SLEEP, "pause" }, { 35, CDL_WAIT_SLEEP, "nanosleep" },
-	{ 42, CDL_WAIT_IO, "connect" }, { 43, CDL_WAIT_IO, "accept" },
-	{ 44, CDL_WAIT_IO, "sendto" }, { 45, CDL_WAIT_IO, "recvfrom" },
-	{ 46, CDL_WAIT_IO, "sendmsg" }, { 47, CDL_WAIT_IO, "recvmsg" },
-	{ 61, CDL_WAIT_IO, "wait4" }, { 65, CDL_WAIT_OTHER, "semop" },
-	{ 70, CDL_WAIT_IO, "msgrcv" }, { 72, CDL_WAIT_OTHER, "fcntl" },
-	{ 73, CDL_WAIT_OTHER, "flock" }, { 128, CDL_WAIT_OTHER, "rt_sigtimedwait" },
-	{ 130, CDL_WAIT_SLEEP, "rt_sigsuspend" }, { 208, CDL_WAIT_IO, "io_getevents" },
-	{ 220, CDL_WAIT_OTHER, "semtimedop" }, { 230, CDL_WAIT_SLEEP, "clock_nanosleep" },
-	{ 232, CDL_WAIT_IO, "epoll_wait" }, { 247, CDL_WAIT_IO, "waitid" },
-	{ 270, CDL_WAIT_IO, "pselect6" }, { 271, CDL_WAIT_IO, "ppoll" },
-	{ 275, CDL_WAIT_IO, "splice" }, { 281, CDL_WAIT_IO, "epoll_pwait" },
-	{ 288, CDL_WAIT_IO, "accept4" }, { 299, CDL_WAIT_IO, "recvmmsg" },
-	{ 307, CDL_WAIT_IO, "sendmmsg" }, { 426, CDL_WAIT_IO, "io_uring_enter" },
-	{ 441, CDL_WAIT_IO, "epoll_pwait2" },
-};
-
-#define NR_FUTEX            202
-#define NR_RESTART_SYSCALL  219
-#define NR_FUTEX_WAITV      449
-#define NR_FUTEX_WAIT       455
+/* ---- the syscall a thread is blocked in ---- */
 
 /* restart_syscall keeps the registers of the call it restarts; a futex
  * wait shows an aligned user address and a wait op. */
@@ -805,7 +750,7 @@ static void classify_thread(const struct ctx *c, struct cdl_thread *t)
 	if (!t->in_syscall || nr < 0)
 		return;
 	t->has_wait = true;
-	if (nr == NR_RESTART_SYSCALL) {
+	if (nr == cdl_arch()->nr_restart_syscall) {
 		enum hint h = frame_hint(t);
 		/* poll, select and epoll restart this way too: the kernel's
 		 * wait channel tells a futex from them where it is known */
@@ -826,7 +771,7 @@ static void classify_thread(const struct ctx *c, struct cdl_thread *t)
 		t->wait.detail = "restart_syscall";
 		return;
 	}
-	if (nr == NR_FUTEX) {
+	if (nr == cdl_arch()->nr_futex) {
 		unsigned cmd = t->syscall_args[1] & 0x7f;
 		bool timed = t->syscall_args[3] != 0 &&
 			     (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET ||
@@ -837,25 +782,26 @@ static void classify_thread(const struct ctx *c, struct cdl_thread *t)
 				    (uint32_t)t->syscall_args[2], timed);
 		return;
 	}
-	if (nr == NR_FUTEX_WAIT) {
+	if (nr == cdl_arch()->nr_futex_wait) {
 		t->wait.kind = CDL_WAIT_FUTEX;
 		t->wait.address = t->wait.futex = t->syscall_args[0];
 		return;
 	}
-	if (nr == NR_FUTEX_WAITV) {
+	if (nr == cdl_arch()->nr_futex_waitv) {
 		t->wait.kind = CDL_WAIT_FUTEX;
 		t->wait.detail = "futex_waitv";
 		return;
 	}
-	for (size_t i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++) {
-		if (syscalls[i].nr == nr) {
-			t->wait.kind = syscalls[i].kind;
-			t->wait.detail = syscalls[i].name;
-			return;
-		}
+	switch (cdl_arch_syscall_wait(nr)) {
+	case CDL_SYSW_IO: t->wait.kind = CDL_WAIT_IO; break;
+	case CDL_SYSW_SLEEP: t->wait.kind = CDL_WAIT_SLEEP; break;
+	case CDL_SYSW_OTHER: t->wait.kind = CDL_WAIT_OTHER; break;
+	case CDL_SYSW_NONE:
+		t->wait.kind = CDL_WAIT_OTHER;
+		t->wait.detail = cdl_snapshot_internf(c->s, "syscall %ld", nr);
+		return;
 	}
-	t->wait.kind = CDL_WAIT_OTHER;
-	t->wait.detail = cdl_snapshot_internf(c->s, "syscall %ld", nr);
+	t->wait.detail = cdl_arch_syscall_name(nr);
 }
 
 /* ---- entry point ---- */

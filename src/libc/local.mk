@@ -1,4 +1,5 @@
 noinst_LIBRARIES += src/libcdl_libc.a
 src_libcdl_libc_a_SOURCES = \
 	src/libc/glibc.c \
+	src/libc/glibc-ops.c \
 	include/libc.h

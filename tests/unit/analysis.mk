@@ -15,3 +15,15 @@ endif
 check_PROGRAMS += bench/analyze-bench
 bench_analyze_bench_SOURCES = bench/analyze-bench.c
 bench_analyze_bench_LDADD = $(UNIT_LIBS)
+
+## tests/unit/test-offline: the offline stage over a raw capture built by
+## hand.  Links libcdl_offline.a (libdw) but not libcdl_collect.a: the
+## pipeline after the thaw needs no ptrace and no /proc.
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/test-offline
+TESTS += tests/unit/test-offline
+tests_unit_test_offline_SOURCES = tests/unit/test-offline.c
+tests_unit_test_offline_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_offline_LDADD = src/libcdl_offline.a $(UNIT_LIBS) $(CHECK_LIBS) \
+	$(DW_LIBS) $(ELF_LIBS) -ldl -lstdc++
+endif

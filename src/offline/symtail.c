@@ -18,6 +18,7 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 
+#include "grow.h"
 #include "snapshot.h"
 #include "unwind-int.h"
 
@@ -244,18 +245,8 @@ const uint64_t *cdl_tail_chain(struct cdl_unwinder *u, uint64_t ret, uint64_t ta
 	tail_dfs(u, &ts, target, 0);
 	if (ts.chains != 1)
 		ts.nfound = 0;
-	if (u->ntailpcs + (size_t)ts.nfound > u->tailpcscap) {
-		size_t cap = u->tailpcscap ? u->tailpcscap * 2 : 64;
-		uint64_t *n;
-
-		while (cap < u->ntailpcs + (size_t)ts.nfound)
-			cap *= 2;
-		n = realloc(u->tailpcs, cap * sizeof(*n));
-		if (!n)
-			return NULL;
-		u->tailpcs = n;
-		u->tailpcscap = cap;
-	}
+	if (CDL_GROW(u->tailpcs, u->tailpcscap, u->ntailpcs + (size_t)ts.nfound, 64) < 0)
+		return NULL;
 	u->tails[j].ret = ret;
 	u->tails[j].callee = callee;
 	u->tails[j].first = (uint32_t)u->ntailpcs;

@@ -1,6 +1,6 @@
 /* unwind-int.h - state shared by unwind.c (stacks), symname.c (function
- * names), symtail.c (tail-call frames) and symdata.c (data symbols, libc
- * facts).  Private to src/collect. */
+ * names), symtail.c (tail-call frames), symdata.c (data symbols, libc
+ * facts) and offline.c.  Private to src/offline. */
 #ifndef CDL_UNWIND_INT_H
 #define CDL_UNWIND_INT_H
 
@@ -12,15 +12,14 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 
-#include "collect-int.h"
+#include "arch.h"
+#include "diag.h"
+#include "rawcap.h"
+#include "snapshot.h"
 
-/* DWARF registers kept per frame to resume a walk: the callee-saved ones
- * and the stack pointer (x86-64 numbering) */
-#define NREGS_SAVED 17
-#define REG_SP 7
-#define REG_PC 16
-#define SAVED_MASK ((1u << 3) | (1u << 6) | (1u << 7) | (1u << 12) | (1u << 13) | \
-		    (1u << 14) | (1u << 15))
+/* DWARF registers kept per frame to resume a walk: the callee-saved ones,
+ * the stack pointer and the pc (numbering and mask: arch.h) */
+#define NREGS_SAVED CDL_MAX_REGS
 
 /* one global variable known to DWARF: [addr, addr+size) */
 struct cdl_dvar {
@@ -52,13 +51,25 @@ struct cdl_tailent {
 	uint32_t first, count;   /* return pcs in cdl_unwinder.tailpcs, inner first */
 };
 
+/* a module as reported to libdw: what find_elf needs, owned by the
+ * unwinder (libdw looks for a module's file lazily, maybe in a later
+ * capture that reuses the unwinder) */
+struct cdl_modrec {
+	char *open_path;         /* NULL: none */
+	unsigned char *image;    /* in-memory ELF image (vdso), NULL if none */
+	size_t image_len;
+};
+
 struct cdl_unwinder {
 	int pid;
 	Dwfl *dwfl;
 	bool attached;
-	struct cdl_maps maps;    /* /proc/PID/maps when the unwinder was made */
-	bool have_maps;
+	const struct cdl_maps *maps; /* the raw capture's mappings while a
+	                            capture is worked on, else NULL */
 	uint64_t maps_sig;       /* hash of the file mappings (reuse check) */
+	const char *exe;         /* the raw capture's executable, or NULL */
+	struct cdl_modrec *mods;
+	size_t nmods;
 
 	/* the snapshot being unwound (thread callbacks read its memory) */
 	struct cdl_snapshot *s;
@@ -149,6 +160,48 @@ const uint64_t *cdl_tail_chain(struct cdl_unwinder *u, uint64_t ret, uint64_t ta
 			       uint64_t callee, uint32_t *count);
 
 /* ---- unwind.c ---- */
+
+/* libdw state kept between captures of the same process (offline.h). */
+struct cdl_offline_cache {
+	struct cdl_unwinder *parked;
+};
+
+/* Report the modules of rc (its module map and the ELF files it says how
+ * to open) to libdw, or reuse the unwinder parked in cache (may be NULL)
+ * when rc maps the same files at the same addresses.  Reads files, never
+ * the target.  0 or -errno with d filled. */
+int cdl_unwinder_new(const struct cdl_rawcap *rc, struct cdl_offline_cache *cache,
+		     struct cdl_unwinder **out, struct cdl_diag *d);
+/* Release u, or park it in cache (may be NULL) for the next capture. */
+void cdl_unwinder_free(struct cdl_unwinder *u, struct cdl_offline_cache *cache);
+/* Free an unwinder for good. */
+void cdl_unwinder_destroy(struct cdl_unwinder *u);
+
+/* Unwind every thread of s that has registers (t->nregs > 0) from its
+ * registers and s->mem, and fill t->frames with symbolized frames (inline
+ * frames included, innermost first), t->unwind_error when the walk stops
+ * early.  Problems that concern the whole snapshot (no debug info for a
+ * module) become warnings.  0 or -ENOMEM. */
+int cdl_unwind_all(struct cdl_unwinder *u, struct cdl_snapshot *s, size_t max_frames);
+
+/* Name a data address: "lock_ledger", "forks[2]", "cfg+16", or NULL; and
+ * where it lives (module path, "heap", "stack of thread N", "anonymous
+ * mapping") in *location (interned in s; may be NULL). */
+const char *cdl_unwinder_name_data(struct cdl_unwinder *u, struct cdl_snapshot *s,
+				   uint64_t addr, const char **location);
+
+/* Path of the libc the target uses (libc.so.6, or the executable for a
+ * static binary), its version if found ("2.36"), and the offsets glibc
+ * publishes in its _thread_db_* symbols.  Returns 0 or -ENOENT. */
+struct cdl_libc_info {
+	const char *path;          /* interned in s */
+	int major, minor;          /* 0 if unknown */
+	bool is_musl;
+	long pthread_tid;          /* -1 if not published */
+	long sizeof_pthread;       /* -1 if not published */
+};
+int cdl_unwinder_libc_info(struct cdl_unwinder *u, struct cdl_snapshot *s,
+			   struct cdl_libc_info *out);
 
 /* The module whose address range holds addr, or NULL. */
 Dwfl_Module *cdl_unwind_module_at(struct cdl_unwinder *u, uint64_t addr);

@@ -2,8 +2,8 @@
  *
  * A data address is named from DWARF when the module has it ("forks[2]",
  * "bank.ledger_lock", "cfg.locks[1]"), else from the ELF symbol table
- * ("lock_ledger", "cfg+16").  Where it lives comes from /proc/PID/maps as
- * read when the unwinder was made and the threads' stack pointers.
+ * ("lock_ledger", "cfg+16").  Where it lives comes from the raw capture's
+ * mappings and the threads' stack pointers.
  *
  * The libc facts (version, the _thread_db_* descriptors) are read from the
  * ELF file on disk, never from the target.
@@ -24,6 +24,7 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 
+#include "grow.h"
 #include "snapshot.h"
 #include "unwind-int.h"
 
@@ -43,7 +44,7 @@ static const char *location_of(struct cdl_unwinder *u, struct cdl_snapshot *s, u
 	const struct cdl_map *m;
 	const struct cdl_thread *best = NULL;
 
-	if (!u->have_maps || !(m = cdl_proc_maps_find(&u->maps, addr)))
+	if (!u->maps || !(m = cdl_maps_find(u->maps, addr)))
 		return NULL;
 	if (m->path[0] == '/')
 		return cdl_snapshot_intern(s, m->path);
@@ -75,15 +76,8 @@ static const char *location_of(struct cdl_unwinder *u, struct cdl_snapshot *s, u
 static int push_var(struct cdl_modvars *mv, size_t *cap, uint64_t addr, uint64_t size,
 		    Dwarf_Die *die)
 {
-	if (mv->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		struct cdl_dvar *n = realloc(mv->v, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		mv->v = n;
-		*cap = ncap;
-	}
+	if (CDL_GROW(mv->v, *cap, mv->n + 1, 64) < 0)
+		return -ENOMEM;
 	mv->v[mv->n].addr = addr;
 	mv->v[mv->n].size = size;
 	mv->v[mv->n].die = dwarf_dieoffset(die);
@@ -592,8 +586,6 @@ int cdl_unwinder_libc_info(struct cdl_unwinder *u, struct cdl_snapshot *s,
 			   struct cdl_libc_info *out)
 {
 	struct find_libc f = { 0 };
-	char exe[PATH_MAX], link[64];
-	ssize_t n;
 	Dwfl_Module *mod;
 	uint64_t addr, size;
 
@@ -602,12 +594,7 @@ int cdl_unwinder_libc_info(struct cdl_unwinder *u, struct cdl_snapshot *s,
 	out->sizeof_pthread = -1;
 	if (!u)
 		return -ENOENT;
-	snprintf(link, sizeof(link), "/proc/%d/exe", u->pid);
-	n = readlink(link, exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		f.exe_path = exe;
-	}
+	f.exe_path = u->exe;
 	dwfl_getmodules(u->dwfl, find_libc_cb, &f, 0);
 	if (f.musl && !f.libc) {
 		out->path = cdl_snapshot_intern(s, cdl_unwind_modpath(f.musl));

@@ -1,7 +1,7 @@
 /* unwind.c - offline unwinding and symbolization with libdw.
  *
- * The modules come from /proc/PID/maps and the ELF files on disk
- * (dwfl_linux_proc_report); registers and stack memory come from the
+ * The modules come from the raw capture's module map and the files it
+ * says how to open (rawcap.h); registers and stack memory come from the
  * snapshot, through our own Dwfl_Thread_Callbacks, so the target is never
  * read live.  Each thread's pcs are symbolized through a per-pc cache: a
  * thousand threads share a handful of pcs.
@@ -18,14 +18,19 @@
 
 #include <dwarf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 
+#include "grow.h"
+#include "libc.h"
 #include "memimg.h"
 #include "snapshot.h"
 #include "unwind-int.h"
@@ -99,14 +104,14 @@ static bool cb_set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
 		return false;
 	if (u->restart) {
 		/* a walk resumed past a frame without CFI (see resume()) */
-		for (unsigned i = 0; i < NREGS_SAVED; i++) {
+		for (unsigned i = 0; i < cdl_arch()->nregs && i < NREGS_SAVED; i++) {
 			Dwarf_Word w = u->restart_regs[i];
 
 			if ((u->restart_known & (1u << i)) &&
 			    dwfl_thread_state_registers(thread, (int)i, 1, &w))
 				any = true;
 		}
-		dwfl_thread_state_register_pc(thread, u->restart_regs[REG_PC]);
+		dwfl_thread_state_register_pc(thread, u->restart_regs[cdl_arch()->dwarf_pc]);
 		return any;
 	}
 	/* libdw accepts only the registers its unwinder tracks (0..16 on
@@ -131,21 +136,53 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 
 static char *debuginfo_path;
 
-static const Dwfl_Callbacks proc_callbacks = {
-	.find_elf = dwfl_linux_proc_find_elf,
+/* Dwfl_Callbacks.find_elf: the file the raw capture says to open (a
+ * regular file only: special devices might hang), or the ELF image it
+ * copied from memory (the vdso). */
+static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
+		    Dwarf_Addr base, char **file_name, Elf **elfp)
+{
+	const struct cdl_modrec *r = *userdata;
+	struct stat sb;
+	int fd;
+
+	(void)mod;
+	(void)modname;
+	(void)base;
+	if (!r)
+		return -1;
+	if (r->image) {
+		*elfp = elf_memory((char *)r->image, r->image_len);
+		*file_name = NULL;
+		return -1;
+	}
+	if (!r->open_path || stat(r->open_path, &sb) < 0 || !S_ISREG(sb.st_mode))
+		return -1;
+	fd = open(r->open_path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		*file_name = strdup(r->open_path);
+		if (!*file_name) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+static const Dwfl_Callbacks callbacks = {
+	.find_elf = find_elf,
 	.find_debuginfo = dwfl_standard_find_debuginfo,
 	.debuginfo_path = &debuginfo_path,
 };
 
 static void cache_clear(struct cdl_unwinder *u);
 
-/* The modules of a process are read again for every capture, and libdw
- * decompresses a module's debug sections when it first looks into them
- * (a tenth of a second for libc's).  A capture that follows another of
- * the same process (the interactive view's refresh) reuses the last
- * unwinder when the process maps the same files at the same addresses. */
-static struct cdl_unwinder *parked;
-
+/* The modules of a process are reported again for every capture, and
+ * libdw decompresses a module's debug sections when it first looks into
+ * them (a tenth of a second for libc's).  A capture that follows another
+ * of the same process (the interactive view's refresh) reuses the last
+ * unwinder, parked in the caller's cache, when the process maps the same
+ * files at the same addresses. */
 static uint64_t maps_signature(const struct cdl_maps *m)
 {
 	uint64_t h = 1469598103934665603ull;
@@ -166,13 +203,18 @@ static uint64_t maps_signature(const struct cdl_maps *m)
 	return h;
 }
 
-static void destroy(struct cdl_unwinder *u)
+void cdl_unwinder_destroy(struct cdl_unwinder *u)
 {
+	if (!u)
+		return;
 	cdl_symdata_free(u);
 	if (u->dwfl)
 		dwfl_end(u->dwfl);
-	if (u->have_maps)
-		cdl_proc_maps_free(&u->maps);
+	for (size_t i = 0; i < u->nmods; i++) {
+		free(u->mods[i].open_path);
+		free(u->mods[i].image);
+	}
+	free(u->mods);
 	free(u->raw);
 	free(u->pcs);
 	free(u->tmpl);
@@ -182,89 +224,105 @@ static void destroy(struct cdl_unwinder *u)
 	free(u);
 }
 
-static void free_parked(void)
+/* Report one module of the raw capture; false on ENOMEM or a libdw error. */
+static bool report_module(struct cdl_unwinder *u, const struct cdl_rawcap_module *m)
 {
-	if (parked)
-		destroy(parked);
-	parked = NULL;
+	struct cdl_modrec *r = &u->mods[u->nmods];
+	Dwfl_Module *mod;
+	void **slot;
+
+	memset(r, 0, sizeof(*r));
+	if (m->open_path && !(r->open_path = strdup(m->open_path)))
+		return false;
+	if (m->image) {
+		r->image = malloc(m->image_len);
+		if (!r->image) {
+			free(r->open_path);
+			return false;
+		}
+		memcpy(r->image, m->image, m->image_len);
+		r->image_len = m->image_len;
+	}
+	u->nmods++;
+	mod = dwfl_report_module(u->dwfl, m->path, m->start, m->end);
+	if (!mod)
+		return false;
+	if (dwfl_module_info(mod, &slot, NULL, NULL, NULL, NULL, NULL, NULL))
+		*slot = r;
+	return true;
 }
 
-int cdl_unwinder_new(int pid, struct cdl_unwinder **out, struct cdl_diag *d)
+int cdl_unwinder_new(const struct cdl_rawcap *rc, struct cdl_offline_cache *cache,
+		     struct cdl_unwinder **out, struct cdl_diag *d)
 {
 	struct cdl_unwinder *u;
-	struct cdl_maps maps;
-	bool have_maps;
-	uint64_t sig = 0;
-	int rc;
+	uint64_t sig = maps_signature(&rc->maps);
+	struct cdl_unwinder *parked = cache ? cache->parked : NULL;
+	bool ok = true;
 
 	*out = NULL;
-	have_maps = cdl_proc_maps(pid, &maps) == 0;
-	if (have_maps)
-		sig = maps_signature(&maps);
-	if (parked && have_maps && parked->pid == pid && parked->maps_sig == sig) {
+	if (rc->nmodules == 0)     /* the source could not read the mappings */
+		return cdl_diag_set(d, ENOENT, "unwind: read the modules of %d", rc->pid);
+	if (parked && rc->maps.n > 0 && parked->pid == rc->pid && parked->maps_sig == sig) {
+		cache->parked = NULL;
 		u = parked;
-		parked = NULL;
-		if (u->have_maps)
-			cdl_proc_maps_free(&u->maps);
-		u->maps = maps;
-		u->have_maps = true;
+		u->maps = &rc->maps;
+		u->exe = rc->exe;
 		cache_clear(u);           /* its strings belong to a freed snapshot */
 		*out = u;
 		return 0;
 	}
-	free_parked();
+	if (cache) {
+		cdl_unwinder_destroy(cache->parked);
+		cache->parked = NULL;
+	}
 	u = calloc(1, sizeof(*u));
-	if (!u) {
-		if (have_maps)
-			cdl_proc_maps_free(&maps);
+	if (!u || !(u->mods = calloc(rc->nmodules + 1, sizeof(*u->mods)))) {
+		free(u);
 		return cdl_diag_set(d, ENOMEM, "unwind: allocate");
 	}
-	u->pid = pid;
-	u->maps = maps;
-	u->have_maps = have_maps;
+	u->pid = rc->pid;
+	u->maps = &rc->maps;
 	u->maps_sig = sig;
-	u->dwfl = dwfl_begin(&proc_callbacks);
+	u->exe = rc->exe;
+	u->dwfl = dwfl_begin(&callbacks);
 	if (!u->dwfl) {
 		cdl_diag_set(d, ENOMEM, "unwind: dwfl_begin");
 		cdl_diag_why(d, "%s", dwfl_errmsg(-1));
-		destroy(u);
+		cdl_unwinder_destroy(u);
 		return -ENOMEM;
 	}
 	dwfl_report_begin(u->dwfl);
-	rc = dwfl_linux_proc_report(u->dwfl, pid);
-	if (dwfl_report_end(u->dwfl, NULL, NULL) != 0 && rc == 0)
-		rc = -1;
-	if (rc != 0) {
-		/* rc > 0 is an errno, < 0 a libdw error */
-		int err = rc > 0 ? rc : ESRCH;
-
-		cdl_diag_set(d, err, "unwind: read the modules of %d", pid);
-		if (rc < 0)
-			cdl_diag_why(d, "%s", dwfl_errmsg(-1));
-		destroy(u);
-		return -err;
+	for (size_t i = 0; i < rc->nmodules && ok; i++)
+		ok = report_module(u, &rc->modules[i]);
+	if (dwfl_report_end(u->dwfl, NULL, NULL) != 0)
+		ok = false;
+	if (!ok) {
+		cdl_diag_set(d, ESRCH, "unwind: read the modules of %d", rc->pid);
+		cdl_diag_why(d, "%s", dwfl_errno() ? dwfl_errmsg(-1) : strerror(ENOMEM));
+		cdl_unwinder_destroy(u);
+		return -ESRCH;
 	}
 	*out = u;
 	return 0;
 }
 
-void cdl_unwinder_free(struct cdl_unwinder *u)
+void cdl_unwinder_free(struct cdl_unwinder *u, struct cdl_offline_cache *cache)
 {
-	static bool registered;
-
 	if (!u)
 		return;
-	if (!u->have_maps || !u->attached) {
-		destroy(u);
+	if (!cache || !u->maps || u->maps->n == 0 || !u->attached) {
+		cdl_unwinder_destroy(u);
 		return;
 	}
-	/* keep it for the next capture of the same process */
-	free_parked();
-	if (!registered)
-		registered = atexit(free_parked) == 0;
+	/* keep it for the next capture of the same process, without
+	 * pointers into this one's snapshot and raw capture */
+	cdl_unwinder_destroy(cache->parked);
 	u->s = NULL;
 	u->cur = NULL;
-	parked = u;
+	u->maps = NULL;
+	u->exe = NULL;
+	cache->parked = u;
 }
 
 void cdl_unwinder_cache_stats(const struct cdl_unwinder *u, size_t *hits, size_t *misses)
@@ -275,16 +333,6 @@ void cdl_unwinder_cache_stats(const struct cdl_unwinder *u, size_t *hits, size_t
 
 /* ---- debug info warnings ---- */
 
-static bool is_libc_module(const char *path)
-{
-	const char *base = strrchr(path, '/');
-
-	base = base ? base + 1 : path;
-	return strncmp(base, "libc.so", 7) == 0 || strncmp(base, "libc-", 5) == 0 ||
-	       strncmp(base, "ld-linux", 8) == 0 || strncmp(base, "libpthread", 10) == 0 ||
-	       strncmp(base, "libm.so", 7) == 0;
-}
-
 static void check_debuginfo(struct cdl_unwinder *u, Dwfl_Module *mod, bool has_dwarf)
 {
 	const char *path;
@@ -292,22 +340,15 @@ static void check_debuginfo(struct cdl_unwinder *u, Dwfl_Module *mod, bool has_d
 	for (size_t i = 0; i < u->nchecked; i++)
 		if (u->checked[i] == mod)
 			return;
-	if (u->nchecked == u->checkedcap) {
-		size_t cap = u->checkedcap ? u->checkedcap * 2 : 32;
-		Dwfl_Module **n = realloc(u->checked, cap * sizeof(*n));
-
-		if (!n)
-			return;
-		u->checked = n;
-		u->checkedcap = cap;
-	}
+	if (CDL_GROW(u->checked, u->checkedcap, u->nchecked + 1, 32) < 0)
+		return;
 	u->checked[u->nchecked++] = mod;
 	if (has_dwarf)
 		return;
 	path = cdl_unwind_modpath(mod);
 	if (!path || path[0] == '[')
 		return;
-	if (is_libc_module(path)) {
+	if (cdl_libc_ops_default()->is_libc_module(path)) {
 		if (!u->libc_warned)
 			cdl_snapshot_warn(u->s, "no debug info for libc: install libc6-dbg "
 					  "for file:line in libc frames");
@@ -322,15 +363,8 @@ static void check_debuginfo(struct cdl_unwinder *u, Dwfl_Module *mod, bool has_d
 
 static struct cdl_frame *tmpl_add(struct cdl_unwinder *u)
 {
-	if (u->ntmpl == u->tmplcap) {
-		size_t cap = u->tmplcap ? u->tmplcap * 2 : 256;
-		struct cdl_frame *n = realloc(u->tmpl, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		u->tmpl = n;
-		u->tmplcap = cap;
-	}
+	if (CDL_GROW(u->tmpl, u->tmplcap, u->ntmpl + 1, 256) < 0)
+		return NULL;
 	memset(&u->tmpl[u->ntmpl], 0, sizeof(u->tmpl[0]));
 	return &u->tmpl[u->ntmpl++];
 }
@@ -626,20 +660,21 @@ static const struct cdl_pcent *lookup_pc(struct cdl_unwinder *u, uint64_t pc, bo
  * unchanged.  Otherwise libdw's own fallback goes on. */
 static bool plan_resume(struct cdl_unwinder *u, Dwfl_Frame *state)
 {
+	const struct cdl_arch *arch = cdl_arch();
 	Dwarf_Word sp, ret, w;
 
-	if (dwfl_frame_reg(state, REG_SP, &sp) != 0 || !u->s->mem ||
+	if (dwfl_frame_reg(state, arch->dwarf_sp, &sp) != 0 || !u->s->mem ||
 	    cdl_memimg_u64(u->s->mem, sp, &ret) < 0 || !after_call(u, ret))
 		return false;
 	u->restart_known = 0;
-	for (unsigned i = 0; i < NREGS_SAVED; i++)
-		if ((SAVED_MASK & (1u << i)) && dwfl_frame_reg(state, i, &w) == 0) {
+	for (unsigned i = 0; i < NREGS_SAVED && i < 32; i++)
+		if ((arch->callee_saved & (1u << i)) && dwfl_frame_reg(state, i, &w) == 0) {
 			u->restart_regs[i] = w;
 			u->restart_known |= 1u << i;
 		}
-	u->restart_regs[REG_SP] = sp + 8;
-	u->restart_regs[REG_PC] = ret;
-	u->restart_known |= (1u << REG_SP) | (1u << REG_PC);
+	u->restart_regs[arch->dwarf_sp] = sp + 8;
+	u->restart_regs[arch->dwarf_pc] = ret;
+	u->restart_known |= (1u << arch->dwarf_sp) | (1u << arch->dwarf_pc);
 	u->want_resume = true;
 	return true;
 }
@@ -652,16 +687,9 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 
 	if (!dwfl_frame_pc(state, &pc, &act))
 		return DWARF_CB_ABORT;
-	if (u->nraw == u->rawcap) {
-		size_t cap = u->rawcap ? u->rawcap * 2 : 64;
-		struct rawframe *n = realloc(u->raw, cap * sizeof(*n));
-
-		if (!n) {
-			u->oom = true;
-			return DWARF_CB_ABORT;
-		}
-		u->raw = n;
-		u->rawcap = cap;
+	if (CDL_GROW(u->raw, u->rawcap, u->nraw + 1, 64) < 0) {
+		u->oom = true;
+		return DWARF_CB_ABORT;
 	}
 	if (u->restart_first) {
 		/* the first pc of a resumed walk is a return address */

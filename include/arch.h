@@ -1,0 +1,43 @@
+/* arch.h - what the tool knows of the target's architecture.
+ *
+ * Plain facts, no live process: src/arch/<arch>-tab.c (x86_64-tab.c
+ * today) in libcdl_arch.a.  Reading the registers of a stopped thread is
+ * the live source's (src/arch/<arch>.c, collect-int.h).  Another
+ * architecture is one more pair of files there and a line in configure.
+ */
+#ifndef CDL_ARCH_H
+#define CDL_ARCH_H
+
+#include <stdint.h>
+
+/* What a thread blocked in a syscall waits for. */
+enum cdl_sys_wait {
+	CDL_SYSW_NONE,     /* not a blocking call we name (or the futex family) */
+	CDL_SYSW_IO,       /* I/O, poll, accept, wait4, ... */
+	CDL_SYSW_SLEEP,    /* nanosleep, pause, sigsuspend */
+	CDL_SYSW_OTHER,    /* semop, flock, sigtimedwait, ... */
+};
+
+struct cdl_arch {
+	const char *name;          /* "x86_64" */
+	int elf_machine;           /* EM_X86_64 */
+	unsigned redzone;          /* bytes below sp a leaf function may use */
+	long nr_futex;             /* syscall numbers the capture and the */
+	long nr_restart_syscall;   /* libc classifier look for */
+	long nr_futex_waitv;
+	long nr_futex_wait;
+	unsigned nregs;            /* DWARF registers a capture records */
+	unsigned dwarf_sp;         /* DWARF number of the stack pointer */
+	unsigned dwarf_pc;         /* ... of the return address (pc) */
+	uint32_t callee_saved;     /* DWARF registers a call preserves, sp too */
+};
+
+const struct cdl_arch *cdl_arch(void);
+
+/* Name of syscall nr ("futex"), NULL if unknown. */
+const char *cdl_arch_syscall_name(long nr);
+/* What a thread blocked in syscall nr waits for; CDL_SYSW_NONE if nr is
+ * not in the table of blocking calls. */
+enum cdl_sys_wait cdl_arch_syscall_wait(long nr);
+
+#endif

@@ -1,0 +1,141 @@
+/* rawcap.h - a raw capture: what a source got, nothing interpreted yet.
+ *
+ * The boundary between "getting the bytes" and "understanding them".  A
+ * source (the live ptrace capture today; a core file reader later) fills
+ * one; the offline stage (offline.h: unwind, symbolize, classify waits,
+ * name objects) reads only this: no ptrace and no /proc after the thaw.
+ *
+ * Plain data, no libdw types.  Everything a raw capture points to is owned
+ * by it and released by cdl_rawcap_free(), except where a field says the
+ * offline stage takes it.
+ */
+#ifndef CDL_RAWCAP_H
+#define CDL_RAWCAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snapshot.h"   /* CDL_MAX_REGS */
+
+struct cdl_memimg;
+
+/* ---- the address space: every mapping (as /proc/PID/maps shows it) ---- */
+
+struct cdl_map {
+	uint64_t start, end, offset;
+	uint64_t ino;              /* 0 for anonymous mappings */
+	unsigned dev_major, dev_minor;
+	char perms[5];
+	const char *path;          /* "" for anonymous, "[stack]", "[heap]", ... */
+};
+
+/* Sorted by address. */
+struct cdl_maps {
+	struct cdl_map *m;
+	size_t n;
+	char *strbuf;              /* owns the path strings */
+};
+
+/* Mapping containing addr, or NULL. */
+const struct cdl_map *cdl_maps_find(const struct cdl_maps *m, uint64_t addr);
+void cdl_maps_free(struct cdl_maps *m);
+
+/* ---- the module map: one entry per mapped ELF object ---- */
+
+struct cdl_rawcap_module {
+	char *path;                /* as the process knows it ("/usr/lib/.../libc.so.6",
+	                              "[vdso]"); owned */
+	char *open_path;           /* the file the offline stage opens: today the
+	                              host path; later /proc/PID/root/... or
+	                              /proc/PID/map_files/...; NULL: none (use
+	                              image if set); owned */
+	uint64_t start, end;       /* from its first mapping to the end of its last */
+	uint64_t offset;           /* file offset of its first mapping */
+	uint64_t bias;             /* load bias, when bias_known */
+	bool bias_known;           /* false: computed from the file offline */
+	unsigned char *build_id;   /* NULL if not recorded; owned */
+	size_t build_id_len;
+	unsigned char *image;      /* an ELF image copied from memory (the vdso),
+	                              NULL if none; owned */
+	size_t image_len;
+};
+
+/* ---- threads ---- */
+
+/* Machine state at the stop, in DWARF numbering (arch.h). */
+struct cdl_regs {
+	uint64_t regs[CDL_MAX_REGS];
+	unsigned nregs;            /* 0: none */
+	uint64_t pc, sp;
+	uint64_t thread_pointer;   /* x86-64 fs_base */
+	bool in_syscall;           /* stopped inside (or restarting) a syscall */
+	long syscall_nr;           /* -1 when not in a syscall */
+	uint64_t syscall_args[6];
+};
+
+/* Why a thread has no registers. */
+enum cdl_rawcap_regs_status {
+	CDL_RAWREGS_OK,
+	CDL_RAWREGS_UNREADABLE,    /* stopped, but the registers could not be read */
+	CDL_RAWREGS_ZOMBIE,        /* has exited (zombie), was not seized */
+	CDL_RAWREGS_NOT_STOPPED,   /* did not stop in time */
+};
+
+struct cdl_rawcap_thread {
+	int tid;
+	char comm[64];             /* "" if unknown */
+	char state;                /* /proc stat letter before the stop, 0 unknown */
+	char wchan[64];            /* kernel wait channel, "" if unknown */
+	int cpu;                   /* CPU it last ran on, -1 if unknown */
+	int64_t exec_start_ns;     /* sched se.exec_start, 0 if unknown */
+	int64_t blocked_ms;        /* off-CPU time, -1 if unknown */
+	enum cdl_rawcap_regs_status regs_status;
+	struct cdl_regs r;         /* valid when regs_status is CDL_RAWREGS_OK */
+};
+
+/* ---- the whole capture ---- */
+
+struct cdl_rawcap {
+	/* process facts */
+	int pid;
+	char *exe;                 /* path of the executable, NULL if unknown; owned */
+	const char *source;        /* "live"; static string */
+	int64_t captured_sec;      /* CLOCK_REALTIME when the freeze began */
+	long captured_nsec;
+	uint64_t pause_us;         /* how long the target was stopped */
+
+	struct cdl_rawcap_thread *threads;  /* in the order the snapshot gets them */
+	size_t nthreads, threads_cap;
+
+	struct cdl_memimg *mem;    /* memory copied at the freeze; owned until the
+	                              offline stage takes it (then NULL) */
+	struct cdl_maps maps;      /* every mapping; owned */
+	struct cdl_rawcap_module *modules;
+	size_t nmodules, modules_cap;
+
+	char **warnings;           /* what the source noticed, in order; owned */
+	size_t nwarnings, warnings_cap;
+};
+
+/* An empty capture with an empty memory image; NULL on ENOMEM.  Free with
+ * cdl_rawcap_free. */
+struct cdl_rawcap *cdl_rawcap_new(void);
+void cdl_rawcap_free(struct cdl_rawcap *rc);
+
+/* Append a thread (tid set, the rest unknown: state 0, cpu -1,
+ * blocked_ms -1, syscall_nr -1, regs_status CDL_RAWREGS_OK with nregs 0).
+ * Valid until the next add.  NULL on ENOMEM. */
+struct cdl_rawcap_thread *cdl_rawcap_add_thread(struct cdl_rawcap *rc, int tid);
+
+/* Append a module (path and open_path copied; open_path may be NULL).
+ * Valid until the next add.  NULL on ENOMEM. */
+struct cdl_rawcap_module *cdl_rawcap_add_module(struct cdl_rawcap *rc, const char *path,
+						const char *open_path, uint64_t start,
+						uint64_t end, uint64_t offset);
+
+/* Append a warning.  0 or -ENOMEM. */
+int cdl_rawcap_warn(struct cdl_rawcap *rc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

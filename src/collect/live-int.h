@@ -1,0 +1,159 @@
+/* live-int.h - the pieces of the live (ptrace) source: attach.c (checks
+ * before the freeze, /proc facts, EPERM hints), freeze.c (the seized list,
+ * freeze, copy, thaw), carry.c (the collector object kept between
+ * captures) and collect.c (the capture as a whole, the raw capture handed
+ * to the offline stage).  Private to src/collect. */
+#ifndef CDL_LIVE_INT_H
+#define CDL_LIVE_INT_H
+
+#include <sched.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "arch.h"
+#include "collect.h"
+#include "collect-int.h"
+#include "rawcap.h"
+
+#define PF_KTHREAD_FLAG  0x00200000ul   /* include/linux/sched.h PF_KTHREAD */
+#define FUTEX_WINDOW     64             /* bytes copied on each side of a futex word */
+#define UNMAPPED_STACK   (256u << 10)   /* stack copy when sp is in no known mapping */
+#define STOP_TIMEOUT_MS  2000           /* give up on threads that do not stop */
+#define D_GRACE_NS       100000000      /* extra wait for threads in state D */
+#define ARENA_PER_THREAD (6u << 10)     /* copy buffer estimate per thread */
+#define ARENA_MAX_EST    (32u << 20)    /* at most this much prepared in advance */
+#define BUSY_WAIT_MS     5000           /* wait this long for another cdeadlock */
+
+enum th_state { TH_NEW, TH_SEIZED, TH_STOPPED, TH_GONE, TH_SKIPPED };
+
+/* One thread of the target while we work on it. */
+struct th {
+	int tid;                 /* first: cdl_live_tid_before */
+	enum th_state st;
+	bool facts;              /* stat/wchan/sched read before the freeze */
+	bool regs_ok;
+	bool regs_tried;
+	bool detached;
+	bool late;               /* died after it had stopped */
+	char state;
+	char comm[64];
+	char wchan[64];
+	int64_t blocked_ms;
+	int64_t off_since;       /* CLOCK_MONOTONIC ns it went off-CPU, 0 unknown */
+	int sig;                 /* signal to hand back at detach */
+	size_t slot;             /* index in the emergency array */
+	int cpu;                 /* CPU it last ran on, -1 unknown */
+	int64_t exec_start;      /* sched se.exec_start, 0 unknown */
+	struct cdl_regs ct;      /* registers and syscall state */
+};
+
+struct region {
+	uint64_t addr;
+	size_t len;
+	unsigned char *buf;
+	size_t got;
+};
+
+struct cpuref {
+	bool tried;
+	int64_t exec, mono;     /* our sched exec_start on that CPU, CLOCK_MONOTONIC then */
+};
+
+struct ctx {
+	int pid;
+	int mm_pid;              /* a live thread for /proc/.../maps, mem, exe:
+	                            the leader unless it has exited (zombie) */
+	const struct cdl_collect_opts *o;
+	struct cdl_diag *d;
+	struct th *t;
+	size_t n, cap;
+	struct cdl_maps maps;
+	int memfd;
+	int taskfd;
+	int statusfd;            /* /proc/PID/status, opened before the freeze */
+	struct timespec pause_start, pause_end;
+	struct timespec wall_start;
+	int64_t ph_seized, ph_stopped, ph_copied;   /* phase ends, for CDEADLOCK_BENCH_PHASES */
+	struct cdl_rawcap *rc;   /* the raw capture being built (warnings go here) */
+	bool target_gone;
+	unsigned pd_copy;        /* bytes copied at each thread pointer: the
+	                            libc's largest thread descriptor */
+	struct region *regions;  /* what copy_frozen read, into arena */
+	size_t nregions;
+	void *arena;
+	size_t arena_len, arena_used;
+	cpu_set_t mask;          /* our CPU affinity before pinning */
+	struct cpuref *refs;     /* per CPU, NULL if unavailable */
+	struct cpuref anyref;    /* read wherever we run */
+	bool pinned;
+	bool leftovers;          /* an earlier capture left threads seized */
+	unsigned long long starttime; /* the process's start, /proc stat field 22 */
+};
+
+/* ---- collect.c ---- */
+
+int64_t cdl_live_mono_ns(void);
+/* Add a warning to the raw capture being built. */
+void cdl_live_warn(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* For cdl_lower_bound over arrays sorted by a leading int tid (struct th,
+ * the carry's entries). */
+bool cdl_live_tid_before(const void *elem, const void *key);
+/* The thread tid in c->t (sorted), or NULL. */
+struct th *cdl_live_find_th(struct ctx *c, int tid);
+/* Insert tid keeping c->t sorted.  NULL on ENOMEM. */
+struct th *cdl_live_add_th(struct ctx *c, int tid);
+/* The one "no such process" diagnostic: "attach: no such process PID". */
+void cdl_live_no_such_process(struct cdl_diag *d, int pid);
+
+/* ---- attach.c: before the freeze ---- */
+
+/* Check that c->pid can be captured and set c->mm_pid.  0 or -errno with
+ * c->d filled (and a hint where one helps). */
+int cdl_live_validate(struct ctx *c);
+/* Read state, comm, wchan, CPU and (with with_sched) the off-CPU time of
+ * one thread from /proc. */
+void cdl_live_read_facts(struct ctx *c, struct th *t, bool with_sched);
+/* The tracer of tid (0 if none or unknown); *is_cdl tells whether it is
+ * another cdeadlock.  Two captures of one process at once are not an
+ * error: the later one waits for the earlier, which holds the threads
+ * only while it copies. */
+long cdl_live_tracer_of(int tid, bool *is_cdl);
+/* Wait up to BUSY_WAIT_MS for another cdeadlock to let pid go.  true if it
+ * did (or none held it). */
+bool cdl_live_wait_other(int pid);
+/* Explain an EPERM on thread tid in c->d's why/hint, as strace does. */
+void cdl_live_diagnose_eperm(struct ctx *c, int tid);
+
+/* ---- freeze.c: the pause ---- */
+
+/* Make room in the emergency list for want entries.  0 or -ENOMEM. */
+int cdl_live_seized_reserve(size_t want);
+/* Entries in the emergency list now. */
+size_t cdl_live_seized_count(void);
+/* Seize and stop every thread, rescanning until none appears.  0 or
+ * -errno with c->d filled. */
+int cdl_live_freeze(struct ctx *c);
+/* Registers, stacks, struct pthreads and futex windows of the stopped
+ * threads into c->arena.  0 or -ENOMEM. */
+int cdl_live_copy(struct ctx *c);
+/* CDEADLOCK_TEST_HOLD_MS: stay frozen that long (tests only). */
+void cdl_live_hold_for_tests(void);
+/* Detach every thread, handing back caught signals. */
+void cdl_live_thaw(struct ctx *c);
+/* After the thaw: what the copy read into the raw capture's memory image.
+ * 0 or -ENOMEM. */
+int cdl_live_store_regions(struct ctx *c);
+/* Make c->arena at least len bytes, mapped and populated.  0 or -ENOMEM. */
+int cdl_live_arena_get(struct ctx *c, size_t len);
+
+/* ---- carry.c: the collector object ---- */
+
+/* Carry the off-CPU time of sleeps the previous capture of the same
+ * process interrupted, and remember this capture's sleeps for the next. */
+void cdl_live_carry(struct cdl_collector *k, struct ctx *c);
+/* The offline stage's cache kept in k, or NULL when k is NULL. */
+struct cdl_offline_cache *cdl_live_offline_cache(struct cdl_collector *k);
+
+#endif

@@ -1,0 +1,179 @@
+/* glibc-ops.c - the glibc backend's table (libc.h): the layouts of its
+ * objects per release, which modules and frames are its runtime, and
+ * what its own _thread_db_* descriptors say about struct pthread.
+ * The classifier proper is glibc.c. */
+#include "config.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "libc.h"
+
+/* ---- per-version layout (x86-64) ---- */
+
+/* struct pthread: tcbhead_t is 704 bytes in every release, list_t follows,
+ * then tid at 720.  cpuclock_offset (hp_timing_t, under HP_TIMING_AVAIL,
+ * later HP_TIMING_INLINE, both 1 on x86) sat before joinid until 2.35.
+ * The tail after joinid: __res_state up to 2.31; + sigset_t sigmask and
+ * tls_state in 2.32-2.35; internal_sigset_t (8 bytes) and rseq in 2.36+;
+ * rounded up to TCB_ALIGNMENT 64. */
+static const struct {
+	int lo, hi;               /* minor versions, inclusive */
+	unsigned size, tid, cleanup, joinid;
+} pthread_layouts[] = {
+	{ 17, 31, 2304, 720, 760, 1576 },
+	{ 32, 35, 2496, 720, 760, 1576 },
+	{ 36, 42, 2368, 720, 760, 1568 },   /* 2.36: checked with DWARF */
+};
+
+bool cdl_libc_layout_for(struct cdl_libc_layout *l, int major, int minor)
+{
+	size_t n = sizeof(pthread_layouts) / sizeof(pthread_layouts[0]);
+	size_t pick = n - 1;
+	bool known = major == 2 && minor >= pthread_layouts[0].lo &&
+		     minor <= pthread_layouts[n - 1].hi;
+
+	for (size_t i = 0; i < n; i++)
+		if (major == 2 && minor >= pthread_layouts[i].lo && minor <= pthread_layouts[i].hi)
+			pick = i;
+	if (major == 2 && minor < pthread_layouts[0].lo)
+		pick = 0;
+	*l = (struct cdl_libc_layout){
+		.major = major, .minor = minor, .known = known,
+		.pthread_size = pthread_layouts[pick].size,
+		.pthread_tid = pthread_layouts[pick].tid,
+		.pthread_cleanup = pthread_layouts[pick].cleanup,
+		.pthread_joinid = pthread_layouts[pick].joinid,
+		/* the reader-writer lock and condvar rewrites landed in 2.25;
+		 * the condvar lost __g_refs in 2.41 (and in some 2.38-2.40
+		 * branch updates, which the classifier detects by offset) */
+		.rwlock_new = !(major == 2 && minor <= 24),
+		.cond_gen = (major == 2 && minor <= 24) ? 0 :
+			    (major == 2 && minor <= 40) ? 1 : 2,
+	};
+	return known;
+}
+
+/* The largest struct pthread of the known releases: copied at the freeze,
+ * before the libc is identified. */
+static unsigned max_thread_desc_size(void)
+{
+	unsigned m = 0;
+
+	for (size_t i = 0; i < sizeof(pthread_layouts) / sizeof(pthread_layouts[0]); i++)
+		if (pthread_layouts[i].size > m)
+			m = pthread_layouts[i].size;
+	return m;
+}
+
+/* The _thread_db_* descriptors glibc 2.34+ exports confirm the built-in
+ * table, or override it (with a warning) where they disagree. */
+static void confirm_layout(struct cdl_libc_layout *l, long tid_off, long size,
+			   struct cdl_snapshot *s)
+{
+	if (tid_off >= 0 && (unsigned long)tid_off != l->pthread_tid) {
+		cdl_snapshot_warn(s, "glibc %d.%d publishes the tid of struct pthread at offset "
+				  "%ld, not %u: using %ld", l->major, l->minor, tid_off,
+				  l->pthread_tid, tid_off);
+		l->pthread_tid = (unsigned)tid_off;
+	}
+	if (size > 0 && (unsigned long)size != l->pthread_size) {
+		cdl_snapshot_warn(s, "glibc %d.%d publishes sizeof(struct pthread) %ld, not %u: "
+				  "using %ld", l->major, l->minor, size, l->pthread_size, size);
+		l->pthread_size = (unsigned)size;
+	}
+}
+
+/* ---- runtime frames ---- */
+
+/* Runtime objects whose frames are not "user code". */
+static bool runtime_module(const char *mod)
+{
+	const char *base;
+
+	if (!mod)
+		return false;
+	base = strrchr(mod, '/');
+	base = base ? base + 1 : mod;
+	return strncmp(base, "libc.so", 7) == 0 || strncmp(base, "libc-", 5) == 0 ||
+	       strncmp(base, "libpthread", 10) == 0 || strncmp(base, "ld-linux", 8) == 0 ||
+	       strncmp(base, "libstdc++", 9) == 0 || strncmp(base, "libgcc_s", 8) == 0 ||
+	       strncmp(base, "ld-musl", 7) == 0 || strcmp(base, "[vdso]") == 0;
+}
+
+/* In a static binary libc lives in the executable; recognise its entry points
+ * by name. */
+static bool runtime_function(const char *fn)
+{
+	static const char *const prefixes[] = {
+		"__lll_", "__futex", "futex_", "__pthread", "pthread_", "___pthread",
+		"__GI_", "__libc_", "__nptl", "__sem_", "sem_", "__new_sem", "__old_sem",
+		"__condvar", "__clock_", "__nanosleep", "__sleep", "__internal_",
+		"__syscall", "__gthread", "__gnu_cxx::", "std::", "__do_cancel",
+		"__clone", "__thrd_", "thrd_", "__mtx_", "mtx_", "__cnd_", "cnd_",
+		NULL
+	};
+	static const char *const exact[] = {
+		"clock_nanosleep", "nanosleep", "sleep", "usleep", "clone", "clone3",
+		"syscall", "_start", "start_thread", "__start_context", "raise",
+		"abort", "poll", "ppoll", "select", "pselect", "epoll_wait", "read",
+		"write", "recv", "recvfrom", "recvmsg", "accept", "accept4", "pause",
+		"sigsuspend", "sigwait", "sigwaitinfo", "waitpid", "wait4",
+		NULL
+	};
+
+	if (!fn)
+		return false;
+	for (int i = 0; prefixes[i]; i++)
+		if (strncmp(fn, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	for (int i = 0; exact[i]; i++)
+		if (strcmp(fn, exact[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool is_runtime_frame(const struct cdl_frame *f)
+{
+	return runtime_module(f->module) || runtime_function(f->function);
+}
+
+/* The libc proper (its debug info is worth a hint of its own). */
+static bool is_libc_module(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return strncmp(base, "libc.so", 7) == 0 || strncmp(base, "libc-", 5) == 0 ||
+	       strncmp(base, "ld-linux", 8) == 0 || strncmp(base, "libpthread", 10) == 0 ||
+	       strncmp(base, "libm.so", 7) == 0;
+}
+
+static const struct cdl_libc_ops glibc_ops = {
+	.name = "glibc",
+	.layout_for = cdl_libc_layout_for,
+	.confirm_layout = confirm_layout,
+	.classify = cdl_libc_classify,
+	.is_runtime_frame = is_runtime_frame,
+	.is_libc_module = is_libc_module,
+	.max_thread_desc_size = max_thread_desc_size,
+};
+
+const struct cdl_libc_ops *cdl_libc_ops_default(void)
+{
+	return &glibc_ops;
+}
+
+const struct cdl_frame *cdl_thread_user_frame(const struct cdl_thread *t)
+{
+	for (size_t i = 0; i < t->nframes; i++) {
+		const struct cdl_frame *f = &t->frames[i];
+
+		if (cdl_libc_ops_default()->is_runtime_frame(f))
+			continue;
+		if (!f->function && !f->file)
+			continue;
+		return f;
+	}
+	return NULL;
+}
