@@ -88,12 +88,17 @@ static bool lock_with_owner(const struct cdl_thread *t)
 {
 	const struct cdl_wait *w = &t->wait;
 
-	if (!t->has_wait || !cdl_wait_kind_is_lock(w->kind) || w->owner_tid <= 0)
+	if (!t->has_wait || !cdl_wait_kind_info(w->kind)->owner_edge || w->owner_tid <= 0)
 		return false;
-	if (w->kind == CDL_WAIT_CONDVAR || w->kind == CDL_WAIT_SEMAPHORE ||
-	    (w->flags & (CDL_WAITF_READERS | CDL_WAITF_LAYOUT_UNKNOWN)))
+	if (w->flags & (CDL_WAITF_READERS | CDL_WAITF_LAYOUT_UNKNOWN))
 		return false;
 	return !(w->owner_tid == t->tid && (w->flags & CDL_WAITF_RECURSIVE));
+}
+
+bool cdl_analyze_is_stuck(const struct cdl_thread *t, int64_t waited_ms, int64_t stuck_ms)
+{
+	return t->has_wait && cdl_wait_kind_is_lock(t->wait.kind) && waited_ms >= 0 &&
+	       waited_ms >= stuck_ms;
 }
 
 static size_t edge_of(const struct cdl_snapshot *s, const struct tidx *x, size_t i)
@@ -352,8 +357,7 @@ int cdl_analyze(const struct cdl_snapshot *s, const struct cdl_analyze_opts *opt
 
 		if (a->verdict[i] != CDL_VERDICT_NONE || !t->has_wait)
 			continue;
-		if (cdl_wait_kind_is_lock(t->wait.kind) && t->blocked_for_ms >= 0 &&
-		    t->blocked_for_ms >= opts->stuck_ms) {
+		if (cdl_analyze_is_stuck(t, t->blocked_for_ms, opts->stuck_ms)) {
 			a->verdict[i] = CDL_VERDICT_STUCK;
 			a->nstuck++;
 		} else {

@@ -113,30 +113,47 @@ static void pool_free(struct cdl_strpool *p)
 
 /* ---- wait kinds ---- */
 
-static const char *const kind_names[CDL_WAIT__COUNT] = {
-	[CDL_WAIT_MUTEX] = "mutex",
-	[CDL_WAIT_RWLOCK_READ] = "rwlock_read",
-	[CDL_WAIT_RWLOCK_WRITE] = "rwlock_write",
-	[CDL_WAIT_CONDVAR] = "condvar",
-	[CDL_WAIT_SEMAPHORE] = "semaphore",
-	[CDL_WAIT_JOIN] = "join",
-	[CDL_WAIT_FUTEX] = "futex",
-	[CDL_WAIT_SLEEP] = "sleep",
-	[CDL_WAIT_IO] = "io",
-	[CDL_WAIT_OTHER] = "other",
+static const struct cdl_wait_kind_info kinds[] = {
+	/* name            noun         access    access_long  label       lock   edge */
+	[CDL_WAIT_MUTEX] =
+	{ "mutex",         "mutex",     NULL,     NULL,        "mutex",    true,  true },
+	[CDL_WAIT_RWLOCK_READ] =
+	{ "rwlock_read",   "rwlock",    "read",   "reading",   "rwlock-r", true,  true },
+	[CDL_WAIT_RWLOCK_WRITE] =
+	{ "rwlock_write",  "rwlock",    "write",  "writing",   "rwlock-w", true,  true },
+	[CDL_WAIT_CONDVAR] =
+	{ "condvar",       "condvar",   NULL,     NULL,        "condvar",  true,  false },
+	[CDL_WAIT_SEMAPHORE] =
+	{ "semaphore",     "semaphore", NULL,     NULL,        "sem",      true,  false },
+	[CDL_WAIT_JOIN] =
+	{ "join",          "thread",    NULL,     NULL,        "join",     true,  true },
+	[CDL_WAIT_FUTEX] =
+	{ "futex",         "futex",     NULL,     NULL,        "futex",    true,  true },
+	[CDL_WAIT_SLEEP] =
+	{ "sleep",         "object",    NULL,     NULL,        "sleep",    false, false },
+	[CDL_WAIT_IO] =
+	{ "io",            "object",    NULL,     NULL,        "io",       false, false },
+	[CDL_WAIT_OTHER] =
+	{ "other",         "object",    NULL,     NULL,        "other",    false, false },
 };
+
+_Static_assert(sizeof(kinds) / sizeof(kinds[0]) == CDL_WAIT__COUNT,
+	       "one row of kinds[] per enum cdl_wait_kind");
+
+const struct cdl_wait_kind_info *cdl_wait_kind_info(enum cdl_wait_kind k)
+{
+	return &kinds[(unsigned)k < CDL_WAIT__COUNT ? k : CDL_WAIT_OTHER];
+}
 
 const char *cdl_wait_kind_name(enum cdl_wait_kind k)
 {
-	if ((unsigned)k >= CDL_WAIT__COUNT)
-		return "other";
-	return kind_names[k];
+	return cdl_wait_kind_info(k)->name;
 }
 
 int cdl_wait_kind_from_name(const char *name)
 {
 	for (int i = 0; i < CDL_WAIT__COUNT; i++)
-		if (name && strcmp(name, kind_names[i]) == 0)
+		if (name && strcmp(name, kinds[i].name) == 0)
 			return i;
 	return -1;
 }
@@ -157,18 +174,7 @@ const char *cdl_wait_flag_name(unsigned bit)
 
 bool cdl_wait_kind_is_lock(enum cdl_wait_kind k)
 {
-	switch (k) {
-	case CDL_WAIT_MUTEX:
-	case CDL_WAIT_RWLOCK_READ:
-	case CDL_WAIT_RWLOCK_WRITE:
-	case CDL_WAIT_CONDVAR:
-	case CDL_WAIT_SEMAPHORE:
-	case CDL_WAIT_JOIN:
-	case CDL_WAIT_FUTEX:
-		return true;
-	default:
-		return false;
-	}
+	return cdl_wait_kind_info(k)->is_lock;
 }
 
 /* ---- snapshot ---- */
