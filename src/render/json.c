@@ -1,4 +1,4 @@
-/* json.c - the JSON contract (shared/contract/snapshot.schema.json)
+/* json.c - the JSON contract (tests/expected/snapshot.schema.json)
  *
  * Layout: two-space indentation down to a thread; a wait, a frame, a
  * deadlock edge each on one line, so that a 1000-thread snapshot stays

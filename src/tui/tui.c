@@ -159,61 +159,9 @@ static const char *dur(char *buf, size_t n, int64_t ms)
 	return buf;
 }
 
-static const char *kind_short(enum cdl_wait_kind k)
-{
-	switch (k) {
-	case CDL_WAIT_MUTEX: return "mutex";
-	case CDL_WAIT_RWLOCK_READ: return "rwlock-r";
-	case CDL_WAIT_RWLOCK_WRITE: return "rwlock-w";
-	case CDL_WAIT_CONDVAR: return "condvar";
-	case CDL_WAIT_SEMAPHORE: return "sem";
-	case CDL_WAIT_JOIN: return "join";
-	case CDL_WAIT_FUTEX: return "futex";
-	case CDL_WAIT_SLEEP: return "sleep";
-	case CDL_WAIT_IO: return "io";
-	default: return "other";
-	}
-}
-
-static const char *kind_noun(enum cdl_wait_kind k)
-{
-	switch (k) {
-	case CDL_WAIT_MUTEX: return "mutex";
-	case CDL_WAIT_RWLOCK_READ: case CDL_WAIT_RWLOCK_WRITE: return "rwlock";
-	case CDL_WAIT_CONDVAR: return "condvar";
-	case CDL_WAIT_SEMAPHORE: return "semaphore";
-	case CDL_WAIT_JOIN: return "thread";
-	case CDL_WAIT_FUTEX: return "futex";
-	default: return "object";
-	}
-}
-
 static const char *nz(const char *s, const char *dflt)
 {
 	return s && *s ? s : dflt;
-}
-
-/* "lock_ledger", "0x55d0c0a0 (heap)", "thread 813" for a join. */
-static char *lock_label(char *buf, size_t n, const struct cdl_wait *w)
-{
-	if (w->kind == CDL_WAIT_JOIN && w->owner_tid > 0)
-		snprintf(buf, n, "thread %d", w->owner_tid);
-	else if (w->symbol)
-		snprintf(buf, n, "%s", w->symbol);
-	else if (w->address && w->location)
-		snprintf(buf, n, "0x%" PRIx64 " (%s)", w->address, w->location);
-	else if (w->address)
-		snprintf(buf, n, "0x%" PRIx64, w->address);
-	else
-		snprintf(buf, n, "%s", nz(w->detail, ""));
-	return buf;
-}
-
-static const char *thread_name(const struct cdl_snapshot *s, int tid)
-{
-	const struct cdl_thread *th = cdl_snapshot_find_thread(s, tid);
-
-	return th ? nz(th->name, "?") : NULL;
 }
 
 static int lines_add(struct lines *l, enum cls c, int tid, const char *fmt, ...)
@@ -323,8 +271,8 @@ static bool tracked_stuck(const struct tui *t, size_t i)
 	const struct cdl_thread *th = &t->snap->threads[i];
 	int64_t seen = seen_of(t, i);
 
-	return th->has_wait && cdl_wait_kind_is_lock(th->wait.kind) &&
-	       seen >= 0 && seen >= (int64_t)(t->stuck_s * 1000.0) && seen > 0;
+	/* seen == 0: not seen for any time yet, whatever the threshold */
+	return seen > 0 && cdl_analyze_is_stuck(th, seen, t->aopts.stuck_ms);
 }
 
 static int severity(const struct tui *t, size_t i)
@@ -504,32 +452,14 @@ static void select_tid(struct tui *t, int tid)
 
 /* ---- deadlock pane ---- */
 
-/* One link of a chain: "transfer (812) -> mutex lock_ledger -> held by
- * audit (813)", "main (800) -> joins worker (801)". */
+/* One link of a chain, in the deadlock pane: "#1  transfer (812) -> mutex
+ * lock_ledger -> held by audit (813)". */
 static int chain_line(struct tui *t, const char *prefix, int tid, const struct cdl_wait *w)
 {
-	const struct cdl_thread *th = cdl_snapshot_find_thread(t->snap, tid);
-	const char *name = th ? nz(th->name, "?") : "?";
-	const char *oname = w->owner_tid > 0 ? thread_name(t->snap, w->owner_tid) : NULL;
-	char lk[160], holder[96];
+	char chain[512];
 
-	if (w->owner_tid == tid)
-		snprintf(holder, sizeof(holder), "itself");
-	else if (oname)
-		snprintf(holder, sizeof(holder), "%s (%d)", oname, w->owner_tid);
-	else if (w->owner_tid > 0)
-		snprintf(holder, sizeof(holder), "%d (%s)", w->owner_tid,
-			 w->owner_pid > 0 ? "other process" : "exited");
-	else
-		snprintf(holder, sizeof(holder), "no recorded owner");
-	if (w->kind == CDL_WAIT_JOIN)
-		return lines_add(&t->dl, C_DEADLOCK, tid, "%-3s %s (%d) -> joins %s", prefix, name, tid,
-				 holder);
-	lock_label(lk, sizeof(lk), w);
-	return lines_add(&t->dl, C_DEADLOCK, tid, "%-3s %s (%d) -> %s %s%s -> held by %s", prefix,
-			 name, tid, kind_noun(w->kind), lk,
-			 w->kind == CDL_WAIT_RWLOCK_READ ? " (read)" :
-			 w->kind == CDL_WAIT_RWLOCK_WRITE ? " (write)" : "", holder);
+	return lines_add(&t->dl, C_DEADLOCK, tid, "%-3s %s", prefix,
+			 cdl_render_chain(chain, sizeof(chain), t->snap, tid, w));
 }
 
 static int build_deadlocks(struct tui *t)
@@ -637,21 +567,10 @@ static int add_stack_lines(struct tui *t, const struct cdl_thread *th)
 		return rc;
 	for (size_t i = 0; i < th->nframes; i++) {
 		const struct cdl_frame *f = &th->frames[i];
-		const char *mod = f->module ? strrchr(f->module, '/') : NULL;
-		char where[300] = "";
+		char line[600];
 
-		mod = mod ? mod + 1 : f->module;
-		const char *file = f->file ? strrchr(f->file, '/') : NULL;
-
-		file = file ? file + 1 : f->file;
-		if (file && f->line > 0)
-			snprintf(where, sizeof(where), " at %s:%d", file, f->line);
-		else if (file)
-			snprintf(where, sizeof(where), " at %s", file);
-		rc = lines_add(&t->det, f->inlined ? C_INLINE : C_NORMAL, 0,
-			       "  #%-2zu %s%s%s%s%s", i, f->inlined ? "[inline] " : "",
-			       f->signal_frame ? "<signal handler called>" : nz(f->function, "??"),
-			       where, mod ? " in " : "", mod ? mod : "");
+		rc = lines_add(&t->det, f->inlined ? C_INLINE : C_NORMAL, 0, "  #%-2zu %s", i,
+			       cdl_render_frame(line, sizeof(line), f, CDL_FRAME_COMPACT));
 		if (rc < 0)
 			return rc;
 	}
@@ -818,17 +737,6 @@ static int install_snapshot(struct tui *t, struct cdl_snapshot *s)
 	return 0;
 }
 
-static const char *pause_str(char *buf, size_t n, uint64_t us)
-{
-	if (us < 1000)
-		snprintf(buf, n, "%" PRIu64 " us", us);
-	else if (us < 100000)
-		snprintf(buf, n, "%" PRIu64 ".%" PRIu64 " ms", us / 1000, us % 1000 / 100);
-	else
-		cdl_render_duration(buf, n, (int64_t)(us / 1000));
-	return buf;
-}
-
 static volatile sig_atomic_t in_refresh;
 static volatile sig_atomic_t got_signal;
 
@@ -883,7 +791,7 @@ static void do_refresh(struct tui *t, bool autom)
 		return;
 	}
 	say(t, false, "new snapshot: %zu threads, target paused %s, refresh took %s",
-	    t->snap->nthreads, pause_str(b, sizeof(b), t->snap->pause_us),
+	    t->snap->nthreads, cdl_render_pause(b, sizeof(b), t->snap->pause_us, true),
 	    dur(b2, sizeof(b2), cdl_tui_now_ms() - t0));
 }
 
@@ -1036,7 +944,7 @@ static void draw_header(struct tui *t)
 	}
 	snprintf(line, sizeof(line), " snapshot %s (%s ago)  pause %s  %s  stuck %gs",
 		 when, dur(b1, sizeof(b1), age),
-		 s->pause_us ? pause_str(b3, sizeof(b3), s->pause_us) : "-",
+		 s->pause_us ? cdl_render_pause(b3, sizeof(b3), s->pause_us, true) : "-",
 		 b2, t->stuck_s);
 	put(1, 0, COLS, cls_attr[C_HEADER], line, false);
 }
@@ -1153,7 +1061,7 @@ static void draw_thread_row(struct tui *t, int y, size_t ti, bool sel)
 
 	thread_cols(&c);
 	if (th->has_wait) {
-		lock_label(lk, sizeof(lk), &th->wait);
+		cdl_render_lock_label(lk, sizeof(lk), &th->wait);
 		if (th->wait.owner_tid > 0)
 			snprintf(owner, sizeof(owner), "%d", th->wait.owner_tid);
 	}
@@ -1165,7 +1073,7 @@ static void draw_thread_row(struct tui *t, int y, size_t ti, bool sel)
 	col(line, sizeof(line), &off, c.tid, true, tid);
 	col(line, sizeof(line), &off, c.name, false, nz(th->name, "?"));
 	col(line, sizeof(line), &off, c.st, false, st);
-	col(line, sizeof(line), &off, c.wait, false, th->has_wait ? kind_short(th->wait.kind) : "-");
+	col(line, sizeof(line), &off, c.wait, false, th->has_wait ? cdl_wait_kind_info(th->wait.kind)->label : "-");
 	col(line, sizeof(line), &off, c.lock, false, lk);
 	col(line, sizeof(line), &off, c.owner, true, owner);
 	col(line, sizeof(line), &off, c.blocked, true, b >= 0 ? dur(bl, sizeof(bl), b) : "");
@@ -1246,12 +1154,12 @@ static void draw_group_row(struct tui *t, int y, size_t gi, bool sel)
 	}
 	fit_ids(ids, sizeof(ids), c.ids, t, g);
 	if (th->has_wait)
-		lock_label(lk, sizeof(lk), &th->wait);
+		cdl_render_lock_label(lk, sizeof(lk), &th->wait);
 	user_where(where, sizeof(where), th, c.func);
 	putf(y, 0, COLS, cls_attr[cls_of(sev)] | (sel ? A_REVERSE : 0), true,
 	     "%c %c %*zu %c %-*s %-*.*s %-*.*s %*s %s", sel ? '>' : ' ', mark_of(sev),
 	     c.count, g->nthreads, th->state ? th->state : '?', c.wait,
-	     th->has_wait ? kind_short(th->wait.kind) : "-", c.lock, c.lock, lk, c.func, c.func,
+	     th->has_wait ? cdl_wait_kind_info(th->wait.kind)->label : "-", c.lock, c.lock, lk, c.func, c.func,
 	     where, c.blocked, maxb >= 0 ? dur(bl, sizeof(bl), maxb) : "", ids);
 }
 
@@ -1555,7 +1463,7 @@ static void goto_owner(struct tui *t)
 	}
 	if (th->wait.owner_tid <= 0) {
 		say(t, true, "no owner to go to: the %s thread %d waits for has none recorded",
-		    kind_noun(th->wait.kind), th->tid);
+		    cdl_wait_kind_info(th->wait.kind)->noun, th->tid);
 		return;
 	}
 	o = cdl_snapshot_find_thread(t->snap, th->wait.owner_tid);
