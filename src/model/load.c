@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "grow.h"
 #include "load.h"
 #include "utf8.h"
 
@@ -92,16 +93,9 @@ static void where(const char *buf, size_t pos, unsigned *line, unsigned *col)
 
 static size_t new_node(struct parser *ps, enum jtype t, size_t pos)
 {
-	if (ps->nnodes == ps->capnodes) {
-		size_t cap = ps->capnodes ? ps->capnodes * 2 : 256;
-		struct jnode *n = realloc(ps->nodes, cap * sizeof(*n));
-
-		if (!n) {
-			perr_at(ps, pos, "out of memory");
-			return NONE;
-		}
-		ps->nodes = n;
-		ps->capnodes = cap;
+	if (CDL_GROW(ps->nodes, ps->capnodes, ps->nnodes + 1, 256) < 0) {
+		perr_at(ps, pos, "out of memory");
+		return NONE;
 	}
 	struct jnode *n = &ps->nodes[ps->nnodes];
 	memset(n, 0, sizeof(*n));
@@ -1139,7 +1133,6 @@ int cdl_load_json_file(const char *path, struct cdl_snapshot **out, struct cdl_d
 
 		if (len + 65536 > cap) {
 			size_t ncap = cap ? cap * 2 : 1 << 20;
-			char *nb;
 
 			if (ncap > MAX_FILE + 65536) {
 				free(buf);
@@ -1148,14 +1141,11 @@ int cdl_load_json_file(const char *path, struct cdl_snapshot **out, struct cdl_d
 				cdl_diag_why(d, "larger than %llu MiB", MAX_FILE >> 20);
 				return rc;
 			}
-			nb = realloc(buf, ncap);
-			if (!nb) {
+			if (CDL_GROW(buf, cap, ncap, 1 << 20) < 0) {
 				free(buf);
 				close(fd);
 				return cdl_diag_set(d, ENOMEM, "load: %s", path);
 			}
-			buf = nb;
-			cap = ncap;
 		}
 		r = read(fd, buf + len, cap - len);
 		if (r < 0) {

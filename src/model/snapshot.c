@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "memimg.h"
 #include "snapshot.h"
 
@@ -226,15 +227,8 @@ const char *cdl_snapshot_internf(struct cdl_snapshot *s, const char *fmt, ...)
 
 struct cdl_thread *cdl_snapshot_add_thread(struct cdl_snapshot *s, int tid)
 {
-	if (s->nthreads == s->threads_cap) {
-		size_t cap = s->threads_cap ? s->threads_cap * 2 : 16;
-		struct cdl_thread *t = realloc(s->threads, cap * sizeof(*t));
-
-		if (!t)
-			return NULL;
-		s->threads = t;
-		s->threads_cap = cap;
-	}
+	if (CDL_GROW(s->threads, s->threads_cap, s->nthreads + 1, 16) < 0)
+		return NULL;
 	struct cdl_thread *t = &s->threads[s->nthreads++];
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
@@ -247,15 +241,8 @@ struct cdl_thread *cdl_snapshot_add_thread(struct cdl_snapshot *s, int tid)
 
 struct cdl_frame *cdl_thread_add_frame(struct cdl_thread *t)
 {
-	if (t->nframes == t->frames_cap) {
-		size_t cap = t->frames_cap ? t->frames_cap * 2 : 16;
-		struct cdl_frame *f = realloc(t->frames, cap * sizeof(*f));
-
-		if (!f)
-			return NULL;
-		t->frames = f;
-		t->frames_cap = cap;
-	}
+	if (CDL_GROW(t->frames, t->frames_cap, t->nframes + 1, 16) < 0)
+		return NULL;
 	struct cdl_frame *f = &t->frames[t->nframes++];
 	memset(f, 0, sizeof(*f));
 	return f;
@@ -269,15 +256,8 @@ void cdl_snapshot_warn(struct cdl_snapshot *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (s->nwarnings == s->warnings_cap) {
-		size_t cap = s->warnings_cap ? s->warnings_cap * 2 : 8;
-		const char **w = realloc(s->warnings, cap * sizeof(*w));
-
-		if (!w)
-			return;
-		s->warnings = w;
-		s->warnings_cap = cap;
-	}
+	if (CDL_GROW(s->warnings, s->warnings_cap, s->nwarnings + 1, 8) < 0)
+		return;
 	const char *str = cdl_snapshot_intern(s, buf);
 	if (str)
 		s->warnings[s->nwarnings++] = str;

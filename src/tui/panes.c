@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "view.h"
 
 /* ---- small text helpers ---- */
@@ -44,15 +45,8 @@ static int lines_add(struct lines *l, enum cls c, int tid, const char *fmt, ...)
 	va_list ap;
 	char *s;
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 32;
-		struct line *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (CDL_GROW(l->v, l->cap, l->n + 1, 32) < 0)
+		return -ENOMEM;
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) < 0)
 		s = NULL;
