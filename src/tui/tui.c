@@ -116,10 +116,8 @@ void cdl_tui_refresh(struct tui *t, bool autom)
 	rc = (t->src->refresh)(t->src->arg, &s, &d);
 	in_refresh = 0;
 	if (rc < 0 || !s) {
-		int e = d.err ? d.err : rc < 0 ? -rc : EIO;
-
 		cdl_tui_say(t, true, "refresh failed: %s: %s", d.what[0] ? d.what : "snapshot",
-		    d.why[0] ? d.why : strerror(e));
+			    cdl_diag_reason(&d, rc < 0 ? -rc : EIO));
 		return;
 	}
 	rc = install_snapshot(t, s);
