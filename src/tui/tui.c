@@ -342,14 +342,80 @@ static void run_interactive(struct tui *t)
 	}
 }
 
+/* The headless key script; on an error s is freed and d filled. */
+static int read_script(const struct cdl_tui_opts *o, struct cdl_snapshot *s,
+		       struct keyev **ev, size_t *nev, struct cdl_diag *d)
+{
+	size_t bad = 0;
+	int rc = cdl_tui_parse_keys(o->keys, ev, nev, &bad);
+
+	if (rc == 0)
+		return 0;
+	cdl_snapshot_free(s);
+	if (rc != -EINVAL)
+		return cdl_diag_set(d, -rc, "tui: key script");
+	cdl_diag_set(d, EINVAL, "--keys: bad key at offset %zu", bad);
+	cdl_diag_why(d, "unknown <...> name near \"%.20s\"", o->keys + bad);
+	cdl_diag_hint(d, "keys are plain characters or <Up> <Down> <PgUp> <PgDn> "
+		      "<Home> <End> <Enter> <Tab> <Esc> <Backspace> <C-x> <Dump> "
+		      "<Resize:COLSxLINES> <Wait:SECS>");
+	return -EINVAL;
+}
+
+/* The terminal (or, headless, a screen over /dev/null), set up for the
+ * view; NULL when there is none. */
+static SCREEN *open_screen(struct tui *t, const struct cdl_tui_opts *o, FILE **fin, FILE **fout)
+{
+	SCREEN *sc;
+	const char *nc = getenv("NO_COLOR");
+
+	setlocale(LC_CTYPE, "");
+	if (t->headless) {
+		sc = open_headless(o, fin, fout);
+		t->ascii = true;
+	} else {
+		sc = newterm(NULL, stdout, stdin);
+		t->ascii = !locale_utf8();
+	}
+	if (!sc)
+		return NULL;
+	set_term(sc);
+	curses_on = 1;
+	if (!t->headless) {
+		got_signal = 0;
+		install_handlers();
+	}
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	t->colors = has_colors() && !(nc && *nc);
+	if (t->colors) {
+		start_color();
+		use_default_colors();
+	}
+	cdl_tui_setup_attrs(t->colors);
+	return sc;
+}
+
+static void close_files(FILE *fin, FILE *fout)
+{
+	if (fin)
+		fclose(fin);
+	if (fout)
+		fclose(fout);
+}
+
 int cdl_tui_run(struct cdl_snapshot *s, const struct cdl_tui_source *src,
 		const struct cdl_tui_opts *o, struct cdl_diag *d)
 {
 	struct tui t;
 	struct keyev *ev = NULL;
-	size_t nev = 0, bad = 0;
+	size_t nev = 0;
 	FILE *fin = NULL, *fout = NULL;
-	SCREEN *sc = NULL;
+	SCREEN *sc;
 	int rc, sig;
 
 	memset(&t, 0, sizeof(t));
@@ -361,22 +427,8 @@ int cdl_tui_run(struct cdl_snapshot *s, const struct cdl_tui_source *src,
 	t.focus = PANE_TABLE;
 	t.sort = SORT_BLOCKED;
 
-	if (t.headless) {
-		rc = cdl_tui_parse_keys(o->keys, &ev, &nev, &bad);
-		if (rc < 0) {
-			cdl_snapshot_free(s);
-			if (rc == -EINVAL) {
-				cdl_diag_set(d, EINVAL, "--keys: bad key at offset %zu", bad);
-				cdl_diag_why(d, "unknown <...> name near \"%.20s\"", o->keys + bad);
-				cdl_diag_hint(d, "keys are plain characters or <Up> <Down> <PgUp> <PgDn> "
-					      "<Home> <End> <Enter> <Tab> <Esc> <Backspace> <C-x> <Dump> "
-					      "<Resize:COLSxLINES> <Wait:SECS>");
-				return -EINVAL;
-			}
-			return cdl_diag_set(d, -rc, "tui: key script");
-		}
-	}
-
+	if (t.headless && (rc = read_script(o, s, &ev, &nev, d)) < 0)
+		return rc;
 	rc = install_snapshot(&t, s);
 	if (rc < 0) {
 		free(ev);
@@ -388,46 +440,14 @@ int cdl_tui_run(struct cdl_snapshot *s, const struct cdl_tui_source *src,
 	if (t.interval_s > 0)
 		t.next_refresh_ms = now_ms(&t) + (int64_t)(t.interval_s * 1000.0);
 
-	setlocale(LC_CTYPE, "");
-	if (t.headless) {
-		sc = open_headless(o, &fin, &fout);
-		t.ascii = true;
-	} else {
-		sc = newterm(NULL, stdout, stdin);
-		t.ascii = !locale_utf8();
-	}
+	sc = open_screen(&t, o, &fin, &fout);
 	if (!sc) {
-		if (fin)
-			fclose(fin);
-		if (fout)
-			fclose(fout);
+		close_files(fin, fout);
 		free(ev);
 		tui_free(&t);
 		rc = cdl_diag_set(d, ENOTTY, "tui: cannot set up the terminal");
 		cdl_diag_hint(d, "check TERM, or use --dump for text output");
 		return rc;
-	}
-	set_term(sc);
-	curses_on = 1;
-	if (!t.headless) {
-		got_signal = 0;
-		install_handlers();
-	}
-	cbreak();
-	noecho();
-	nonl();
-	keypad(stdscr, TRUE);
-	set_escdelay(25);
-	curs_set(0);
-	{
-		const char *nc = getenv("NO_COLOR");
-
-		t.colors = has_colors() && !(nc && *nc);
-		if (t.colors) {
-			start_color();
-			use_default_colors();
-		}
-		cdl_tui_setup_attrs(t.colors);
 	}
 
 	rc = 0;
@@ -438,10 +458,7 @@ int cdl_tui_run(struct cdl_snapshot *s, const struct cdl_tui_source *src,
 
 	cdl_tui_emergency_restore();
 	delscreen(sc);
-	if (fin)
-		fclose(fin);
-	if (fout)
-		fclose(fout);
+	close_files(fin, fout);
 	free(ev);
 	tui_free(&t);
 	sig = got_signal;
