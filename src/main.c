@@ -359,6 +359,7 @@ int main(int argc, char **argv)
 	struct cdl_collect_opts copts;
 	struct cdl_diag diag = { 0 };
 	const char *load;
+	enum mode mode;
 	int rc;
 
 	cdl_collect_opts_init(&cli.copts);
@@ -366,8 +367,10 @@ int main(int argc, char **argv)
 	cdl_render_opts_init(&cli.ropts);
 	if ((rc = parse_args(&cli, argc, argv)) >= 0)
 		return rc;
+	/* the names the capture code below has always used */
 	copts = cli.copts;
 	load = cli.load;
+	mode = cli.mode;
 
 	install_signals();
 
@@ -380,7 +383,7 @@ int main(int argc, char **argv)
 	if (rc < 0)
 		return diag_fail(&diag);
 
-	if (cli.mode == MODE_TUI) {
+	if (mode == MODE_TUI) {
 		struct cdl_tui_source src = { load ? NULL : live_refresh, &ls };
 		struct cdl_tui_opts topts = {
 			.interval_s = cli.interval, .stuck_s = cli.stuck, .keys = cli.keys,
