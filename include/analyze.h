@@ -3,6 +3,7 @@
 #ifndef CDL_ANALYZE_H
 #define CDL_ANALYZE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "snapshot.h"
@@ -63,6 +64,13 @@ void cdl_analyze_opts_init(struct cdl_analyze_opts *o);
 int cdl_analyze(const struct cdl_snapshot *s, const struct cdl_analyze_opts *opts,
 		struct cdl_analysis **out);
 void cdl_analysis_free(struct cdl_analysis *a);
+
+/* The one rule for "stuck": t waits for a lock-like object (see
+ * cdl_wait_kind_info) and has done so for waited_ms >= stuck_ms.
+ * waited_ms < 0 means unknown: never stuck.  cdl_analyze applies it to the
+ * kernel's blocked_for_ms (CDL_VERDICT_STUCK, unless a deadlock verdict
+ * comes first); the TUI to how long it has seen the same wait. */
+bool cdl_analyze_is_stuck(const struct cdl_thread *t, int64_t waited_ms, int64_t stuck_ms);
 
 const char *cdl_deadlock_type_name(enum cdl_deadlock_type t); /* "cycle", "orphaned_lock" */
 const char *cdl_verdict_name(enum cdl_verdict v);

@@ -22,6 +22,11 @@ int cdl_diag_set(struct cdl_diag *d, int err, const char *fmt, ...)
 /* Set the reason text shown instead of strerror(err). */
 void cdl_diag_why(struct cdl_diag *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Why it failed, in words: the why text when set, else strerror(err), or
+ * strerror(fallback) when err is unset.  The CLI's "cdeadlock: <what>:
+ * <reason>" and the TUI's "refresh failed: <what>: <reason>" both use
+ * it. */
+const char *cdl_diag_reason(const struct cdl_diag *d, int fallback);
 /* Set the hint. */
 void cdl_diag_hint(struct cdl_diag *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

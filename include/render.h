@@ -3,6 +3,7 @@
 #define CDL_RENDER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "snapshot.h"
 #include "analyze.h"
@@ -19,7 +20,7 @@ void cdl_render_opts_init(struct cdl_render_opts *o);
 int cdl_render_text(FILE *out, const struct cdl_snapshot *s,
 		    const struct cdl_analysis *a, const struct cdl_render_opts *o);
 
-/* The JSON contract (shared/contract/snapshot.schema.json), one document
+/* The JSON contract (tests/expected/snapshot.schema.json), one document
  * followed by a newline.  Returns 0 or -errno. */
 int cdl_render_json(FILE *out, const struct cdl_snapshot *s,
 		    const struct cdl_analysis *a);
@@ -61,13 +62,6 @@ char *cdl_render_duration(char *buf, size_t n, int64_t ms);
  * "\xNN".  Idempotent.  Returns dst. */
 char *cdl_render_sanitize(char *dst, size_t n, const char *src);
 
-/* Who holds w, as written after "held by": "thread \"audit\" (tid 813)",
- * "itself" (owner_tid == self_tid), "tid 815, which has exited", "tid 4242
- * of process 4200", "3 readers", or "" when no owner is recorded.  s may
- * be NULL (no thread names).  Sanitized.  Returns buf. */
-char *cdl_render_wait_owner(char *buf, size_t n, const struct cdl_snapshot *s,
-			    const struct cdl_wait *w, int self_tid);
-
 /* The whole wait of t as one phrase: "waits for mutex lock_ledger
  * (0x4040a0) held by thread \"audit\" (tid 813)", "waits to join thread
  * ...", "sleeps (clock_nanosleep)"; "" without a wait.  Sanitized.
@@ -79,10 +73,42 @@ char *cdl_render_wait(char *buf, size_t n, const struct cdl_snapshot *s,
  * (same function sequence; lines may differ). */
 bool cdl_stack_equal(const struct cdl_thread *a, const struct cdl_thread *b);
 
-/* One frame as in the dump, without its number: "0x00007f... in
- * transfer_funds (bank.c:42) from bank [inlined]" (pcs false drops the
- * "0x... in ").  Sanitized.  Returns buf. */
-char *cdl_render_frame(char *buf, size_t n, const struct cdl_frame *f, bool pcs);
+/* How a frame is worded. */
+enum cdl_frame_style {
+	CDL_FRAME_NO_PC,   /* the dump without pcs: "transfer_funds (bank.c:42)
+	                      from bank [inlined]" */
+	CDL_FRAME_PC,      /* the dump: "0x00007f... in transfer_funds ..." */
+	CDL_FRAME_COMPACT, /* the TUI: "[inline] transfer_funds at bank.c:42
+	                      in bank" (base names) */
+};
+
+/* One frame in the given style, without its number.  Sanitized, except
+ * CDL_FRAME_COMPACT (raw, see cdl_render_lock_label).  Returns buf. */
+char *cdl_render_frame(char *buf, size_t n, const struct cdl_frame *f,
+		       enum cdl_frame_style style);
+
+/* The awaited object in a few words, for a table column and the TUI's
+ * chains: "lock_ledger", "0x55d0c0a0 (heap)", "thread 813" for a join,
+ * the wait's detail when there is no address.  Raw, not sanitized: the
+ * TUI shows every byte outside printable ASCII as '?' itself.  Returns
+ * buf. */
+char *cdl_render_lock_label(char *buf, size_t n, const struct cdl_wait *w);
+
+/* One link of a wait chain, compact (the TUI's deadlock pane): "transfer
+ * (812) -> mutex lock_ledger -> held by audit (813)", "main (800) -> joins
+ * worker (801)", "... -> held by itself", "815 (exited)", "4242 (other
+ * process)", "no recorded owner".  tid is the waiting thread, w its wait
+ * (it need not be the thread's own, e.g. an edge of the analysis).  The
+ * dump's long chain lines are built from the same words (render-int.h).
+ * Raw, like cdl_render_lock_label.  Returns buf. */
+char *cdl_render_chain(char *buf, size_t n, const struct cdl_snapshot *s, int tid,
+		       const struct cdl_wait *w);
+
+/* How long the target was paused: "307 us", "1.2 ms", then the dump says
+ * "350.0 ms" up to 10 s and "12 s" beyond, compact (the TUI's header)
+ * "350 ms" from 100 ms on and cdl_render_duration's words from there.
+ * Returns buf. */
+char *cdl_render_pause(char *buf, size_t n, uint64_t us, bool compact);
 
 /* Scheduler state letter in words: 'S' -> "sleeping"; "unknown" otherwise. */
 const char *cdl_render_state_name(char state);

@@ -120,6 +120,27 @@ struct cdl_snapshot {
 	struct cdl_strpool *pool;
 };
 
+/* Everything the layers say or decide about one wait kind.  One table
+ * (snapshot.c) holds a row per enum cdl_wait_kind; the JSON writer, the
+ * loader, the analysis, the text dump and the TUI all read it, so a new
+ * kind is one new row. */
+struct cdl_wait_kind_info {
+	const char *name;        /* contract enum name: "rwlock_read" */
+	const char *noun;        /* in sentences: "mutex", "rwlock", "thread"
+	                            for a join; "object" for kinds that wait
+	                            for no object */
+	const char *access;      /* rwlocks: "read" / "write", else NULL */
+	const char *access_long; /* rwlocks: "reading" / "writing", else NULL */
+	const char *label;       /* short label of the TUI's WAIT column: "rwlock-r" */
+	bool is_lock;            /* waits for a lock-like object (can be stuck) */
+	bool owner_edge;         /* a recorded owner is a wait-for edge (not a
+	                            condvar's or a semaphore's: they have none) */
+};
+
+/* The row of kind k; kinds out of range get the CDL_WAIT_OTHER row.
+ * Never NULL. */
+const struct cdl_wait_kind_info *cdl_wait_kind_info(enum cdl_wait_kind k);
+
 const char *cdl_wait_kind_name(enum cdl_wait_kind k);   /* contract enum name */
 /* Returns the kind for a contract name, or -1. */
 int cdl_wait_kind_from_name(const char *name);

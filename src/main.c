@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,19 +90,41 @@ static void usage(FILE *out)
 "kernel.yama.ptrace_scope=0, or CAP_SYS_PTRACE (root).\n");
 }
 
+/* The one way the CLI reports an error: "cdeadlock: <what>: <why>" (or
+ * "cdeadlock: <what>" without a why) and, when there is one,
+ * "cdeadlock: hint: <hint>".  Returns the exit status 1. */
+static int fail(const char *what, const char *why, const char *hint)
+{
+	if (why)
+		fprintf(stderr, "cdeadlock: %s: %s\n", what, why);
+	else
+		fprintf(stderr, "cdeadlock: %s\n", what);
+	if (hint && *hint)
+		fprintf(stderr, "cdeadlock: hint: %s\n", hint);
+	return 1;
+}
+
 static int err_line(const char *what, const char *why)
 {
-	fprintf(stderr, "cdeadlock: %s: %s\n", what, why);
-	return 1;
+	return fail(what, why, NULL);
+}
+
+/* A usage error: the message and the hint to --help. */
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return fail(what, NULL, "see 'cdeadlock --help'");
 }
 
 static int diag_fail(const struct cdl_diag *d)
 {
-	fprintf(stderr, "cdeadlock: %s: %s\n", d->what[0] ? d->what : "error",
-		d->why[0] ? d->why : strerror(d->err ? d->err : EIO));
-	if (d->hint[0])
-		fprintf(stderr, "cdeadlock: hint: %s\n", d->hint);
-	return 1;
+	return fail(d->what[0] ? d->what : "error", cdl_diag_reason(d, EIO), d->hint);
 }
 
 /* Strict positive integer (a pid). */
@@ -195,93 +218,160 @@ static int live_refresh(void *arg, struct cdl_snapshot **out, struct cdl_diag *d
 	return cdl_collect(ls->k, &ls->copts, out, d);
 }
 
-int main(int argc, char **argv)
-{
-	enum mode mode = MODE_AUTO;
+/* What the command line asked for. */
+struct cli {
+	enum mode mode;
 	struct cdl_collect_opts copts;
 	struct cdl_analyze_opts aopts;
 	struct cdl_render_opts ropts;
-	struct cdl_diag diag = { 0 };
-	const char *load = NULL, *output = NULL, *keys = NULL;
-	double interval = 0, stuck = 5;
-	int cols = 80, lines = 24;
-	bool have_pid = false;
+	const char *load, *output, *keys;
+	double interval, stuck;
+	int cols, lines;
+	bool have_pid;
+};
+
+/* One option; returns -1 to go on, or the exit status. */
+static int parse_opt(struct cli *o, int c, char **argv)
+{
+	switch (c) {
+	case 'p':
+		if (parse_pid(optarg, &o->copts.pid) < 0) {
+			char what[300];
+
+			snprintf(what, sizeof(what), "invalid pid '%.256s'", optarg);
+			return err_line(what, "not a positive process id");
+		}
+		o->have_pid = true;
+		break;
+	case 'd': o->mode = MODE_DUMP; break;
+	case 'j': o->mode = MODE_JSON; break;
+	case OPT_TUI: o->mode = MODE_TUI; break;
+	case OPT_LOAD: o->load = optarg; break;
+	case 'o': o->output = optarg; break;
+	case 'g': o->ropts.group = true; break;
+	case 'i':
+		if (parse_seconds(optarg, &o->interval) < 0)
+			return err_line("invalid --interval", "expected a number of seconds");
+		break;
+	case OPT_STUCK:
+		if (parse_seconds(optarg, &o->stuck) < 0)
+			return err_line("invalid --stuck", "expected a number of seconds");
+		break;
+	case OPT_MAX_STACK:
+		if (parse_size(optarg, &o->copts.max_stack) < 0)
+			return err_line("invalid --max-stack", "expected a size from 4k to 4g");
+		break;
+	case OPT_NO_UNWIND: o->copts.no_unwind = true; break;
+	case OPT_KEYS: o->keys = optarg; o->mode = MODE_TUI; break;
+	case OPT_SIZE:
+		if (sscanf(optarg, "%dx%d", &o->cols, &o->lines) != 2 || o->cols < 20 || o->lines < 5 ||
+		    o->cols > 1000 || o->lines > 1000)
+			return err_line("invalid --size", "expected COLSxLINES");
+		break;
+	case 'h': usage(stdout); return 0;
+	case 'V': printf("cdeadlock %s\n", PACKAGE_VERSION); return 0;
+	case ':':
+		return usage_error("option '%s' needs an argument", argv[optind - 1]);
+	default:
+		if (optopt) {
+			char opt[3] = { '-', (char)optopt, '\0' };
+
+			return usage_error("unknown option '%s'", opt);
+		}
+		return usage_error("unknown option '%s'", argv[optind - 1]);
+	}
+	return -1;
+}
+
+/* The whole command line; returns -1 to go on, or the exit status. */
+static int parse_args(struct cli *o, int argc, char **argv)
+{
 	int c, rc;
 
-	cdl_collect_opts_init(&copts);
-	cdl_analyze_opts_init(&aopts);
-	cdl_render_opts_init(&ropts);
-
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:djo:gi:hV", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			if (parse_pid(optarg, &copts.pid) < 0) {
-				fprintf(stderr, "cdeadlock: invalid pid '%s': not a positive process id\n", optarg);
-				return 1;
-			}
-			have_pid = true;
-			break;
-		case 'd': mode = MODE_DUMP; break;
-		case 'j': mode = MODE_JSON; break;
-		case OPT_TUI: mode = MODE_TUI; break;
-		case OPT_LOAD: load = optarg; break;
-		case 'o': output = optarg; break;
-		case 'g': ropts.group = true; break;
-		case 'i':
-			if (parse_seconds(optarg, &interval) < 0)
-				return err_line("invalid --interval", "expected a number of seconds");
-			break;
-		case OPT_STUCK:
-			if (parse_seconds(optarg, &stuck) < 0)
-				return err_line("invalid --stuck", "expected a number of seconds");
-			break;
-		case OPT_MAX_STACK:
-			if (parse_size(optarg, &copts.max_stack) < 0)
-				return err_line("invalid --max-stack", "expected a size from 4k to 4g");
-			break;
-		case OPT_NO_UNWIND: copts.no_unwind = true; break;
-		case OPT_KEYS: keys = optarg; mode = MODE_TUI; break;
-		case OPT_SIZE:
-			if (sscanf(optarg, "%dx%d", &cols, &lines) != 2 || cols < 20 || lines < 5 ||
-			    cols > 1000 || lines > 1000)
-				return err_line("invalid --size", "expected COLSxLINES");
-			break;
-		case 'h': usage(stdout); return 0;
-		case 'V': printf("cdeadlock %s\n", PACKAGE_VERSION); return 0;
-		case ':':
-			fprintf(stderr, "cdeadlock: option '%s' needs an argument\n", argv[optind - 1]);
-			fprintf(stderr, "cdeadlock: hint: see 'cdeadlock --help'\n");
-			return 1;
-		default:
-			if (optopt)
-				fprintf(stderr, "cdeadlock: unknown option '-%c'\n", optopt);
-			else
-				fprintf(stderr, "cdeadlock: unknown option '%s'\n", argv[optind - 1]);
-			fprintf(stderr, "cdeadlock: hint: see 'cdeadlock --help'\n");
-			return 1;
+	while ((c = getopt_long(argc, argv, ":p:djo:gi:hV", long_opts, NULL)) != -1)
+		if ((rc = parse_opt(o, c, argv)) >= 0)
+			return rc;
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (o->have_pid && o->load)
+		return err_line("conflicting options", "--pid and --load name two sources");
+	if (!o->have_pid && !o->load)
+		return usage_error("%s", "no process given: use -p PID or --load FILE");
+	if (o->have_pid && o->copts.pid == getpid())
+		return err_line("cannot attach to ourselves", "the pid is cdeadlock's own");
+	o->aopts.stuck_ms = (int64_t)(o->stuck * 1000.0);
+
+	if (o->mode == MODE_AUTO)
+		o->mode = (isatty(STDOUT_FILENO) && isatty(STDIN_FILENO) && !o->output) ? MODE_TUI
+										     : MODE_DUMP;
+	if (o->mode == MODE_TUI && !o->keys && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))
+		return err_line("--tui", "standard input and output must be a terminal");
+	return -1;
+}
+
+/* --dump and --json: analyze, write, and the exit status (takes snap). */
+static int report(const struct cli *o, struct cdl_snapshot *snap)
+{
+	struct cdl_analysis *an = NULL;
+	FILE *out = stdout;
+	int rc;
+
+	cdl_snapshot_sort(snap);
+	if (cdl_analyze(snap, &o->aopts, &an) < 0) {
+		cdl_snapshot_free(snap);
+		return err_line("analysis", strerror(ENOMEM));
+	}
+	if (o->output) {
+		out = fopen(o->output, "w");
+		if (!out) {
+			int e = errno;
+			char what[PATH_MAX + 8];
+
+			snprintf(what, sizeof(what), "open %s", o->output);
+			cdl_analysis_free(an);
+			cdl_snapshot_free(snap);
+			return err_line(what, strerror(e));
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "cdeadlock: unexpected argument '%s'\n", argv[optind]);
-		fprintf(stderr, "cdeadlock: hint: see 'cdeadlock --help'\n");
-		return 1;
-	}
-	if (have_pid && load)
-		return err_line("conflicting options", "--pid and --load name two sources");
-	if (!have_pid && !load) {
-		fprintf(stderr, "cdeadlock: no process given: use -p PID or --load FILE\n");
-		fprintf(stderr, "cdeadlock: hint: see 'cdeadlock --help'\n");
-		return 1;
-	}
-	if (have_pid && copts.pid == getpid())
-		return err_line("cannot attach to ourselves", "the pid is cdeadlock's own");
-	aopts.stuck_ms = (int64_t)(stuck * 1000.0);
+	if (o->mode == MODE_JSON)
+		rc = cdl_render_json(out, snap, an);
+	else
+		rc = cdl_render_text(out, snap, an, &o->ropts);
+	if (fflush(out) != 0 && rc == 0)
+		rc = -errno;
+	if (out != stdout && fclose(out) != 0 && rc == 0)
+		rc = -errno;
+	int status = an->ndeadlocks > 0 ? 2 : 0;
+	cdl_analysis_free(an);
+	cdl_snapshot_free(snap);
+	if (rc < 0) {
+		char what[PATH_MAX + 8];
 
-	if (mode == MODE_AUTO)
-		mode = (isatty(STDOUT_FILENO) && isatty(STDIN_FILENO) && !output) ? MODE_TUI : MODE_DUMP;
-	if (mode == MODE_TUI && !keys && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))
-		return err_line("--tui", "standard input and output must be a terminal");
+		snprintf(what, sizeof(what), "write %s", o->output ? o->output : "stdout");
+		return err_line(what, strerror(-rc));
+	}
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = { .mode = MODE_AUTO, .stuck = 5, .cols = 80, .lines = 24 };
+	struct cdl_collect_opts copts;
+	struct cdl_diag diag = { 0 };
+	const char *load;
+	enum mode mode;
+	int rc;
+
+	cdl_collect_opts_init(&cli.copts);
+	cdl_analyze_opts_init(&cli.aopts);
+	cdl_render_opts_init(&cli.ropts);
+	if ((rc = parse_args(&cli, argc, argv)) >= 0)
+		return rc;
+	/* the names the capture code below has always used */
+	copts = cli.copts;
+	load = cli.load;
+	mode = cli.mode;
 
 	install_signals();
 
@@ -299,8 +389,8 @@ int main(int argc, char **argv)
 	if (mode == MODE_TUI) {
 		struct cdl_tui_source src = { load ? NULL : live_refresh, &ls };
 		struct cdl_tui_opts topts = {
-			.interval_s = interval, .stuck_s = stuck, .keys = keys,
-			.screen_out = stdout, .cols = cols, .lines = lines,
+			.interval_s = cli.interval, .stuck_s = cli.stuck, .keys = cli.keys,
+			.screen_out = stdout, .cols = cli.cols, .lines = cli.lines,
 		};
 		rc = cdl_tui_run(snap, &src, &topts, &diag);
 		cdl_collector_free(ls.k);
@@ -308,38 +398,5 @@ int main(int argc, char **argv)
 			return diag_fail(&diag);
 		return 0;
 	}
-
-	struct cdl_analysis *an = NULL;
-	cdl_snapshot_sort(snap);
-	if (cdl_analyze(snap, &aopts, &an) < 0) {
-		cdl_snapshot_free(snap);
-		return err_line("analysis", strerror(ENOMEM));
-	}
-	FILE *out = stdout;
-	if (output) {
-		out = fopen(output, "w");
-		if (!out) {
-			int e = errno;
-			fprintf(stderr, "cdeadlock: open %s: %s\n", output, strerror(e));
-			cdl_analysis_free(an);
-			cdl_snapshot_free(snap);
-			return 1;
-		}
-	}
-	if (mode == MODE_JSON)
-		rc = cdl_render_json(out, snap, an);
-	else
-		rc = cdl_render_text(out, snap, an, &ropts);
-	if (fflush(out) != 0 && rc == 0)
-		rc = -errno;
-	if (out != stdout && fclose(out) != 0 && rc == 0)
-		rc = -errno;
-	int status = an->ndeadlocks > 0 ? 2 : 0;
-	cdl_analysis_free(an);
-	cdl_snapshot_free(snap);
-	if (rc < 0) {
-		fprintf(stderr, "cdeadlock: write %s: %s\n", output ? output : "stdout", strerror(-rc));
-		return 1;
-	}
-	return status;
+	return report(&cli, snap);
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "analyze.h"
+#include "grow.h"
 
 #define NONE SIZE_MAX
 
@@ -88,12 +89,17 @@ static bool lock_with_owner(const struct cdl_thread *t)
 {
 	const struct cdl_wait *w = &t->wait;
 
-	if (!t->has_wait || !cdl_wait_kind_is_lock(w->kind) || w->owner_tid <= 0)
+	if (!t->has_wait || !cdl_wait_kind_info(w->kind)->owner_edge || w->owner_tid <= 0)
 		return false;
-	if (w->kind == CDL_WAIT_CONDVAR || w->kind == CDL_WAIT_SEMAPHORE ||
-	    (w->flags & (CDL_WAITF_READERS | CDL_WAITF_LAYOUT_UNKNOWN)))
+	if (w->flags & (CDL_WAITF_READERS | CDL_WAITF_LAYOUT_UNKNOWN))
 		return false;
 	return !(w->owner_tid == t->tid && (w->flags & CDL_WAITF_RECURSIVE));
+}
+
+bool cdl_analyze_is_stuck(const struct cdl_thread *t, int64_t waited_ms, int64_t stuck_ms)
+{
+	return t->has_wait && cdl_wait_kind_is_lock(t->wait.kind) && waited_ms >= 0 &&
+	       waited_ms >= stuck_ms;
 }
 
 static size_t edge_of(const struct cdl_snapshot *s, const struct tidx *x, size_t i)
@@ -121,15 +127,8 @@ static void fill_edge(struct cdl_edge *e, const struct cdl_thread *t)
 
 static int push_deadlock(struct cdl_analysis *a, size_t *cap, struct cdl_deadlock *d)
 {
-	if (a->ndeadlocks == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 4;
-		struct cdl_deadlock *n = realloc(a->deadlocks, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		a->deadlocks = n;
-		*cap = ncap;
-	}
+	if (CDL_GROW(a->deadlocks, *cap, a->ndeadlocks + 1, 4) < 0)
+		return -ENOMEM;
 	a->deadlocks[a->ndeadlocks++] = *d;
 	return 0;
 }
@@ -251,16 +250,123 @@ static int cmp_stuck(const void *x, const void *y, void *arg)
 	return (a->tid > b->tid) - (a->tid < b->tid);
 }
 
+/* Scratch arrays of one analysis, each n + 1 long. */
+struct work {
+	size_t *next;            /* the one wait-for edge of each thread, or NONE */
+	size_t *dl;              /* the deadlock a thread's chain reaches, or NONE */
+	unsigned char *color;    /* 0 unseen, 1 on the current walk, 2 done */
+	size_t *path;            /* the current walk */
+	struct tidx x;
+};
+
+/* Follow the edges from thread i through unseen threads, colouring them
+ * 1 and recording them in w->path (*len of them).  Returns the thread the
+ * walk stopped at: NONE, or one seen before (colour 1: on this walk, so
+ * a cycle closed; colour 2: resolved by an earlier walk). */
+static size_t walk(struct work *w, size_t i, size_t *len)
+{
+	size_t k = i;
+
+	*len = 0;
+	while (k != NONE && w->color[k] == 0) {
+		w->color[k] = 1;
+		w->path[(*len)++] = k;
+		k = w->next[k];
+	}
+	return k;
+}
+
+/* cycles: walk each unseen thread's chain; a walk that meets a thread of
+ * its own path closed a cycle */
+static int find_cycles(const struct cdl_snapshot *s, struct cdl_analysis *a, size_t *cap,
+		       struct work *w)
+{
+	for (size_t i = 0; i < s->nthreads; i++) {
+		size_t len, k;
+
+		if (w->color[i])
+			continue;
+		k = walk(w, i, &len);
+		if (k != NONE && w->color[k] == 1 && add_cycle(s, a, cap, w->next, k) < 0)
+			return -ENOMEM;
+		for (size_t j = 0; j < len; j++)
+			w->color[w->path[j]] = 2;
+	}
+	return 0;
+}
+
+/* behind: a chain of edges that ends in a deadlocked or orphaned thread.
+ * dl[] memoises the deadlock each thread's chain reaches (NONE: none);
+ * unresolved threads are walked once, then their path is filled
+ * backwards. */
+static void find_behind(const struct cdl_snapshot *s, struct cdl_analysis *a, struct work *w)
+{
+	size_t n = s->nthreads;
+
+	memset(w->color, 0, n);
+	for (size_t i = 0; i < n; i++) {
+		if (a->verdict[i] == CDL_VERDICT_DEADLOCKED || a->verdict[i] == CDL_VERDICT_ORPHANED) {
+			w->dl[i] = a->deadlock_of[i];
+			w->color[i] = 2;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t len, k, res;
+
+		if (w->color[i])
+			continue;
+		k = walk(w, i, &len);
+		/* k is NONE, or resolved (2); it cannot be on this path since
+		 * every cycle is deadlocked and already resolved */
+		res = (k == NONE) ? NONE : w->dl[k];
+		for (size_t j = len; j-- > 0;) {
+			w->dl[w->path[j]] = res;
+			w->color[w->path[j]] = 2;
+			if (res != NONE) {
+				a->verdict[w->path[j]] = CDL_VERDICT_BEHIND;
+				a->deadlock_of[w->path[j]] = res;
+			}
+		}
+	}
+}
+
+/* stuck and waiting, for the threads without a deadlock verdict; the
+ * stuck list longest blocked first */
+static int find_stuck(const struct cdl_snapshot *s, struct cdl_analysis *a, int64_t stuck_ms)
+{
+	size_t n = s->nthreads, j = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct cdl_thread *t = &s->threads[i];
+
+		if (a->verdict[i] != CDL_VERDICT_NONE || !t->has_wait)
+			continue;
+		if (cdl_analyze_is_stuck(t, t->blocked_for_ms, stuck_ms)) {
+			a->verdict[i] = CDL_VERDICT_STUCK;
+			a->nstuck++;
+		} else {
+			a->verdict[i] = CDL_VERDICT_WAITING;
+		}
+	}
+	if (!a->nstuck)
+		return 0;
+	a->stuck = malloc(a->nstuck * sizeof(*a->stuck));
+	if (!a->stuck)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (a->verdict[i] == CDL_VERDICT_STUCK)
+			a->stuck[j++] = i;
+	qsort_r(a->stuck, a->nstuck, sizeof(*a->stuck), cmp_stuck, (void *)s);
+	return 0;
+}
+
 int cdl_analyze(const struct cdl_snapshot *s, const struct cdl_analyze_opts *opts,
 		struct cdl_analysis **out)
 {
 	struct cdl_analyze_opts defaults;
 	struct cdl_analysis *a;
 	size_t n = s->nthreads, cap = 0;
-	size_t *next = NULL, *dl = NULL;
-	unsigned char *color = NULL;    /* 0 unseen, 1 on the current walk, 2 done */
-	size_t *path = NULL;
-	struct tidx x = { 0 };
+	struct work w = { 0 };
 	int rc = -ENOMEM;
 
 	if (!opts) {
@@ -272,114 +378,39 @@ int cdl_analyze(const struct cdl_snapshot *s, const struct cdl_analyze_opts *opt
 		return -ENOMEM;
 	a->verdict = calloc(n + 1, sizeof(*a->verdict));
 	a->deadlock_of = malloc((n + 1) * sizeof(*a->deadlock_of));
-	next = malloc((n + 1) * sizeof(*next));
-	dl = malloc((n + 1) * sizeof(*dl));
-	color = calloc(n + 1, 1);
-	path = malloc((n + 1) * sizeof(*path));
-	if (!a->verdict || !a->deadlock_of || !next || !dl || !color || !path ||
-	    tidx_build(&x, s) < 0)
+	w.next = malloc((n + 1) * sizeof(*w.next));
+	w.dl = malloc((n + 1) * sizeof(*w.dl));
+	w.color = calloc(n + 1, 1);
+	w.path = malloc((n + 1) * sizeof(*w.path));
+	if (!a->verdict || !a->deadlock_of || !w.next || !w.dl || !w.color || !w.path ||
+	    tidx_build(&w.x, s) < 0)
 		goto fail;
 
 	for (size_t i = 0; i < n; i++) {
-		next[i] = edge_of(s, &x, i);
-		if (next[i] != NONE)
+		w.next[i] = edge_of(s, &w.x, i);
+		if (w.next[i] != NONE)
 			a->nedges++;
 		a->deadlock_of[i] = NONE;
 	}
-
-	/* cycles: walk each unseen thread's chain; a walk that meets a
-	 * thread of its own path (colour 1) closed a cycle */
-	for (size_t i = 0; i < n; i++) {
-		size_t k = i, len = 0;
-
-		if (color[i])
-			continue;
-		while (k != NONE && color[k] == 0) {
-			color[k] = 1;
-			path[len++] = k;
-			k = next[k];
-		}
-		if (k != NONE && color[k] == 1 && add_cycle(s, a, &cap, next, k) < 0)
-			goto fail;
-		for (size_t j = 0; j < len; j++)
-			color[path[j]] = 2;
-	}
-	if (add_orphans(s, &x, a, &cap) < 0)
+	if (find_cycles(s, a, &cap, &w) < 0 || add_orphans(s, &w.x, a, &cap) < 0)
 		goto fail;
 	if (a->ndeadlocks > 1)
 		qsort(a->deadlocks, a->ndeadlocks, sizeof(*a->deadlocks), cmp_deadlock);
 	for (size_t d = 0; d < a->ndeadlocks; d++)
 		for (size_t j = 0; j < a->deadlocks[d].ntids; j++)
-			a->deadlock_of[index_of(&x, a->deadlocks[d].tids[j])] = d;
-
-	/* behind: a chain of edges that ends in a deadlocked or orphaned
-	 * thread.  dl[] memoises the deadlock each thread's chain reaches
-	 * (NONE: none); unresolved threads are walked once, then their path
-	 * is filled backwards. */
-	memset(color, 0, n);
-	for (size_t i = 0; i < n; i++) {
-		if (a->verdict[i] == CDL_VERDICT_DEADLOCKED || a->verdict[i] == CDL_VERDICT_ORPHANED) {
-			dl[i] = a->deadlock_of[i];
-			color[i] = 2;
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		size_t k = i, len = 0, res;
-
-		if (color[i])
-			continue;
-		while (k != NONE && color[k] == 0) {
-			color[k] = 1;
-			path[len++] = k;
-			k = next[k];
-		}
-		/* k is NONE, or resolved (2); it cannot be on this path since
-		 * every cycle is deadlocked and already resolved */
-		res = (k == NONE) ? NONE : dl[k];
-		for (size_t j = len; j-- > 0;) {
-			dl[path[j]] = res;
-			color[path[j]] = 2;
-			if (res != NONE) {
-				a->verdict[path[j]] = CDL_VERDICT_BEHIND;
-				a->deadlock_of[path[j]] = res;
-			}
-		}
-	}
-
-	/* stuck and waiting */
-	for (size_t i = 0; i < n; i++) {
-		const struct cdl_thread *t = &s->threads[i];
-
-		if (a->verdict[i] != CDL_VERDICT_NONE || !t->has_wait)
-			continue;
-		if (cdl_wait_kind_is_lock(t->wait.kind) && t->blocked_for_ms >= 0 &&
-		    t->blocked_for_ms >= opts->stuck_ms) {
-			a->verdict[i] = CDL_VERDICT_STUCK;
-			a->nstuck++;
-		} else {
-			a->verdict[i] = CDL_VERDICT_WAITING;
-		}
-	}
-	if (a->nstuck) {
-		size_t j = 0;
-
-		a->stuck = malloc(a->nstuck * sizeof(*a->stuck));
-		if (!a->stuck)
-			goto fail;
-		for (size_t i = 0; i < n; i++)
-			if (a->verdict[i] == CDL_VERDICT_STUCK)
-				a->stuck[j++] = i;
-		qsort_r(a->stuck, a->nstuck, sizeof(*a->stuck), cmp_stuck, (void *)s);
-	}
+			a->deadlock_of[index_of(&w.x, a->deadlocks[d].tids[j])] = d;
+	find_behind(s, a, &w);
+	if (find_stuck(s, a, opts->stuck_ms) < 0)
+		goto fail;
 	rc = 0;
 	*out = a;
 	a = NULL;
 fail:
-	tidx_free(&x);
-	free(next);
-	free(dl);
-	free(color);
-	free(path);
+	tidx_free(&w.x);
+	free(w.next);
+	free(w.dl);
+	free(w.color);
+	free(w.path);
 	cdl_analysis_free(a);
 	return rc;
 }

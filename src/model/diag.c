@@ -45,3 +45,10 @@ void cdl_diag_hint(struct cdl_diag *d, const char *fmt, ...)
 	vsnprintf(d->hint, sizeof(d->hint), fmt, ap);
 	va_end(ap);
 }
+
+const char *cdl_diag_reason(const struct cdl_diag *d, int fallback)
+{
+	if (d->why[0])
+		return d->why;
+	return strerror(d->err ? d->err : fallback);
+}

@@ -1,8 +1,8 @@
 /* load.c - read a saved JSON snapshot (cdeadlock --json) back into the model
  *
- * Two steps: a strict RFC 8259 parser builds a compact tree (nodes in one
- * array, decoded strings in one buffer, each node with its line and
- * column), then a walker checks the contract's fields and types and fills
+ * Two steps: a strict RFC 8259 parser (jsontree.c) builds a compact tree
+ * (nodes in one array, decoded strings in one buffer, each node with its
+ * byte offset), then a walker (here) checks the contract's fields and types and fills
  * a snapshot.  Fields it does not know are ignored; the "deadlocks" and
  * "verdict" in the file are ignored too (the analysis recomputes them from
  * the waits).  Every error is one line: "line 3 column 7: expected ','".
@@ -25,469 +25,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "grow.h"
+#include "jsontree.h"
 #include "load.h"
-#include "utf8.h"
 
-#define MAX_DEPTH 64
 #define MAX_FILE (1024ull * 1024 * 1024)
-#define NONE SIZE_MAX
-
-enum jtype { J_NULL, J_FALSE, J_TRUE, J_INT, J_REAL, J_STR, J_ARR, J_OBJ };
-
-struct jnode {
-	enum jtype type;
-	size_t pos;         /* byte offset of the value in the input */
-	int64_t i;          /* J_INT */
-	size_t key;         /* member name: offset in strs, NONE in arrays */
-	size_t str;         /* J_STR: offset in strs */
-	size_t first, last; /* children (J_ARR/J_OBJ) */
-	size_t next;        /* next sibling */
-	size_t n;           /* number of children */
-};
-
-struct parser {
-	const char *buf, *p, *end;
-	struct jnode *nodes;
-	size_t nnodes, capnodes;
-	char *strs;
-	size_t nstrs, capstrs;
-	char err[200];
-	size_t err_pos;
-	bool failed;
-};
-
-static void perr_at(struct parser *ps, size_t pos, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void perr_at(struct parser *ps, size_t pos, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ps->failed)
-		return;
-	ps->failed = true;
-	ps->err_pos = pos;
-	va_start(ap, fmt);
-	vsnprintf(ps->err, sizeof(ps->err), fmt, ap);
-	va_end(ap);
-}
-
-/* Line and column (in characters, from 1) of a byte offset. */
-static void where(const char *buf, size_t pos, unsigned *line, unsigned *col)
-{
-	unsigned l = 1, c = 1;
-
-	for (size_t i = 0; i < pos; i++) {
-		if (buf[i] == '\n') {
-			l++;
-			c = 1;
-		} else if (((unsigned char)buf[i] & 0xc0) != 0x80) {
-			c++;
-		}
-	}
-	*line = l;
-	*col = c;
-}
-
-#define perr(ps, ...) perr_at((ps), (size_t)((ps)->p - (ps)->buf), __VA_ARGS__)
-
-static size_t new_node(struct parser *ps, enum jtype t, size_t pos)
-{
-	if (ps->nnodes == ps->capnodes) {
-		size_t cap = ps->capnodes ? ps->capnodes * 2 : 256;
-		struct jnode *n = realloc(ps->nodes, cap * sizeof(*n));
-
-		if (!n) {
-			perr_at(ps, pos, "out of memory");
-			return NONE;
-		}
-		ps->nodes = n;
-		ps->capnodes = cap;
-	}
-	struct jnode *n = &ps->nodes[ps->nnodes];
-	memset(n, 0, sizeof(*n));
-	n->type = t;
-	n->pos = pos;
-	n->key = n->first = n->last = n->next = NONE;
-	return ps->nnodes++;
-}
-
-static bool str_put(struct parser *ps, const char *b, size_t len)
-{
-	if (ps->nstrs + len + 1 > ps->capstrs) {
-		size_t cap = (ps->nstrs + len + 1) * 2;
-		char *s = realloc(ps->strs, cap < 4096 ? 4096 : cap);
-
-		if (!s) {
-			perr(ps, "out of memory");
-			return false;
-		}
-		ps->strs = s;
-		ps->capstrs = cap < 4096 ? 4096 : cap;
-	}
-	memcpy(ps->strs + ps->nstrs, b, len);
-	ps->nstrs += len;
-	return true;
-}
-
-static void skip_ws(struct parser *ps)
-{
-	while (ps->p < ps->end) {
-		char c = *ps->p;
-
-		if (c == '\n' || c == ' ' || c == '\t' || c == '\r') {
-			ps->p++;
-		} else {
-			break;
-		}
-	}
-}
-
-static void unexpected(struct parser *ps, const char *what)
-{
-	if (ps->p >= ps->end)
-		perr(ps, "unexpected end of file (truncated?): expected %s", what);
-	else if ((unsigned char)*ps->p >= 0x20 && (unsigned char)*ps->p < 0x7f)
-		perr(ps, "expected %s, found '%c'", what, *ps->p);
-	else
-		perr(ps, "expected %s, found byte 0x%02x", what, (unsigned char)*ps->p);
-}
-
-static int hex4(const char *p)
-{
-	int v = 0;
-
-	for (int i = 0; i < 4; i++) {
-		char c = p[i];
-
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v |= c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v |= c - 'A' + 10;
-		else
-			return -1;
-	}
-	return v;
-}
-
-static size_t put_utf8(char *o, uint32_t cp)
-{
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xc0 | (cp >> 6));
-		o[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (char)(0xe0 | (cp >> 12));
-		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		o[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	o[0] = (char)(0xf0 | (cp >> 18));
-	o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	o[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
-/* Parse a string at ps->p (on the opening quote); returns its offset in
- * strs or NONE. */
-static size_t parse_string(struct parser *ps)
-{
-	size_t off = ps->nstrs;
-
-	ps->p++;  /* opening quote */
-	for (;;) {
-		const char *run = ps->p;
-
-		while (ps->p < ps->end && *ps->p != '"' && *ps->p != '\\' &&
-		       (unsigned char)*ps->p >= 0x20 && (unsigned char)*ps->p < 0x80)
-			ps->p++;
-		if (ps->p > run && !str_put(ps, run, (size_t)(ps->p - run)))
-			return NONE;
-		if (ps->p >= ps->end) {
-			perr(ps, "unexpected end of file (truncated?) in a string");
-			return NONE;
-		}
-		unsigned char c = (unsigned char)*ps->p;
-
-		if (c == '"') {
-			ps->p++;
-			break;
-		}
-		if (c < 0x20) {
-			perr(ps, "control character 0x%02x in a string", c);
-			return NONE;
-		}
-		if (c >= 0x80) {
-			size_t l = cdl_utf8_len((const unsigned char *)ps->p,
-						 (size_t)(ps->end - ps->p), NULL);
-
-			if (!l) {
-				perr(ps, "invalid UTF-8 in a string");
-				return NONE;
-			}
-			if (!str_put(ps, ps->p, l))
-				return NONE;
-			ps->p += l;
-			continue;
-		}
-		/* backslash */
-		if (ps->end - ps->p < 2) {
-			ps->p = ps->end;
-			perr(ps, "unexpected end of file (truncated?) in a string");
-			return NONE;
-		}
-		char e = ps->p[1], out[8];
-		size_t n = 1;
-
-		switch (e) {
-		case '"': out[0] = '"'; break;
-		case '\\': out[0] = '\\'; break;
-		case '/': out[0] = '/'; break;
-		case 'b': out[0] = '\b'; break;
-		case 'f': out[0] = '\f'; break;
-		case 'n': out[0] = '\n'; break;
-		case 'r': out[0] = '\r'; break;
-		case 't': out[0] = '\t'; break;
-		case 'u': {
-			int v, lo;
-			uint32_t cp;
-
-			if (ps->end - ps->p < 6 || (v = hex4(ps->p + 2)) < 0) {
-				if (ps->end - ps->p < 6)
-					ps->p = ps->end;
-				perr(ps, ps->p >= ps->end ? "unexpected end of file (truncated?) in a string"
-					 : "invalid \\u escape");
-				return NONE;
-			}
-			cp = (uint32_t)v;
-			if (cp >= 0xd800 && cp <= 0xdbff && ps->end - ps->p >= 12 &&
-			    ps->p[6] == '\\' && ps->p[7] == 'u' &&
-			    (lo = hex4(ps->p + 8)) >= 0xdc00 && lo <= 0xdfff) {
-				cp = 0x10000 + ((cp - 0xd800) << 10) + ((uint32_t)lo - 0xdc00);
-				ps->p += 6;
-			} else if ((cp >= 0xd800 && cp <= 0xdfff) || cp == 0) {
-				cp = 0xfffd;   /* lone surrogate, NUL: not representable */
-			}
-			n = put_utf8(out, cp);
-			ps->p += 4;
-			break;
-		}
-		default:
-			ps->p++;
-			perr(ps, "invalid escape '\\%c' in a string",
-			     (unsigned char)e >= 0x20 && (unsigned char)e < 0x7f ? e : '?');
-			return NONE;
-		}
-		ps->p += 2;
-		if (!str_put(ps, out, n))
-			return NONE;
-	}
-	if (!str_put(ps, "", 1))
-		return NONE;
-	return off;
-}
-
-static size_t parse_value(struct parser *ps, unsigned depth);
-
-static bool literal(struct parser *ps, const char *word)
-{
-	size_t n = strlen(word);
-
-	if ((size_t)(ps->end - ps->p) < n) {
-		if (memcmp(ps->p, word, (size_t)(ps->end - ps->p)) == 0) {
-			ps->p = ps->end;
-			perr(ps, "unexpected end of file (truncated?): expected %s", word);
-		} else {
-			perr(ps, "invalid literal: expected a value");
-		}
-		return false;
-	}
-	if (memcmp(ps->p, word, n) != 0) {
-		perr(ps, "invalid literal: expected a value");
-		return false;
-	}
-	ps->p += n;
-	return true;
-}
-
-static size_t parse_number(struct parser *ps, size_t pos)
-{
-	const char *s = ps->p;
-	bool neg = false, real = false;
-	uint64_t v = 0;
-	bool overflow = false;
-	size_t id;
-
-	if (ps->p < ps->end && *ps->p == '-') {
-		neg = true;
-		ps->p++;
-	}
-	if (ps->p >= ps->end) {
-		perr(ps, "unexpected end of file (truncated?) in a number");
-		return NONE;
-	}
-	if (*ps->p == '0') {
-		ps->p++;
-	} else if (*ps->p >= '1' && *ps->p <= '9') {
-		while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9') {
-			unsigned d = (unsigned)(*ps->p - '0');
-
-			if (v > (UINT64_MAX - d) / 10)
-				overflow = true;
-			else
-				v = v * 10 + d;
-			ps->p++;
-		}
-	} else {
-		perr(ps, "invalid number");
-		return NONE;
-	}
-	if (ps->p < ps->end && *ps->p == '.') {
-		real = true;
-		ps->p++;
-		if (ps->p >= ps->end || *ps->p < '0' || *ps->p > '9') {
-			perr(ps, ps->p >= ps->end ? "unexpected end of file (truncated?) in a number"
-				 : "invalid number: digit expected after '.'");
-			return NONE;
-		}
-		while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
-			ps->p++;
-	}
-	if (ps->p < ps->end && (*ps->p == 'e' || *ps->p == 'E')) {
-		real = true;
-		ps->p++;
-		if (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-'))
-			ps->p++;
-		if (ps->p >= ps->end || *ps->p < '0' || *ps->p > '9') {
-			perr(ps, ps->p >= ps->end ? "unexpected end of file (truncated?) in a number"
-				 : "invalid number: digit expected in the exponent");
-			return NONE;
-		}
-		while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
-			ps->p++;
-	}
-	(void)s;
-	if (!real && (overflow || v > (uint64_t)INT64_MAX + (neg ? 1 : 0)))
-		real = true;   /* out of int64 range: kept as "some number" */
-	id = new_node(ps, real ? J_REAL : J_INT, pos);
-	if (id == NONE)
-		return NONE;
-	if (!real)
-		ps->nodes[id].i = neg ? (int64_t)(0 - v) : (int64_t)v;
-	return id;
-}
-
-static void append_child(struct parser *ps, size_t parent, size_t child)
-{
-	struct jnode *p = &ps->nodes[parent];
-
-	if (p->last == NONE)
-		p->first = child;
-	else
-		ps->nodes[p->last].next = child;
-	p->last = child;
-	p->n++;
-}
-
-static size_t parse_container(struct parser *ps, unsigned depth, bool obj, size_t pos)
-{
-	size_t id = new_node(ps, obj ? J_OBJ : J_ARR, pos);
-
-	if (id == NONE)
-		return NONE;
-	if (depth >= MAX_DEPTH) {
-		perr(ps, "nesting deeper than %d levels", MAX_DEPTH);
-		return NONE;
-	}
-	ps->p++;
-	skip_ws(ps);
-	if (ps->p < ps->end && *ps->p == (obj ? '}' : ']')) {
-		ps->p++;
-		return id;
-	}
-	for (;;) {
-		size_t key = NONE, child;
-
-		skip_ws(ps);
-		if (obj) {
-			if (ps->p >= ps->end || *ps->p != '"') {
-				unexpected(ps, "a member name in quotes");
-				return NONE;
-			}
-			key = parse_string(ps);
-			if (key == NONE)
-				return NONE;
-			skip_ws(ps);
-			if (ps->p >= ps->end || *ps->p != ':') {
-				unexpected(ps, "':'");
-				return NONE;
-			}
-			ps->p++;
-			skip_ws(ps);
-		}
-		child = parse_value(ps, depth + 1);
-		if (child == NONE)
-			return NONE;
-		ps->nodes[child].key = key;
-		append_child(ps, id, child);
-		skip_ws(ps);
-		if (ps->p < ps->end && *ps->p == ',') {
-			ps->p++;
-			continue;
-		}
-		if (ps->p < ps->end && *ps->p == (obj ? '}' : ']')) {
-			ps->p++;
-			return id;
-		}
-		unexpected(ps, obj ? "',' or '}'" : "',' or ']'");
-		return NONE;
-	}
-}
-
-static size_t parse_value(struct parser *ps, unsigned depth)
-{
-	size_t id, off, pos;
-
-	skip_ws(ps);
-	pos = (size_t)(ps->p - ps->buf);
-	if (ps->p >= ps->end) {
-		unexpected(ps, "a value");
-		return NONE;
-	}
-	switch (*ps->p) {
-	case '{':
-		return parse_container(ps, depth, true, pos);
-	case '[':
-		return parse_container(ps, depth, false, pos);
-	case '"':
-		off = parse_string(ps);
-		if (off == NONE)
-			return NONE;
-		id = new_node(ps, J_STR, pos);
-		if (id != NONE)
-			ps->nodes[id].str = off;
-		return id;
-	case 't':
-		return literal(ps, "true") ? new_node(ps, J_TRUE, pos) : NONE;
-	case 'f':
-		return literal(ps, "false") ? new_node(ps, J_FALSE, pos) : NONE;
-	case 'n':
-		return literal(ps, "null") ? new_node(ps, J_NULL, pos) : NONE;
-	default:
-		if (*ps->p == '-' || (*ps->p >= '0' && *ps->p <= '9'))
-			return parse_number(ps, pos);
-		unexpected(ps, "a value");
-		return NONE;
-	}
-}
+#define NONE JSON_NONE
 
 /* ---- from the tree to the model ---- */
 
@@ -496,7 +39,7 @@ static size_t parse_value(struct parser *ps, unsigned depth)
 /* Where the walker is ("threads[3].wait.kind"), kept as segments and only
  * formatted for a message. */
 struct walker {
-	struct parser *ps;
+	struct jparser *ps;
 	struct cdl_snapshot *s;
 	struct {
 		const char *name;      /* member name, or NULL for an index */
@@ -551,7 +94,7 @@ static void werr(struct walker *w, size_t node, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	format_path(w, path, sizeof(path));
-	perr_at(w->ps, n->pos, "%s%s%s", path, path[0] ? ": " : "", msg);
+	cdl_json_error_at(w->ps, n->pos, "%s%s%s", path, path[0] ? ": " : "", msg);
 }
 
 static const struct jnode *N(const struct walker *w, size_t id)
@@ -609,23 +152,47 @@ static void leave(struct walker *w, int save)
 enum { OPT = 0, REQ = 1 };
 enum { NOTNULL = 0, NULLOK = 1 };
 
+/* The start of every getter: member name of obj, entered (leave with
+ * *save).  Returns it, or NONE with *rc 0 when it is absent or (nullok)
+ * null, -1 on an error; then there is nothing to leave. */
+static size_t get_member(struct walker *w, size_t obj, const char *name, int req, int nullok,
+			 int *save, int *rc)
+{
+	size_t m = enter(w, obj, name, req, save);
+
+	*rc = 0;
+	if (m == NONE) {
+		*rc = w->ps->failed ? -1 : 0;
+		return NONE;
+	}
+	if (N(w, m)->type == J_NULL && nullok) {
+		leave(w, *save);
+		return NONE;
+	}
+	return m;
+}
+
+/* The end of a getter whose member m has the wrong type. */
+static int wrong_type(struct walker *w, size_t m, const char *expected, int nullok, int save)
+{
+	werr(w, m, "expected %s%s, found %s", expected, nullok ? " or null" : "",
+	     type_name(N(w, m)->type));
+	leave(w, save);
+	return -1;
+}
+
 /* Each getter: returns 1 when set, 0 when absent or null, -1 on error. */
 static int get_int(struct walker *w, size_t obj, const char *name, int req, int nullok,
 		   int64_t lo, int64_t hi, int64_t *out)
 {
-	int save;
-	size_t m = enter(w, obj, name, req, &save);
-	int rc = 0;
+	int save, rc;
+	size_t m = get_member(w, obj, name, req, nullok, &save, &rc);
 
 	if (m == NONE)
-		return w->ps->failed ? -1 : 0;
-	if (N(w, m)->type == J_NULL && nullok) {
-		rc = 0;
-	} else if (N(w, m)->type != J_INT) {
-		werr(w, m, "expected an integer%s, found %s", nullok ? " or null" : "",
-		     type_name(N(w, m)->type));
-		rc = -1;
-	} else if (N(w, m)->i < lo || N(w, m)->i > hi) {
+		return rc;
+	if (N(w, m)->type != J_INT)
+		return wrong_type(w, m, "an integer", nullok, save);
+	if (N(w, m)->i < lo || N(w, m)->i > hi) {
 		werr(w, m, "%" PRId64 " is out of range", N(w, m)->i);
 		rc = -1;
 	} else {
@@ -639,26 +206,19 @@ static int get_int(struct walker *w, size_t obj, const char *name, int req, int 
 static int get_str(struct walker *w, size_t obj, const char *name, int req, int nullok,
 		   const char **out)
 {
-	int save;
-	size_t m = enter(w, obj, name, req, &save);
-	int rc = 0;
+	int save, rc;
+	size_t m = get_member(w, obj, name, req, nullok, &save, &rc);
 
 	if (m == NONE)
-		return w->ps->failed ? -1 : 0;
-	if (N(w, m)->type == J_NULL && nullok) {
-		rc = 0;
-	} else if (N(w, m)->type != J_STR) {
-		werr(w, m, "expected a string%s, found %s", nullok ? " or null" : "",
-		     type_name(N(w, m)->type));
+		return rc;
+	if (N(w, m)->type != J_STR)
+		return wrong_type(w, m, "a string", nullok, save);
+	*out = cdl_snapshot_intern(w->s, S(w, N(w, m)->str));
+	if (!*out) {
+		werr(w, m, "out of memory");
 		rc = -1;
 	} else {
-		*out = cdl_snapshot_intern(w->s, S(w, N(w, m)->str));
-		if (!*out) {
-			werr(w, m, "out of memory");
-			rc = -1;
-		} else {
-			rc = 1;
-		}
+		rc = 1;
 	}
 	leave(w, save);
 	return rc;
@@ -666,21 +226,16 @@ static int get_str(struct walker *w, size_t obj, const char *name, int req, int 
 
 static int get_bool(struct walker *w, size_t obj, const char *name, bool *out)
 {
-	int save;
-	size_t m = enter(w, obj, name, OPT, &save);
-	int rc = 0;
+	int save, rc;
+	size_t m = get_member(w, obj, name, OPT, NOTNULL, &save, &rc);
 
 	if (m == NONE)
-		return 0;
-	if (N(w, m)->type == J_TRUE || N(w, m)->type == J_FALSE) {
-		*out = N(w, m)->type == J_TRUE;
-		rc = 1;
-	} else {
-		werr(w, m, "expected a boolean, found %s", type_name(N(w, m)->type));
-		rc = -1;
-	}
+		return rc;
+	if (N(w, m)->type != J_TRUE && N(w, m)->type != J_FALSE)
+		return wrong_type(w, m, "a boolean", NOTNULL, save);
+	*out = N(w, m)->type == J_TRUE;
 	leave(w, save);
-	return rc;
+	return 1;
 }
 
 static bool parse_hex(const char *s, uint64_t *out)
@@ -724,16 +279,12 @@ static int node_hex(struct walker *w, size_t m, uint64_t *out)
 static int get_hex(struct walker *w, size_t obj, const char *name, int req, int nullok,
 		   uint64_t *out)
 {
-	int save;
-	size_t m = enter(w, obj, name, req, &save);
-	int rc = 0;
+	int save, rc;
+	size_t m = get_member(w, obj, name, req, nullok, &save, &rc);
 
 	if (m == NONE)
-		return w->ps->failed ? -1 : 0;
-	if (N(w, m)->type == J_NULL && nullok)
-		rc = 0;
-	else
-		rc = node_hex(w, m, out);
+		return rc;
+	rc = node_hex(w, m, out);
 	leave(w, save);
 	return rc;
 }
@@ -742,15 +293,13 @@ static int get_hex(struct walker *w, size_t obj, const char *name, int req, int 
 static size_t get_node(struct walker *w, size_t obj, const char *name, int req,
 		       enum jtype t, bool nullok, int *save)
 {
-	size_t m = enter(w, obj, name, req, save);
+	int rc;
+	size_t m = get_member(w, obj, name, req, nullok, save, &rc);
 
 	if (m == NONE)
 		return NONE;
-	if (N(w, m)->type == J_NULL && nullok)
-		return NONE;
 	if (N(w, m)->type != t) {
-		werr(w, m, "expected %s%s, found %s", type_name(t), nullok ? " or null" : "",
-		     type_name(N(w, m)->type));
+		wrong_type(w, m, type_name(t), nullok, *save);
 		return NONE;
 	}
 	return m;
@@ -1067,29 +616,21 @@ static int walk(struct walker *w, size_t root)
 int cdl_load_json_buf(const char *buf, size_t len, const char *name,
 		      struct cdl_snapshot **out, struct cdl_diag *d)
 {
-	struct parser ps = { .buf = buf, .p = buf, .end = buf + len };
+	struct jparser ps = { .buf = buf, .p = buf, .end = buf + len };
 	struct walker w = { .ps = &ps };
 	struct cdl_snapshot *s = NULL;
 	size_t root;
+	bool blank;
 	int rc = 0;
 
 	*out = NULL;
 	if (!name)
 		name = "snapshot";
-	skip_ws(&ps);
-	if (ps.p >= ps.end) {
+	root = cdl_json_parse(&ps, &blank);
+	if (blank) {
 		cdl_diag_set(d, EINVAL, "load: %s", name);
 		cdl_diag_why(d, len ? "no JSON document (only white space)" : "empty file");
 		return -EINVAL;
-	}
-	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
-		ps.p = buf + 3;
-	}
-	root = parse_value(&ps, 0);
-	if (root != NONE) {
-		skip_ws(&ps);
-		if (ps.p < ps.end)
-			perr(&ps, "unexpected data after the JSON document");
 	}
 	if (!ps.failed) {
 		s = cdl_snapshot_new();
@@ -1109,13 +650,12 @@ int cdl_load_json_buf(const char *buf, size_t len, const char *name,
 				  "load: %s", name);
 		unsigned line, col;
 
-		where(buf, ps.err_pos, &line, &col);
+		cdl_json_where(buf, ps.err_pos, &line, &col);
 		cdl_diag_why(d, "line %u column %u: %s", line, col, ps.err);
 	}
 out:
 	cdl_snapshot_free(s);
-	free(ps.nodes);
-	free(ps.strs);
+	cdl_json_free(&ps);
 	return rc;
 }
 
@@ -1139,7 +679,6 @@ int cdl_load_json_file(const char *path, struct cdl_snapshot **out, struct cdl_d
 
 		if (len + 65536 > cap) {
 			size_t ncap = cap ? cap * 2 : 1 << 20;
-			char *nb;
 
 			if (ncap > MAX_FILE + 65536) {
 				free(buf);
@@ -1148,14 +687,11 @@ int cdl_load_json_file(const char *path, struct cdl_snapshot **out, struct cdl_d
 				cdl_diag_why(d, "larger than %llu MiB", MAX_FILE >> 20);
 				return rc;
 			}
-			nb = realloc(buf, ncap);
-			if (!nb) {
+			if (CDL_GROW(buf, cap, ncap, 1 << 20) < 0) {
 				free(buf);
 				close(fd);
 				return cdl_diag_set(d, ENOMEM, "load: %s", path);
 			}
-			buf = nb;
-			cap = ncap;
 		}
 		r = read(fd, buf + len, cap - len);
 		if (r < 0) {

@@ -8,4 +8,7 @@ src_libcdl_model_a_SOURCES = \
 	src/model/grow.c \
 	src/model/utf8.c \
 	src/model/load.c \
-	include/snapshot.h include/memimg.h include/diag.h include/load.h include/utf8.h include/grow.h include/rawcap.h include/sorted.h
+	src/model/jsontree.c \
+	src/model/jsontree.h \
+	include/snapshot.h include/memimg.h include/diag.h include/load.h include/utf8.h include/grow.h \
+	include/rawcap.h include/sorted.h

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "memimg.h"
 #include "snapshot.h"
 
@@ -113,30 +114,47 @@ static void pool_free(struct cdl_strpool *p)
 
 /* ---- wait kinds ---- */
 
-static const char *const kind_names[CDL_WAIT__COUNT] = {
-	[CDL_WAIT_MUTEX] = "mutex",
-	[CDL_WAIT_RWLOCK_READ] = "rwlock_read",
-	[CDL_WAIT_RWLOCK_WRITE] = "rwlock_write",
-	[CDL_WAIT_CONDVAR] = "condvar",
-	[CDL_WAIT_SEMAPHORE] = "semaphore",
-	[CDL_WAIT_JOIN] = "join",
-	[CDL_WAIT_FUTEX] = "futex",
-	[CDL_WAIT_SLEEP] = "sleep",
-	[CDL_WAIT_IO] = "io",
-	[CDL_WAIT_OTHER] = "other",
+static const struct cdl_wait_kind_info kinds[] = {
+	/* name            noun         access    access_long  label       lock   edge */
+	[CDL_WAIT_MUTEX] =
+	{ "mutex",         "mutex",     NULL,     NULL,        "mutex",    true,  true },
+	[CDL_WAIT_RWLOCK_READ] =
+	{ "rwlock_read",   "rwlock",    "read",   "reading",   "rwlock-r", true,  true },
+	[CDL_WAIT_RWLOCK_WRITE] =
+	{ "rwlock_write",  "rwlock",    "write",  "writing",   "rwlock-w", true,  true },
+	[CDL_WAIT_CONDVAR] =
+	{ "condvar",       "condvar",   NULL,     NULL,        "condvar",  true,  false },
+	[CDL_WAIT_SEMAPHORE] =
+	{ "semaphore",     "semaphore", NULL,     NULL,        "sem",      true,  false },
+	[CDL_WAIT_JOIN] =
+	{ "join",          "thread",    NULL,     NULL,        "join",     true,  true },
+	[CDL_WAIT_FUTEX] =
+	{ "futex",         "futex",     NULL,     NULL,        "futex",    true,  true },
+	[CDL_WAIT_SLEEP] =
+	{ "sleep",         "object",    NULL,     NULL,        "sleep",    false, false },
+	[CDL_WAIT_IO] =
+	{ "io",            "object",    NULL,     NULL,        "io",       false, false },
+	[CDL_WAIT_OTHER] =
+	{ "other",         "object",    NULL,     NULL,        "other",    false, false },
 };
+
+_Static_assert(sizeof(kinds) / sizeof(kinds[0]) == CDL_WAIT__COUNT,
+	       "one row of kinds[] per enum cdl_wait_kind");
+
+const struct cdl_wait_kind_info *cdl_wait_kind_info(enum cdl_wait_kind k)
+{
+	return &kinds[(unsigned)k < CDL_WAIT__COUNT ? k : CDL_WAIT_OTHER];
+}
 
 const char *cdl_wait_kind_name(enum cdl_wait_kind k)
 {
-	if ((unsigned)k >= CDL_WAIT__COUNT)
-		return "other";
-	return kind_names[k];
+	return cdl_wait_kind_info(k)->name;
 }
 
 int cdl_wait_kind_from_name(const char *name)
 {
 	for (int i = 0; i < CDL_WAIT__COUNT; i++)
-		if (name && strcmp(name, kind_names[i]) == 0)
+		if (name && strcmp(name, kinds[i].name) == 0)
 			return i;
 	return -1;
 }
@@ -157,18 +175,7 @@ const char *cdl_wait_flag_name(unsigned bit)
 
 bool cdl_wait_kind_is_lock(enum cdl_wait_kind k)
 {
-	switch (k) {
-	case CDL_WAIT_MUTEX:
-	case CDL_WAIT_RWLOCK_READ:
-	case CDL_WAIT_RWLOCK_WRITE:
-	case CDL_WAIT_CONDVAR:
-	case CDL_WAIT_SEMAPHORE:
-	case CDL_WAIT_JOIN:
-	case CDL_WAIT_FUTEX:
-		return true;
-	default:
-		return false;
-	}
+	return cdl_wait_kind_info(k)->is_lock;
 }
 
 /* ---- snapshot ---- */
@@ -220,15 +227,8 @@ const char *cdl_snapshot_internf(struct cdl_snapshot *s, const char *fmt, ...)
 
 struct cdl_thread *cdl_snapshot_add_thread(struct cdl_snapshot *s, int tid)
 {
-	if (s->nthreads == s->threads_cap) {
-		size_t cap = s->threads_cap ? s->threads_cap * 2 : 16;
-		struct cdl_thread *t = realloc(s->threads, cap * sizeof(*t));
-
-		if (!t)
-			return NULL;
-		s->threads = t;
-		s->threads_cap = cap;
-	}
+	if (CDL_GROW(s->threads, s->threads_cap, s->nthreads + 1, 16) < 0)
+		return NULL;
 	struct cdl_thread *t = &s->threads[s->nthreads++];
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
@@ -241,15 +241,8 @@ struct cdl_thread *cdl_snapshot_add_thread(struct cdl_snapshot *s, int tid)
 
 struct cdl_frame *cdl_thread_add_frame(struct cdl_thread *t)
 {
-	if (t->nframes == t->frames_cap) {
-		size_t cap = t->frames_cap ? t->frames_cap * 2 : 16;
-		struct cdl_frame *f = realloc(t->frames, cap * sizeof(*f));
-
-		if (!f)
-			return NULL;
-		t->frames = f;
-		t->frames_cap = cap;
-	}
+	if (CDL_GROW(t->frames, t->frames_cap, t->nframes + 1, 16) < 0)
+		return NULL;
 	struct cdl_frame *f = &t->frames[t->nframes++];
 	memset(f, 0, sizeof(*f));
 	return f;
@@ -263,15 +256,8 @@ void cdl_snapshot_warn(struct cdl_snapshot *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (s->nwarnings == s->warnings_cap) {
-		size_t cap = s->warnings_cap ? s->warnings_cap * 2 : 8;
-		const char **w = realloc(s->warnings, cap * sizeof(*w));
-
-		if (!w)
-			return;
-		s->warnings = w;
-		s->warnings_cap = cap;
-	}
+	if (CDL_GROW(s->warnings, s->warnings_cap, s->nwarnings + 1, 8) < 0)
+		return;
 	const char *str = cdl_snapshot_intern(s, buf);
 	if (str)
 		s->warnings[s->nwarnings++] = str;

@@ -1,4 +1,4 @@
-/* json.c - the JSON contract (shared/contract/snapshot.schema.json)
+/* json.c - the JSON contract (tests/expected/snapshot.schema.json)
  *
  * Layout: two-space indentation down to a thread; a wait, a frame, a
  * deadlock edge each on one line, so that a 1000-thread snapshot stays
@@ -89,6 +89,17 @@ static void hex_or_null(FILE *out, uint64_t v)
 		fputs("null", out);
 }
 
+/* prefix (the comma and the member's name), then v, or null when it is
+ * not known */
+static void member_int(FILE *out, const char *prefix, bool known, int64_t v)
+{
+	fputs(prefix, out);
+	if (known)
+		fprintf(out, "%" PRId64, v);
+	else
+		fputs("null", out);
+}
+
 static void write_wait(FILE *out, const struct cdl_wait *w)
 {
 	bool first = true;
@@ -96,16 +107,8 @@ static void write_wait(FILE *out, const struct cdl_wait *w)
 	fprintf(out, "{\"kind\": \"%s\", \"address\": \"0x%" PRIx64 "\", \"symbol\": ",
 		cdl_wait_kind_name(w->kind), w->address);
 	cdl_json_string(out, w->symbol);
-	fputs(", \"owner_tid\": ", out);
-	if (w->owner_tid > 0)
-		fprintf(out, "%d", w->owner_tid);
-	else
-		fputs("null", out);
-	fputs(", \"owner_pid\": ", out);
-	if (w->owner_pid != 0)
-		fprintf(out, "%d", w->owner_pid);
-	else
-		fputs("null", out);
+	member_int(out, ", \"owner_tid\": ", w->owner_tid > 0, w->owner_tid);
+	member_int(out, ", \"owner_pid\": ", w->owner_pid != 0, w->owner_pid);
 	fputs(", \"futex\": ", out);
 	hex_or_null(out, w->futex);
 	fputs(", \"location\": ", out);
@@ -119,11 +122,7 @@ static void write_wait(FILE *out, const struct cdl_wait *w)
 		fprintf(out, "%s\"%s\"", first ? "" : ", ", name);
 		first = false;
 	}
-	fputs("], \"readers\": ", out);
-	if (w->readers >= 0)
-		fprintf(out, "%d", w->readers);
-	else
-		fputs("null", out);
+	member_int(out, "], \"readers\": ", w->readers >= 0, w->readers);
 	fputs(", \"mutex\": ", out);
 	hex_or_null(out, w->mutex);
 	fputs(", \"mutex_symbol\": ", out);
@@ -146,16 +145,8 @@ static void write_frame(FILE *out, const struct cdl_frame *f)
 	cdl_json_string(out, f->module);
 	fputs(", \"file\": ", out);
 	cdl_json_string(out, f->file);
-	fputs(", \"line\": ", out);
-	if (f->line > 0)
-		fprintf(out, "%d", f->line);
-	else
-		fputs("null", out);
-	fputs(", \"column\": ", out);
-	if (f->column > 0)
-		fprintf(out, "%d", f->column);
-	else
-		fputs("null", out);
+	member_int(out, ", \"line\": ", f->line > 0, f->line);
+	member_int(out, ", \"column\": ", f->column > 0, f->column);
 	fprintf(out, ", \"inlined\": %s, \"signal_frame\": %s}",
 		f->inlined ? "true" : "false", f->signal_frame ? "true" : "false");
 }
@@ -173,11 +164,7 @@ static void write_thread(FILE *out, const struct cdl_thread *t, const char *verd
 		write_wait(out, &t->wait);
 	else
 		fputs("null", out);
-	fputs(",\n      \"blocked_for_ms\": ", out);
-	if (t->blocked_for_ms >= 0)
-		fprintf(out, "%" PRId64, t->blocked_for_ms);
-	else
-		fputs("null", out);
+	member_int(out, ",\n      \"blocked_for_ms\": ", t->blocked_for_ms >= 0, t->blocked_for_ms);
 	fprintf(out, ",\n      \"verdict\": \"%s\"", verdict);
 	fputs(",\n      \"syscall\": ", out);
 	if (t->syscall_nr >= 0) {

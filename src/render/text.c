@@ -11,13 +11,12 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "render.h"
-#include "utf8.h"
+#include "render-int.h"
 
 #define WIDTH 100          /* wrap verdict lines longer than this */
 
@@ -25,105 +24,6 @@ void cdl_render_opts_init(struct cdl_render_opts *o)
 {
 	o->group = false;
 	o->addresses = true;
-}
-
-/* ---- a small growable string ---- */
-
-struct sb {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void sb_vadd(struct sb *b, const char *fmt, va_list ap)
-{
-	va_list aq;
-	int r;
-
-	if (b->oom)
-		return;
-	va_copy(aq, ap);
-	r = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, aq);
-	va_end(aq);
-	if (r < 0)
-		return;
-	if (!b->p || b->len + (size_t)r + 1 > b->cap) {
-		size_t cap = (b->len + (size_t)r + 1) * 2;
-		char *p = realloc(b->p, cap < 256 ? 256 : cap);
-
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap < 256 ? 256 : cap;
-		vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-	}
-	b->len += (size_t)r;
-}
-
-static void sb_add(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(struct sb *b, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	sb_vadd(b, fmt, ap);
-	va_end(ap);
-}
-
-static const char *sb_str(const struct sb *b)
-{
-	return b->p && !b->oom ? b->p : "";
-}
-
-static void sb_reset(struct sb *b)
-{
-	b->len = 0;
-	if (b->p)
-		b->p[0] = '\0';
-}
-
-/* ---- sanitizing ---- */
-
-/* Length of a printable UTF-8 sequence at p (NUL-terminated), 0 for a
- * malformed one or a C0/C1 control character. */
-static size_t utf8_seq(const unsigned char *p)
-{
-	uint32_t cp;
-	size_t l = cdl_utf8_len(p, strnlen((const char *)p, 4), &cp);
-
-	if (l == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
-		return 0;
-	return l;
-}
-
-char *cdl_render_sanitize(char *dst, size_t n, const char *src)
-{
-	const unsigned char *p = (const unsigned char *)(src ? src : "");
-	size_t o = 0;
-
-	if (n == 0)
-		return dst;
-	while (*p) {
-		size_t l = *p >= 0x20 && *p < 0x7f ? 1 : utf8_seq(p);
-
-		if (l == 0) {
-			if (o + 4 >= n)
-				break;
-			snprintf(dst + o, 5, "\\x%02x", *p);
-			o += 4;
-			p++;
-			continue;
-		}
-		if (o + l >= n)
-			break;
-		memcpy(dst + o, p, l);
-		o += l;
-		p += l;
-	}
-	dst[o] = '\0';
-	return dst;
 }
 
 /* Columns a sanitized string takes (UTF-8 sequences count as one). */
@@ -164,204 +64,6 @@ static void emit(struct out *o, const char *line)
 	putc('\n', o->f);
 }
 
-/* ---- words ---- */
-
-static const char *state_name(char st)
-{
-	switch (st) {
-	case 'R': return "running";
-	case 'S': return "sleeping";
-	case 'D': return "disk sleep";
-	case 'T': return "stopped";
-	case 't': return "tracing stop";
-	case 'Z': return "zombie";
-	case 'X': return "dead";
-	case 'I': return "idle";
-	case 'P': return "parked";
-	case 'W': return "waking";
-	case 'K': return "wakekill";
-	default: return NULL;
-	}
-}
-
-static const char *base_name(const char *path)
-{
-	const char *b = path ? strrchr(path, '/') : NULL;
-
-	return b && b[1] ? b + 1 : path;
-}
-
-static const char *noun(enum cdl_wait_kind k)
-{
-	switch (k) {
-	case CDL_WAIT_MUTEX: return "mutex";
-	case CDL_WAIT_RWLOCK_READ:
-	case CDL_WAIT_RWLOCK_WRITE: return "rwlock";
-	case CDL_WAIT_CONDVAR: return "condvar";
-	case CDL_WAIT_SEMAPHORE: return "semaphore";
-	case CDL_WAIT_JOIN: return "thread";
-	case CDL_WAIT_FUTEX: return "futex";
-	default: return cdl_wait_kind_name(k);
-	}
-}
-
-static void add_thread_name(struct sb *b, const struct cdl_snapshot *s, int tid)
-{
-	const struct cdl_thread *t = s ? cdl_snapshot_find_thread(s, tid) : NULL;
-
-	if (t && t->name && *t->name)
-		sb_add(b, "thread \"%s\" (tid %d)", t->name, tid);
-	else
-		sb_add(b, "thread %d", tid);
-}
-
-static void add_condvar_mutex(struct sb *b, const struct cdl_wait *w)
-{
-	if (w->mutex_symbol)
-		sb_add(b, "with mutex %s (0x%" PRIx64 ")", w->mutex_symbol, w->mutex);
-	else
-		sb_add(b, "with mutex 0x%" PRIx64, w->mutex);
-}
-
-static void add_object(struct sb *b, const struct cdl_wait *w, bool with_mutex)
-{
-	sb_add(b, "%s ", noun(w->kind));
-	if (w->symbol)
-		sb_add(b, "%s (0x%" PRIx64 ")", w->symbol, w->address);
-	else if (w->location)
-		sb_add(b, "0x%" PRIx64 " (%s)", w->address, w->location);
-	else
-		sb_add(b, "0x%" PRIx64, w->address);
-	if (w->kind == CDL_WAIT_RWLOCK_READ)
-		sb_add(b, " for reading");
-	else if (w->kind == CDL_WAIT_RWLOCK_WRITE)
-		sb_add(b, " for writing");
-	if (with_mutex && w->kind == CDL_WAIT_CONDVAR && w->mutex) {
-		sb_add(b, " ");
-		add_condvar_mutex(b, w);
-	}
-}
-
-char *cdl_render_wait_object(char *buf, size_t n, const struct cdl_wait *w)
-{
-	struct sb b = { 0 };
-
-	add_object(&b, w, true);
-	cdl_render_sanitize(buf, n, sb_str(&b));
-	free(b.p);
-	return buf;
-}
-
-/* The holder of w, after "held by"; nothing when no owner is recorded. */
-static void add_owner(struct sb *b, const struct cdl_snapshot *s, const struct cdl_wait *w,
-		      int self_tid)
-{
-	if (w->flags & CDL_WAITF_READERS) {
-		if (w->readers > 1)
-			sb_add(b, "%d readers", w->readers);
-		else if (w->readers == 1)
-			sb_add(b, "1 reader");
-		else
-			sb_add(b, "readers");
-		return;
-	}
-	if (w->owner_tid > 0) {
-		if (w->owner_tid == self_tid)
-			sb_add(b, "itself");
-		else if (s && cdl_snapshot_find_thread(s, w->owner_tid))
-			add_thread_name(b, s, w->owner_tid);
-		else if (w->owner_pid > 0)
-			sb_add(b, "tid %d of process %d", w->owner_tid, w->owner_pid);
-		else if (w->owner_pid < 0)
-			sb_add(b, "tid %d, which has exited", w->owner_tid);
-		else
-			sb_add(b, "tid %d, not in this snapshot", w->owner_tid);
-		if (w->flags & CDL_WAITF_LAYOUT_UNKNOWN)
-			sb_add(b, " (unverified: unknown libc layout)");
-		return;
-	}
-	if (w->flags & CDL_WAITF_OWNER_UNKNOWN)
-		sb_add(b, "an owner the libc does not record%s",
-		       (w->flags & CDL_WAITF_LAYOUT_UNKNOWN) ? " (unknown libc layout)" : "");
-}
-
-char *cdl_render_wait_owner(char *buf, size_t n, const struct cdl_snapshot *s,
-			    const struct cdl_wait *w, int self_tid)
-{
-	struct sb b = { 0 };
-
-	add_owner(&b, s, w, self_tid);
-	cdl_render_sanitize(buf, n, sb_str(&b));
-	free(b.p);
-	return buf;
-}
-
-/* "waits for mutex x (0x..)" into what, "held by ..." into who. */
-static void describe_wait(struct sb *what, struct sb *who, const struct cdl_snapshot *s,
-			  const struct cdl_thread *t)
-{
-	const struct cdl_wait *w = &t->wait;
-	struct sb o = { 0 };
-
-	switch (w->kind) {
-	case CDL_WAIT_JOIN:
-		sb_add(what, "waits to join ");
-		if (w->owner_tid > 0 && s && cdl_snapshot_find_thread(s, w->owner_tid))
-			add_thread_name(what, s, w->owner_tid);
-		else if (w->owner_tid > 0)
-			sb_add(what, "tid %d (thread 0x%" PRIx64 ")", w->owner_tid, w->address);
-		else
-			sb_add(what, "thread 0x%" PRIx64, w->address);
-		break;
-	case CDL_WAIT_SLEEP:
-		sb_add(what, "sleeps");
-		break;
-	case CDL_WAIT_IO:
-		sb_add(what, "waits for I/O");
-		break;
-	case CDL_WAIT_OTHER:
-		sb_add(what, "blocked");
-		break;
-	default:
-		sb_add(what, "waits for ");
-		add_object(what, w, false);
-		add_owner(&o, s, w, t->tid);
-		if (o.len)
-			sb_add(who, "held by %s", sb_str(&o));
-		/* the condvar's mutex goes with the owner part so that a long
-		 * line breaks before it */
-		if (w->kind == CDL_WAIT_CONDVAR && w->mutex) {
-			if (who->len)
-				sb_add(who, " ");
-			add_condvar_mutex(who, w);
-		}
-		break;
-	}
-	if (w->detail)
-		sb_add(who->len ? who : what, " (%s)", w->detail);
-	if (w->flags & CDL_WAITF_TIMED)
-		sb_add(who->len ? who : what, ", with a timeout");
-	free(o.p);
-}
-
-char *cdl_render_wait(char *buf, size_t n, const struct cdl_snapshot *s,
-		      const struct cdl_thread *t)
-{
-	struct sb what = { 0 }, who = { 0 };
-
-	if (!t->has_wait) {
-		cdl_render_sanitize(buf, n, "");
-		return buf;
-	}
-	describe_wait(&what, &who, s, t);
-	if (who.len)
-		sb_add(&what, " %s", sb_str(&who));
-	cdl_render_sanitize(buf, n, sb_str(&what));
-	free(what.p);
-	free(who.p);
-	return buf;
-}
-
 /* ---- the sections ---- */
 
 static void user_frame_line(struct out *o, const struct cdl_thread *t)
@@ -373,14 +75,14 @@ static void user_frame_line(struct out *o, const struct cdl_thread *t)
 		return;
 	/* the file's base name, as jstack does; the thread's stack below has
 	 * the path */
-	sb_add(&b, "      at %s", f->function ? f->function : "??");
+	cdl_sb_add(&b, "      at %s", f->function ? f->function : "??");
 	if (f->file && f->line > 0)
-		sb_add(&b, " (%s:%d)", base_name(f->file), f->line);
+		cdl_sb_add(&b, " (%s:%d)", cdl_words_base(f->file), f->line);
 	else if (f->file)
-		sb_add(&b, " (%s)", base_name(f->file));
+		cdl_sb_add(&b, " (%s)", cdl_words_base(f->file));
 	else if (f->module)
-		sb_add(&b, " from %s", base_name(f->module));
-	emit(o, sb_str(&b));
+		cdl_sb_add(&b, " from %s", cdl_words_base(f->module));
+	emit(o, cdl_sb_str(&b));
 	free(b.p);
 }
 
@@ -390,34 +92,34 @@ static void chain_line(struct out *o, const struct cdl_snapshot *s, const struct
 {
 	struct sb first = { 0 }, what = { 0 }, who = { 0 };
 
-	add_thread_name(&first, s, t->tid);
+	cdl_words_thread(&first, s, t->tid, false);
 	if (after_name)
-		sb_add(&first, "%s", after_name);
+		cdl_sb_add(&first, "%s", after_name);
 	if (t->has_wait) {
-		describe_wait(&what, &who, s, t);
-		sb_add(&first, " %s", sb_str(&what));
+		cdl_words_wait(&what, &who, s, t->tid, &t->wait, false);
+		cdl_sb_add(&first, " %s", cdl_sb_str(&what));
 	}
 	if (suffix && *suffix)
-		sb_add(who.len ? &who : &first, "%s", suffix);
+		cdl_sb_add(who.len ? &who : &first, "%s", suffix);
 	{
 		struct sb line = { 0 };
 		char *tmp;
 		size_t cap;
 
-		sb_add(&line, "  %s%s%s", sb_str(&first), who.len ? " " : "", sb_str(&who));
+		cdl_sb_add(&line, "  %s%s%s", cdl_sb_str(&first), who.len ? " " : "", cdl_sb_str(&who));
 		cap = line.len * 4 + 1;
 		tmp = malloc(cap);
 		if (tmp) {
-			cdl_render_sanitize(tmp, cap, sb_str(&line));
+			cdl_render_sanitize(tmp, cap, cdl_sb_str(&line));
 			if (columns(tmp) > WIDTH && who.len) {
-				sb_reset(&line);
-				sb_add(&line, "  %s", sb_str(&first));
-				emit(o, sb_str(&line));
-				sb_reset(&line);
-				sb_add(&line, "      %s", sb_str(&who));
-				emit(o, sb_str(&line));
+				cdl_sb_reset(&line);
+				cdl_sb_add(&line, "  %s", cdl_sb_str(&first));
+				emit(o, cdl_sb_str(&line));
+				cdl_sb_reset(&line);
+				cdl_sb_add(&line, "      %s", cdl_sb_str(&who));
+				emit(o, cdl_sb_str(&line));
 			} else {
-				emit(o, sb_str(&line));
+				emit(o, cdl_sb_str(&line));
 			}
 			free(tmp);
 		}
@@ -443,34 +145,34 @@ static void verdict_section(struct out *o, const struct cdl_snapshot *s,
 		if (a->ndeadlocks == 1)
 			emit(o, "Found one deadlock:");
 		else {
-			sb_add(&b, "Found %zu deadlocks:", a->ndeadlocks);
-			emit(o, sb_str(&b));
+			cdl_sb_add(&b, "Found %zu deadlocks:", a->ndeadlocks);
+			emit(o, cdl_sb_str(&b));
 		}
 	}
 	for (size_t i = 0; i < a->ndeadlocks; i++) {
 		const struct cdl_deadlock *d = &a->deadlocks[i];
 
 		emit(o, "");
-		sb_reset(&b);
+		cdl_sb_reset(&b);
 		if (d->type == CDL_DEADLOCK_ORPHANED_LOCK)
-			sb_add(&b, "Deadlock %zu: %zu thread%s wait%s on a lock whose owner has exited",
+			cdl_sb_add(&b, "Deadlock %zu: %zu thread%s wait%s on a lock whose owner has exited",
 			       i + 1, d->ntids, d->ntids == 1 ? "" : "s", d->ntids == 1 ? "s" : "");
 		else if (d->ntids == 1)
-			sb_add(&b, "Deadlock %zu: a thread waits for a lock it holds itself", i + 1);
+			cdl_sb_add(&b, "Deadlock %zu: a thread waits for a lock it holds itself", i + 1);
 		else
-			sb_add(&b, "Deadlock %zu: cycle of %zu threads", i + 1, d->ntids);
-		emit(o, sb_str(&b));
+			cdl_sb_add(&b, "Deadlock %zu: cycle of %zu threads", i + 1, d->ntids);
+		emit(o, cdl_sb_str(&b));
 		for (size_t j = 0; j < d->ntids; j++) {
 			const struct cdl_thread *t = cdl_snapshot_find_thread(s, d->tids[j]);
 
 			if (t) {
 				chain_line(o, s, t, NULL, NULL);
 			} else if (j < d->nedges) {
-				sb_reset(&b);
-				sb_add(&b, "  thread %d waits for %s 0x%" PRIx64 " held by thread %d",
-				       d->tids[j], noun(d->edges[j].kind), d->edges[j].address,
+				cdl_sb_reset(&b);
+				cdl_sb_add(&b, "  thread %d waits for %s 0x%" PRIx64 " held by thread %d",
+				       d->tids[j], cdl_wait_kind_info(d->edges[j].kind)->noun, d->edges[j].address,
 				       d->edges[j].owner_tid);
-				emit(o, sb_str(&b));
+				emit(o, cdl_sb_str(&b));
 			}
 		}
 	}
@@ -513,84 +215,38 @@ static void verdict_section(struct out *o, const struct cdl_snapshot *s,
 static void header(struct out *o, const struct cdl_snapshot *s)
 {
 	struct sb b = { 0 };
+	char pause[32];
 
-	sb_add(&b, "Process %d", s->pid);
+	cdl_sb_add(&b, "Process %d", s->pid);
 	if (s->exe)
-		sb_add(&b, " (%s)", s->exe);
-	sb_add(&b, ": %zu thread%s, %s", s->nthreads, s->nthreads == 1 ? "" : "s",
+		cdl_sb_add(&b, " (%s)", s->exe);
+	cdl_sb_add(&b, ": %zu thread%s, %s", s->nthreads, s->nthreads == 1 ? "" : "s",
 	       s->libc ? s->libc : "libc unknown");
-	emit(o, sb_str(&b));
-	sb_reset(&b);
-	sb_add(&b, "Captured %s", s->captured_at ? s->captured_at : "at an unknown time");
-	if (s->pause_us < 1000)
-		sb_add(&b, ", target paused %" PRIu64 " us", s->pause_us);
-	else if (s->pause_us < 10000000)
-		sb_add(&b, ", target paused %" PRIu64 ".%" PRIu64 " ms", s->pause_us / 1000,
-		       s->pause_us % 1000 / 100);
-	else
-		sb_add(&b, ", target paused %" PRIu64 " s", s->pause_us / 1000000);
+	emit(o, cdl_sb_str(&b));
+	cdl_sb_reset(&b);
+	cdl_sb_add(&b, "Captured %s", s->captured_at ? s->captured_at : "at an unknown time");
+	cdl_sb_add(&b, ", target paused %s", cdl_render_pause(pause, sizeof(pause), s->pause_us, false));
 	if (s->nwarnings)
-		sb_add(&b, "; %zu warning%s at the end", s->nwarnings, s->nwarnings == 1 ? "" : "s");
-	emit(o, sb_str(&b));
+		cdl_sb_add(&b, "; %zu warning%s at the end", s->nwarnings, s->nwarnings == 1 ? "" : "s");
+	emit(o, cdl_sb_str(&b));
 	if (s->source && strcmp(s->source, "live") != 0) {
-		sb_reset(&b);
-		sb_add(&b, "Loaded from %s", s->source);
-		emit(o, sb_str(&b));
+		cdl_sb_reset(&b);
+		cdl_sb_add(&b, "Loaded from %s", s->source);
+		emit(o, cdl_sb_str(&b));
 	}
 	free(b.p);
 }
 
 /* "0x... in fn (file:line) from module [inlined]" without the "#N". */
-static void add_frame(struct sb *b, const struct cdl_frame *f, bool pcs, const char *lines)
-{
-	if (f->signal_frame && !f->function) {
-		sb_add(b, "<signal handler called>");
-		return;
-	}
-	if (pcs)
-		sb_add(b, "0x%016" PRIx64 " in ", f->pc);
-	sb_add(b, "%s", f->function ? f->function : "??");
-	if (f->file && lines)
-		sb_add(b, " (%s:%s)", f->file, lines);
-	else if (f->file && f->line > 0)
-		sb_add(b, " (%s:%d)", f->file, f->line);
-	else if (f->file)
-		sb_add(b, " (%s)", f->file);
-	else if (f->function && f->offset)
-		sb_add(b, "+0x%" PRIx64, f->offset);
-	if (f->module)
-		sb_add(b, " from %s", base_name(f->module));
-	if (f->inlined)
-		sb_add(b, " [inlined]");
-	if (f->signal_frame)
-		sb_add(b, " <signal handler called>");
-}
-
-char *cdl_render_frame(char *buf, size_t n, const struct cdl_frame *f, bool pcs)
-{
-	struct sb b = { 0 };
-
-	add_frame(&b, f, pcs, NULL);
-	cdl_render_sanitize(buf, n, sb_str(&b));
-	free(b.p);
-	return buf;
-}
-
-const char *cdl_render_state_name(char state)
-{
-	const char *n = state_name(state);
-
-	return n ? n : "unknown";
-}
 
 static void frame_line(struct out *o, const struct cdl_frame *f, size_t n, bool pcs,
 		       const char *lines)
 {
 	struct sb b = { 0 };
 
-	sb_add(&b, "#%-3zu", n);
-	add_frame(&b, f, pcs, lines);
-	emit(o, sb_str(&b));
+	cdl_sb_add(&b, "#%-3zu", n);
+	cdl_words_frame(&b, f, pcs ? CDL_FRAME_PC : CDL_FRAME_NO_PC, lines);
+	emit(o, cdl_sb_str(&b));
 	free(b.p);
 }
 
@@ -621,48 +277,48 @@ static void thread_section(struct out *o, const struct cdl_snapshot *s,
 {
 	const struct cdl_thread *t = &s->threads[i];
 	struct sb b = { 0 }, what = { 0 }, who = { 0 };
-	const char *st = state_name(t->state);
+	const char *st = cdl_words_state(t->state);
 	char tag[48], dur[32];
 
-	sb_add(&b, "Thread %d \"%s\" (%c%s%s", t->tid, t->name ? t->name : "",
+	cdl_sb_add(&b, "Thread %d \"%s\" (%c%s%s", t->tid, t->name ? t->name : "",
 	       t->state ? t->state : '?', st ? " " : "", st ? st : "");
 	if (t->blocked_for_ms >= 0)
-		sb_add(&b, ", blocked %s", cdl_render_duration(dur, sizeof(dur), t->blocked_for_ms));
-	sb_add(&b, ")%s", verdict_tag(a, i, tag, sizeof(tag)));
-	emit(o, sb_str(&b));
+		cdl_sb_add(&b, ", blocked %s", cdl_render_duration(dur, sizeof(dur), t->blocked_for_ms));
+	cdl_sb_add(&b, ")%s", verdict_tag(a, i, tag, sizeof(tag)));
+	emit(o, cdl_sb_str(&b));
 	if (t->syscall_nr >= 0) {
 		char sc[256];
 
-		sb_reset(&b);
-		sb_add(&b, "  syscall: %s", cdl_render_syscall(sc, sizeof(sc), t->syscall_nr, t->syscall_args));
-		if (t->wchan && columns(sb_str(&b)) + strlen(t->wchan) + 8 <= WIDTH) {
-			sb_add(&b, ", wchan %s", t->wchan);
-			emit(o, sb_str(&b));
+		cdl_sb_reset(&b);
+		cdl_sb_add(&b, "  syscall: %s", cdl_render_syscall(sc, sizeof(sc), t->syscall_nr, t->syscall_args));
+		if (t->wchan && columns(cdl_sb_str(&b)) + strlen(t->wchan) + 8 <= WIDTH) {
+			cdl_sb_add(&b, ", wchan %s", t->wchan);
+			emit(o, cdl_sb_str(&b));
 		} else {
-			emit(o, sb_str(&b));
+			emit(o, cdl_sb_str(&b));
 			if (t->wchan) {
-				sb_reset(&b);
-				sb_add(&b, "  wchan: %s", t->wchan);
-				emit(o, sb_str(&b));
+				cdl_sb_reset(&b);
+				cdl_sb_add(&b, "  wchan: %s", t->wchan);
+				emit(o, cdl_sb_str(&b));
 			}
 		}
 	} else if (t->wchan) {
-		sb_reset(&b);
-		sb_add(&b, "  wchan: %s", t->wchan);
-		emit(o, sb_str(&b));
+		cdl_sb_reset(&b);
+		cdl_sb_add(&b, "  wchan: %s", t->wchan);
+		emit(o, cdl_sb_str(&b));
 	}
 	if (t->has_wait) {
-		describe_wait(&what, &who, s, t);
-		sb_reset(&b);
-		sb_add(&b, "  %s%s%s", sb_str(&what), who.len ? " " : "", sb_str(&who));
-		emit(o, sb_str(&b));
+		cdl_words_wait(&what, &who, s, t->tid, &t->wait, false);
+		cdl_sb_reset(&b);
+		cdl_sb_add(&b, "  %s%s%s", cdl_sb_str(&what), who.len ? " " : "", cdl_sb_str(&who));
+		emit(o, cdl_sb_str(&b));
 	}
 	for (size_t j = 0; j < t->nframes; j++)
 		frame_line(o, &t->frames[j], j, pcs, NULL);
 	if (t->unwind_error) {
-		sb_reset(&b);
-		sb_add(&b, "Backtrace stopped: %s", t->unwind_error);
-		emit(o, sb_str(&b));
+		cdl_sb_reset(&b);
+		cdl_sb_add(&b, "Backtrace stopped: %s", t->unwind_error);
+		emit(o, cdl_sb_str(&b));
 	} else if (t->nframes == 0) {
 		emit(o, "(no stack)");
 	}
@@ -705,10 +361,10 @@ static const char *group_lines(const struct cdl_snapshot *s, const struct cdl_st
 	}
 	qsort(v, nv, sizeof(v[0]), cmp_int);
 	for (size_t x = 0; x < nv; x++)
-		sb_add(&b, x ? ", %d" : "%d", v[x]);
+		cdl_sb_add(&b, x ? ", %d" : "%d", v[x]);
 	if (more)
-		sb_add(&b, ", ...");
-	snprintf(buf, n, "%s", sb_str(&b));
+		cdl_sb_add(&b, ", ...");
+	snprintf(buf, n, "%s", cdl_sb_str(&b));
 	free(b.p);
 	return buf;
 }
@@ -723,8 +379,8 @@ static int group_section(struct out *o, const struct cdl_snapshot *s,
 
 	if (rc < 0)
 		return rc;
-	sb_add(&b, "Stacks: %zu distinct in %zu thread%s", ng, s->nthreads, s->nthreads == 1 ? "" : "s");
-	emit(o, sb_str(&b));
+	cdl_sb_add(&b, "Stacks: %zu distinct in %zu thread%s", ng, s->nthreads, s->nthreads == 1 ? "" : "s");
+	emit(o, cdl_sb_str(&b));
 	for (size_t i = 0; i < ng; i++) {
 		const struct cdl_thread *rep = &s->threads[g[i].rep];
 		bool same_name = true, same_wait = true, same_verdict = a && a->verdict;
@@ -747,33 +403,33 @@ static int group_section(struct out *o, const struct cdl_snapshot *s,
 				same_wait = false;
 		}
 		emit(o, "");
-		sb_reset(&b);
-		sb_add(&b, "%zu thread%s", g[i].nthreads, g[i].nthreads == 1 ? "" : "s");
+		cdl_sb_reset(&b);
+		cdl_sb_add(&b, "%zu thread%s", g[i].nthreads, g[i].nthreads == 1 ? "" : "s");
 		if (same_name && rep->name && *rep->name)
-			sb_add(&b, " \"%s\"", rep->name);
-		sb_add(&b, "%s:", same_verdict ? verdict_tag(a, g[i].rep, tag, sizeof(tag)) : "");
-		col = columns(sb_str(&b));
+			cdl_sb_add(&b, " \"%s\"", rep->name);
+		cdl_sb_add(&b, "%s:", same_verdict ? verdict_tag(a, g[i].rep, tag, sizeof(tag)) : "");
+		col = columns(cdl_sb_str(&b));
 		for (size_t k = 0; k < g[i].nthreads; k++) {
 			char num[24];
 			int len = snprintf(num, sizeof(num), "%d", s->threads[g[i].threads[k]].tid);
 
 			if (col + (size_t)len + 2 > WIDTH) {
-				emit(o, sb_str(&b));
-				sb_reset(&b);
-				sb_add(&b, "   ");
+				emit(o, cdl_sb_str(&b));
+				cdl_sb_reset(&b);
+				cdl_sb_add(&b, "   ");
 				col = 3;
 			}
-			sb_add(&b, " %s%s", num, k + 1 < g[i].nthreads ? "," : "");
+			cdl_sb_add(&b, " %s%s", num, k + 1 < g[i].nthreads ? "," : "");
 			col += (size_t)len + 2;
 		}
-		emit(o, sb_str(&b));
+		emit(o, cdl_sb_str(&b));
 		if (same_wait && rep->has_wait) {
 			struct sb what = { 0 }, who = { 0 };
 
-			describe_wait(&what, &who, s, rep);
-			sb_reset(&b);
-			sb_add(&b, "  %s%s%s", sb_str(&what), who.len ? " " : "", sb_str(&who));
-			emit(o, sb_str(&b));
+			cdl_words_wait(&what, &who, s, rep->tid, &rep->wait, false);
+			cdl_sb_reset(&b);
+			cdl_sb_add(&b, "  %s%s%s", cdl_sb_str(&what), who.len ? " " : "", cdl_sb_str(&who));
+			emit(o, cdl_sb_str(&b));
 			free(what.p);
 			free(who.p);
 		}
@@ -827,8 +483,8 @@ int cdl_render_text(FILE *out, const struct cdl_snapshot *s,
 		for (size_t i = 0; i < s->nwarnings; i++) {
 			struct sb b = { 0 };
 
-			sb_add(&b, "  %s", s->warnings[i]);
-			emit(&o, sb_str(&b));
+			cdl_sb_add(&b, "  %s", s->warnings[i]);
+			emit(&o, cdl_sb_str(&b));
 			free(b.p);
 		}
 	}

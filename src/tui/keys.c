@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "grow.h"
 #include "tui-int.h"
 
 static const struct {
@@ -24,15 +25,8 @@ static const struct {
 
 static int push(struct keyev **v, size_t *n, size_t *cap, struct keyev e)
 {
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 32;
-		struct keyev *nv = realloc(*v, c * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*cap = c;
-	}
+	if (CDL_GROW(*v, *cap, *n + 1, 32) < 0)
+		return -ENOMEM;
 	(*v)[(*n)++] = e;
 	return 0;
 }

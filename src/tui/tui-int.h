@@ -1,10 +1,11 @@
 /* tui-int.h - internals of the ncurses view, shared by the files of src/tui and the
  * TUI unit tests.  Not part of the public interface (include/tui.h).
  *
- * The view is split in three: the list model (model.c: which rows the
- * table shows, in which order, and how long each wait has been seen; no
- * ncurses), the key script of the headless mode (keys.c; no ncurses either)
- * and the screen (tui.c: terminal, drawing, keys, the loop).
+ * The ncurses-free parts live here: the list model (model.c: how long
+ * each wait has been seen, the filter match, the sort names) and the key
+ * script of the headless mode (keys.c).  The screen is in view.h's files:
+ * tui.c (terminal, signals, the loop), draw.c (drawing), panes.c (rows and
+ * the panes' lines) and actions.c (the key table and what keys do).
  */
 #ifndef CDL_TUI_INT_H
 #define CDL_TUI_INT_H

@@ -79,6 +79,22 @@ static void assert_cycle(const struct cdl_deadlock *d, const int *tids, size_t n
 	}
 }
 
+START_TEST(stuck_rule)
+{
+	struct cdl_thread t = { .tid = 1, .has_wait = true, .wait = { .kind = CDL_WAIT_MUTEX } };
+
+	ck_assert(cdl_analyze_is_stuck(&t, 5000, 5000));
+	ck_assert(!cdl_analyze_is_stuck(&t, 4999, 5000));
+	ck_assert(!cdl_analyze_is_stuck(&t, -1, 0));
+	t.wait.kind = CDL_WAIT_SLEEP;
+	ck_assert(!cdl_analyze_is_stuck(&t, 60000, 5000));
+	t.wait.kind = CDL_WAIT_CONDVAR;
+	ck_assert(cdl_analyze_is_stuck(&t, 60000, 5000));
+	t.has_wait = false;
+	ck_assert(!cdl_analyze_is_stuck(&t, 60000, 5000));
+}
+END_TEST
+
 START_TEST(cycle_of_one)
 {
 	struct cdl_snapshot *s = cdl_snapshot_new();
@@ -397,6 +413,7 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
+	tcase_add_test(tc, stuck_rule);
 	tcase_add_test(tc, cycle_of_one);
 	tcase_add_test(tc, recursive_self_is_not_a_cycle);
 	tcase_add_test(tc, cycle_of_two);

@@ -71,6 +71,27 @@ START_TEST(wait_kind_names_round_trip)
 }
 END_TEST
 
+START_TEST(wait_kind_table)
+{
+	/* every kind has a complete row; out of range reads as "other" */
+	for (int k = 0; k < CDL_WAIT__COUNT; k++) {
+		const struct cdl_wait_kind_info *i = cdl_wait_kind_info(k);
+
+		ck_assert_ptr_nonnull(i->name);
+		ck_assert_ptr_nonnull(i->noun);
+		ck_assert_ptr_nonnull(i->label);
+		ck_assert(!i->owner_edge || i->is_lock);
+		ck_assert((i->access == NULL) == (i->access_long == NULL));
+	}
+	ck_assert_str_eq(cdl_wait_kind_info(CDL_WAIT__COUNT)->name, "other");
+	ck_assert_str_eq(cdl_wait_kind_info(CDL_WAIT_JOIN)->noun, "thread");
+	ck_assert_str_eq(cdl_wait_kind_info(CDL_WAIT_RWLOCK_READ)->label, "rwlock-r");
+	ck_assert(cdl_wait_kind_info(CDL_WAIT_MUTEX)->owner_edge);
+	ck_assert(!cdl_wait_kind_info(CDL_WAIT_CONDVAR)->owner_edge);
+	ck_assert(cdl_wait_kind_info(CDL_WAIT_CONDVAR)->is_lock);
+}
+END_TEST
+
 START_TEST(user_frame_skips_runtime)
 {
 	struct cdl_snapshot *s = cdl_snapshot_new();
@@ -180,6 +201,7 @@ int main(void)
 	tcase_add_test(tc, intern_dedups_and_copies);
 	tcase_add_test(tc, threads_sort_and_find);
 	tcase_add_test(tc, wait_kind_names_round_trip);
+	tcase_add_test(tc, wait_kind_table);
 	tcase_add_test(tc, user_frame_skips_runtime);
 	tcase_add_test(tc, memimg_reads_and_merges);
 	tcase_add_test(tc, utf8_lengths);

@@ -284,27 +284,66 @@ START_TEST(wait_objects)
 }
 END_TEST
 
+START_TEST(compact_words)
+{
+	struct cdl_snapshot *s = cdl_snapshot_new();
+	struct cdl_thread *a = cdl_snapshot_add_thread(s, 812), *o = cdl_snapshot_add_thread(s, 813);
+	struct cdl_wait w = { .kind = CDL_WAIT_RWLOCK_READ, .address = 0x4040a0,
+			      .symbol = "lock_ledger", .owner_tid = 813, .readers = -1 };
+	struct cdl_frame f = { .pc = 0x401236, .function = "transfer_funds", .inlined = true,
+			       .module = "/opt/bank/bank", .file = "/src/bank.c", .line = 42 };
+	char b[256];
+
+	a->name = "transfer";
+	o->name = "audit";
+	cdl_snapshot_sort(s);
+	ck_assert_str_eq(cdl_render_lock_label(b, sizeof(b), &w), "lock_ledger");
+	ck_assert_str_eq(cdl_render_chain(b, sizeof(b), s, 812, &w),
+			 "transfer (812) -> rwlock lock_ledger (read) -> held by audit (813)");
+	w.owner_tid = 815;
+	w.owner_pid = -1;
+	ck_assert_str_eq(cdl_render_chain(b, sizeof(b), s, 900, &w),
+			 "? (900) -> rwlock lock_ledger (read) -> held by 815 (exited)");
+	w.kind = CDL_WAIT_JOIN;
+	w.owner_tid = 813;
+	ck_assert_str_eq(cdl_render_lock_label(b, sizeof(b), &w), "thread 813");
+	ck_assert_str_eq(cdl_render_chain(b, sizeof(b), s, 812, &w), "transfer (812) -> joins audit (813)");
+	w.kind = CDL_WAIT_SLEEP;
+	w.symbol = NULL;
+	w.address = 0;
+	w.detail = "nanosleep";
+	ck_assert_str_eq(cdl_render_lock_label(b, sizeof(b), &w), "nanosleep");
+	ck_assert_str_eq(cdl_render_frame(b, sizeof(b), &f, CDL_FRAME_COMPACT),
+			 "[inline] transfer_funds at bank.c:42 in bank");
+	ck_assert_str_eq(cdl_render_pause(b, sizeof(b), 307, true), "307 us");
+	ck_assert_str_eq(cdl_render_pause(b, sizeof(b), 350000, false), "350.0 ms");
+	ck_assert_str_eq(cdl_render_pause(b, sizeof(b), 350000, true), "350 ms");
+	ck_assert_str_eq(cdl_render_pause(b, sizeof(b), 12000000, false), "12 s");
+	cdl_snapshot_free(s);
+}
+END_TEST
+
 START_TEST(frames_and_states)
 {
 	struct cdl_frame f = { .pc = 0x401236, .function = "transfer_funds", .offset = 0x46,
 			       .module = "/opt/bank/bank", .file = "bank.c", .line = 42 };
 	char b[256];
 
-	ck_assert_str_eq(cdl_render_frame(b, sizeof(b), &f, true),
+	ck_assert_str_eq(cdl_render_frame(b, sizeof(b), &f, CDL_FRAME_PC),
 			 "0x0000000000401236 in transfer_funds (bank.c:42) from bank");
 	f.inlined = true;
-	ck_assert_str_eq(cdl_render_frame(b, sizeof(b), &f, false),
+	ck_assert_str_eq(cdl_render_frame(b, sizeof(b), &f, CDL_FRAME_NO_PC),
 			 "transfer_funds (bank.c:42) from bank [inlined]");
 	f.file = NULL;
 	f.inlined = false;
-	ck_assert_str_eq(cdl_render_frame(b, sizeof(b), &f, false), "transfer_funds+0x46 from bank");
+	ck_assert_str_eq(cdl_render_frame(b, sizeof(b), &f, CDL_FRAME_NO_PC), "transfer_funds+0x46 from bank");
 	f.function = NULL;
 	f.module = NULL;
-	ck_assert_str_eq(cdl_render_frame(b, sizeof(b), &f, true), "0x0000000000401236 in ??");
+	ck_assert_str_eq(cdl_render_frame(b, sizeof(b), &f, CDL_FRAME_PC), "0x0000000000401236 in ??");
 	f.signal_frame = true;
-	ck_assert_str_eq(cdl_render_frame(b, sizeof(b), &f, true), "<signal handler called>");
+	ck_assert_str_eq(cdl_render_frame(b, sizeof(b), &f, CDL_FRAME_PC), "<signal handler called>");
 	f.function = "\x1b]0;title\x07";
-	ck_assert_str_eq(cdl_render_frame(b, sizeof(b), &f, false),
+	ck_assert_str_eq(cdl_render_frame(b, sizeof(b), &f, CDL_FRAME_NO_PC),
 			 "\\x1b]0;title\\x07+0x46 <signal handler called>");
 	ck_assert_str_eq(cdl_render_state_name('D'), "disk sleep");
 	ck_assert_str_eq(cdl_render_state_name('?'), "unknown");
@@ -394,6 +433,7 @@ static Suite *render_suite(void)
 	tcase_add_test(tc, durations);
 	tcase_add_test(tc, syscalls);
 	tcase_add_test(tc, wait_objects);
+	tcase_add_test(tc, compact_words);
 	tcase_add_test(tc, frames_and_states);
 	tcase_add_test(tc, stack_groups);
 	tcase_add_test(tc, no_addresses_no_analysis);
