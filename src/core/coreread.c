@@ -504,6 +504,9 @@ static int check_header(struct cdl_core *c, const unsigned char *h, uint64_t siz
 	const struct cdl_core_arch *a;
 	const char *mname;
 
+	if (size >= SELFMAG && size < EI_NIDENT && memcmp(h, ELFMAG, SELFMAG) == 0)
+		return fail(d, EINVAL, name, "truncated core: the ELF header is cut off at %llu bytes",
+			    (unsigned long long)size);
 	if (size < EI_NIDENT || memcmp(h, ELFMAG, SELFMAG) != 0)
 		return fail(d, EINVAL, name, size == 0 ? "empty file" :
 			    "not a core file (no ELF header)");

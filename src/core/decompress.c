@@ -288,8 +288,9 @@ static int unlz4(const struct cdl_core_src *in, struct sink *k, unsigned char *i
 			if (isz == 0 && osz == 0)
 				break;
 		}
-		/* drain buffered output */
-		for (int spin = 0; spin < 1 << 20; spin++) {
+		/* drain output buffered mid-frame (after a frame's end a call
+		 * would start the next one and change the hint) */
+		for (int spin = 0; hint != 0 && spin < 1 << 20; spin++) {
 			size_t osz = CHUNK, isz = 0;
 
 			hint = LZ4F_decompress(z, ob, &osz, ib, &isz, NULL);

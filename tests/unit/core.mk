@@ -9,6 +9,7 @@ check_PROGRAMS += tests/unit/test-core
 TESTS += tests/unit/test-core
 tests_unit_test_core_SOURCES = tests/unit/test-core.c \
 	tests/unit/core-gen.c tests/unit/core-gen.h
-tests_unit_test_core_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_core_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	$(ZSTD_CFLAGS) $(LZMA_CFLAGS) $(LZ4_CFLAGS)
 tests_unit_test_core_LDADD = $(CORE_LIBS) src/libcdl_model.a $(CHECK_LIBS)
 endif
