@@ -1,0 +1,15 @@
+## tests/unit/core: the core-file reader.  test-core builds synthetic cores
+## in memory (and fuzzes them); core-dump prints what the reader finds in a
+## real core, for tests/integration/core-read.sh.
+check_PROGRAMS += tests/unit/core-dump
+tests_unit_core_dump_SOURCES = tests/unit/core-dump.c
+tests_unit_core_dump_LDADD = $(CORE_LIBS) src/libcdl_model.a
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/test-core
+TESTS += tests/unit/test-core
+tests_unit_test_core_SOURCES = tests/unit/test-core.c \
+	tests/unit/core-gen.c tests/unit/core-gen.h
+tests_unit_test_core_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	$(ZSTD_CFLAGS) $(LZMA_CFLAGS) $(LZ4_CFLAGS)
+tests_unit_test_core_LDADD = $(CORE_LIBS) src/libcdl_model.a $(CHECK_LIBS)
+endif
