@@ -4,7 +4,7 @@
 # and without 'cdeadlock -p PID --json' running every 2 s (issue #8).
 #
 # Usage: bench/server-p99.sh [-r RATE] [-t SECONDS] [-n REPS] [-i SECS]
-#                            [-w WORKLOAD] [-c CDEADLOCK]
+#                            [-w WORKLOAD] [-c CDEADLOCK] [-k DIR]
 #   -r RATE      transactions per second, fixed (sysbench --rate; default 200)
 #   -t SECONDS   length of each phase (default 30)
 #   -n REPS      baseline/capture phase pairs, alternated (default 2)
@@ -12,6 +12,7 @@
 #   -w WORKLOAD  sysbench test: oltp_read_only (default) or oltp_read_write
 #   -c CDEADLOCK the binary to measure (default: ./src/cdeadlock, i.e. run
 #                from a build directory)
+#   -k DIR       keep the JSON of the captures summarized at the end in DIR
 #
 # Needs (not installed by this script, and not part of CI): the Debian
 # packages mariadb-server (mariadbd, mariadb-install-db, mariadb client)
@@ -44,12 +45,13 @@ REPS=2
 INTERVAL=2
 WL=oltp_read_only
 CDL=./src/cdeadlock
+KEEP=''
 usage() {
-	echo "usage: $0 [-r RATE] [-t SECONDS] [-n REPS] [-i SECS] [-w WORKLOAD] [-c CDEADLOCK]" >&2
+	echo "usage: $0 [-r RATE] [-t SECONDS] [-n REPS] [-i SECS] [-w WORKLOAD] [-c CDEADLOCK] [-k DIR]" >&2
 	exit 2
 }
 isnum() { case $1 in '' | *[!0-9]*) return 1 ;; esac; [ "$1" -gt 0 ]; }
-while getopts r:t:n:i:w:c: o; do
+while getopts r:t:n:i:w:c:k: o; do
 	case $o in
 	r) RATE=$OPTARG ;;
 	t) T=$OPTARG ;;
@@ -57,6 +59,7 @@ while getopts r:t:n:i:w:c: o; do
 	i) INTERVAL=$OPTARG ;;
 	w) WL=$OPTARG ;;
 	c) CDL=$OPTARG ;;
+	k) KEEP=$OPTARG ;;
 	*) usage ;;
 	esac
 done
@@ -73,6 +76,7 @@ if [ "$T" -gt 600 ] || [ "$REPS" -gt 10 ]; then
 	echo "server-p99.sh: at most -t 600 and -n 10" >&2
 	exit 2
 fi
+[ -z "$KEEP" ] || [ -d "$KEEP" ] || { echo "server-p99.sh: -k $KEEP: no such directory" >&2; exit 2; }
 [ -x "$CDL" ] || { echo "server-p99.sh: $CDL not found (build it, or give -c PATH)" >&2; exit 1; }
 
 # the tools, also from /usr/sbin when it is not on PATH
@@ -128,7 +132,10 @@ die() {
 	echo "server-p99.sh: $*" >&2
 	exit 1
 }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+now_ms() {
+	local t=${EPOCHREALTIME/[.,]/}
+	echo $((t / 1000))
+}
 
 # median of the numbers on stdin ("-" when none)
 median() {
@@ -229,7 +236,7 @@ timeout -k 5 300 "${SB[@]}" --threads=4 prepare >"$TMP/prepare.log" 2>&1 ||
 # ---- the capture loop (runs in the background during a capture phase) ----
 # one line per capture: exit status, wall ms, CPU s (user+sys), pause_us
 capture_loop() {
-	local out=$1 next t0 t1 rc tm pause
+	local out=$1 next t0 t1 rc tm pause left
 	local TIMEFORMAT='%U %S'
 	next=$(now_ms)
 	while [ ! -e "$TMP/stop" ]; do
@@ -246,7 +253,14 @@ capture_loop() {
 		echo "$rc $((t1 - t0)) ${tm:-?} ${pause:-?}" >>"$out"
 		[ $rc -eq 0 ] || [ $rc -eq 2 ] || cp "$TMP/cap.json" "$TMP/cap-failed.json" 2>/dev/null
 		next=$((next + INTERVAL * 1000))
-		while [ ! -e "$TMP/stop" ] && [ "$(now_ms)" -lt $next ]; do sleep 0.05; done
+		# sleep in steps of at most 0.5 s (few forks: the loop should cost
+		# the machine nothing next to the captures themselves)
+		while [ ! -e "$TMP/stop" ]; do
+			left=$((next - $(now_ms)))
+			[ $left -gt 0 ] || break
+			[ $left -le 500 ] || left=500
+			sleep "$(printf '0.%03d' "$left")"
+		done
 	done
 }
 
@@ -368,6 +382,16 @@ if [ -n "$HAVE_JQ" ]; then
 			"; deadlocks \(.deadlocks | length), stuck \(.stuck | length), pause \(.pause_us) us" +
 			"; warnings \(.warnings | length)"' "$1"
 		jq -r '.warnings[]? | "    warning: \(.)"' "$1" | head -10
+		# no thread can have been blocked longer than the process exists
+		jq -r --argjson age "$(age_ms)" '.threads[] |
+			select(.blocked_for_ms != null and .blocked_for_ms > $age) |
+			"    WARNING: tid \(.tid) blocked_for_ms \(.blocked_for_ms) > mariadbd age \($age) ms"' "$1" |
+			tee -a "$TMP/warnings"
+	}
+	# mariadbd's age in ms
+	age_ms() {
+		awk -v up="$(cut -d' ' -f1 /proc/uptime)" -v hz="$HZ" \
+			'{ sub(/.*\) /, ""); printf "%d\n", (up - $20 / hz) * 1000 }' "/proc/$MPID/stat"
 	}
 	echo
 	if [ -s "$TMP/cap.json" ]; then
@@ -390,6 +414,12 @@ if [ -n "$HAVE_JQ" ]; then
 	fi
 	st=$(stopped_threads)
 	[ "$st" -eq 0 ] || echo "WARNING: $st mariadbd threads in a stopped state at the end" | tee -a "$TMP/warnings"
+fi
+if [ -n "$KEEP" ]; then
+	for f in cap idle1 idle2 cap-failed; do
+		[ -s "$TMP/$f.json" ] && cp "$TMP/$f.json" "$KEEP/$f.json"
+	done
+	echo "captures kept in $KEEP"
 fi
 [ -s "$TMP/warnings" ] && { echo; sort -u "$TMP/warnings"; }
 exit 0
