@@ -595,10 +595,15 @@ int cdl_live_copy(struct ctx *c)
 			shi = slo + (c->o->max_stack < UNMAPPED_STACK ? c->o->max_stack : UNMAPPED_STACK);
 		}
 		region_push(r, &nr, slo, shi);
-		/* struct pthread (fs_base), unless the stack copy holds it */
+		/* struct pthread (fs_base), unless the stack copy holds it:
+		 * glibc keeps it at the top of the thread's stack mapping, so a
+		 * copy up to the mapping's end holds all of it there is (the
+		 * size copied is the largest over the libc versions we know,
+		 * which may reach past that end) */
 		lo = t->ct.thread_pointer;
 		hi = lo + c->pd_copy;
-		if (lo && !(lo >= slo && hi <= shi) && clamp_to_map(c, &lo, &hi))
+		bool in_stack = lo >= slo && (hi <= shi || (m && shi == m->end && lo < shi));
+		if (lo && !in_stack && clamp_to_map(c, &lo, &hi))
 			region_push(r, &nr, lo, hi);
 		/* the lock object around the futex word a sleeper waits on */
 		if (t->ct.in_syscall && (t->ct.syscall_nr == arch->nr_futex ||
