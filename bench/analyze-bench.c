@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* analyze-bench.c - time cdl_analyze on a synthetic snapshot: N threads
  * (default 10000) in long wait chains, some ending in cycles, some in
  * orphaned locks, some in condvar waits, plus idle threads.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # analyze-bench.sh - time the wait-for analysis on a synthetic snapshot of
 # 10,000 threads in long chains (issue #3: well under 50 ms).
 # Run from a build directory: sh $srcdir/bench/analyze-bench.sh [NTHREADS]

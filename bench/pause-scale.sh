@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/pause-scale.sh - how the pause grows with the thread count: runs
 # bench/pause.sh at 1,000, 5,000 and 10,000 threads (or the counts given
 # with -n) in one go and prints one table, with each stall as a ratio to

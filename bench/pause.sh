@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/pause.sh - how long cdeadlock holds a large target, side by side
 # with eu-stack and gdb on the same process in the same run.
 #

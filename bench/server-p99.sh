@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/server-p99.sh - what a capture every 2 s costs a real server:
 # p99 latency of a private MariaDB under a fixed-rate sysbench load, with
 # and without 'cdeadlock -p PID --json' running every 2 s (issue #8).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tui-refresh.sh [BUILDDIR] [THREADS] [REFRESHES] - how long a TUI refresh
 # (snapshot + analysis + redraw) takes on a large target.
 #

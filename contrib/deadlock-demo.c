@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* deadlock-demo.c - a small program that deadlocks on purpose.
  *
  * A toy bank: "transfer" locks the accounts then the ledger, "audit" locks

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # install-deps.sh - install what building and testing cdeadlock needs on
 # Debian 12 (run as root or through sudo).  Used by the README quick start
 # and by CI.

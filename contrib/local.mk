@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 noinst_PROGRAMS += contrib/deadlock-demo
 contrib_deadlock_demo_SOURCES = contrib/deadlock-demo.c
 contrib_deadlock_demo_LDADD = -lpthread

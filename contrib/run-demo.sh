@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # run-demo.sh DEMO CDEADLOCK - start the deadlocking demo, show what
 # cdeadlock says about it, and clean up.  Used by `make demo`.
 demo=${1:-./contrib/deadlock-demo}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* analyze.h - the wait-for graph and the verdicts.  Pure: snapshot in,
  * analysis out; no I/O. */
 #ifndef CDL_ANALYZE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* arch.h - what the tool knows of the target's architecture.
  *
  * Plain facts, no live process: src/arch/<arch>-tab.c (x86_64-tab.c

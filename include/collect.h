@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* collect.h - the live source: the only code that touches the target.
  *
  * cdl_collect() freezes every thread of pid (PTRACE_SEIZE + INTERRUPT),

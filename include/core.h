@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* core.h - reading ELF core files (kernel cores, gdb gcore cores,
  * systemd-coredump's stored cores, compressed or not).
  *

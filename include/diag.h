@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* diag.h - small diagnostics carried up from below the CLI.
  *
  * Nothing below main.c prints or exits.  A failing function returns -errno

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* grow.h - one growable-array helper for the whole tree.
  *
  * Every dynamic array here is a (pointer, count, capacity) triple.  Before

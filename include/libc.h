@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libc.h - what a libc's internals tell about a blocked thread.
  *
  * Everything the tool knows of a libc sits behind one table, struct

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* load.h - read a saved snapshot (cdeadlock --json output) back into the model. */
 #ifndef CDL_LOAD_H
 #define CDL_LOAD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* memimg.h - memory of the target copied while it was frozen.
  *
  * A set of non-overlapping regions.  Every stage after the thaw reads the

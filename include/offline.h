@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* offline.h - from a raw capture to a snapshot, with no target in sight.
  *
  * cdl_offline_run() reads only the raw capture (rawcap.h) and the files

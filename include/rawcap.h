@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rawcap.h - a raw capture: what a source got, nothing interpreted yet.
  *
  * The boundary between "getting the bytes" and "understanding them".  A

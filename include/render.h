@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* render.h - text and JSON output over snapshot + analysis. */
 #ifndef CDL_RENDER_H
 #define CDL_RENDER_H

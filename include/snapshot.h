@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* snapshot.h - the model: one consistent picture of a process.
  *
  * Plain data only: no ptrace, libdw or ncurses in here.  Every string a

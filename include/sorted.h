@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sorted.h - one binary search for the sorted arrays of the tree. */
 #ifndef CDL_SORTED_H
 #define CDL_SORTED_H

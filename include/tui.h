@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tui.h - the interactive ncurses view. */
 #ifndef CDL_TUI_H
 #define CDL_TUI_H

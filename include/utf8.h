@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* utf8.h - validating UTF-8, shared by the JSON writer, the loader and the
  * text sanitizer. */
 #ifndef CDL_UTF8_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* main.c - the command line: options, modes, errors, exit status */
 #include "config.h"
 

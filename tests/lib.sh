@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/lib.sh - helpers sourced by the integration tests (bash).
 #
 # Fixture protocol: a fixture program prints "ready" on a line of its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* analyze.c - the wait-for graph and the verdicts.
  *
  * A thread waits on at most one object and an object has at most one

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 ## the architecture's plain facts (syscall table, red zone, DWARF
 ## numbering): pure, linked by every layer that needs them
 noinst_LIBRARIES += src/libcdl_arch.a

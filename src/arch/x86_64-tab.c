@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* x86_64-tab.c - facts of x86-64 that need no live process: the syscall
  * table (number, name, what a thread blocked in it waits for), the red
  * zone, the DWARF register numbering (System V AMD64 psABI: 0 rax, 1 rdx,

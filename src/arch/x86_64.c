@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* x86_64.c - the registers of a stopped x86-64 thread (live source).
  *
  * Reads NT_PRSTATUS (struct user_regs_struct) with PTRACE_GETREGSET and

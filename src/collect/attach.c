@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* attach.c - before the freeze: is the pid one we can capture (and if
  * not, why, with a hint as strace gives), and the /proc facts of each
  * thread read while the target still runs. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* carry.c - the collector object: what one capture leaves for the next.
  *
  * Off-CPU time across captures.  A capture wakes every thread for a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* carryfile.c - off-CPU evidence kept across runs (carryfile.h) */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* carryfile.h - off-CPU evidence kept from one capture to the next.
  *
  * A capture wakes every thread for a moment, which restarts the kernel's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* collect-int.h - interfaces between the pieces of the collect layer.
  * Not installed; only src/collect and src/arch include it. */
 #ifndef CDL_COLLECT_INT_H

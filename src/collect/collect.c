@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* collect.c - the live source: freeze, copy, thaw, then hand over.
  *
  * The target only feels the middle part of cdl_collect():

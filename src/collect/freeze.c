@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* freeze.c - the pause: seize and stop every thread, copy, thaw.
  *
  * The emergency list of every thread seized and not yet released is the

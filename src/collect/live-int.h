@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* live-int.h - the pieces of the live (ptrace) source: attach.c (checks
  * before the freeze, /proc facts, EPERM hints), freeze.c (the seized list,
  * freeze, copy, thaw), carry.c (the collector object kept between

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 ## the live source: ptrace, /proc, the target's memory
 noinst_LIBRARIES += src/libcdl_collect.a
 src_libcdl_collect_a_SOURCES = \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* proc.c - reading /proc: memory maps, per-thread stat/status/sched, task
  * lists.  No ptrace in here. */
 #include "config.h"

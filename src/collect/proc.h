@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* proc.h - small /proc readers used by the collect layer (proc.c).
  * Not installed; only src/collect includes it.  Everything here runs
  * before or after the freeze, never while the target is stopped (except

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* core-int.h - what the files of the core reader share.
  *
  * Layout facts of one architecture live in a struct cdl_core_arch

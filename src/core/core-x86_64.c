@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* core-x86_64.c - the layout of x86-64 core notes, and the names of other
  * machines for the "core of another architecture" message.
  *

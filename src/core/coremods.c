@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* coremods.c - the modules of a core: build-ids read from the ELF headers
  * the core holds, load biases, and the dynamic linker's link map for
  * cores without NT_FILE.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* coreread.c - an ELF core file into struct cdl_core: the ELF header and
  * program headers, the notes (threads, process facts, auxv, mappings),
  * the PT_LOAD segments, and reads of the dumped memory.

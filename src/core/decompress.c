@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* decompress.c - compressed cores (systemd-coredump stores them zstd-,
  * xz- or lz4-compressed) into a memfd or an unlinked temporary file,
  * through the compression libraries, with a size cap. */

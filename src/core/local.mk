@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 ## src/core: the ELF core-file reader (pure: no ptrace, no /proc)
 noinst_LIBRARIES += src/libcdl_core.a
 src_libcdl_core_a_SOURCES = \

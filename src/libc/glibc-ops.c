@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* glibc-ops.c - the glibc backend's table (libc.h): the layouts of its
  * objects per release, which modules and frames are its runtime, and
  * what its own _thread_db_* descriptors say about struct pthread.

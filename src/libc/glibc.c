@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* glibc.c - what glibc's pthread internals tell about a blocked thread.
  *
  * Every blocked pthread object ends in a futex syscall on a word inside

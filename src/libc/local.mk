@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 noinst_LIBRARIES += src/libcdl_libc.a
 src_libcdl_libc_a_SOURCES = \
 	src/libc/glibc.c \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* grow.c - the growable-array helper (grow.h) */
 #include "config.h"
 

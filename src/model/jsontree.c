@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* jsontree.c - a strict RFC 8259 parser for the loader: a compact tree
  * (jsontree.h), nesting limited, numbers range checked, strings UTF-8. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* jsontree.h - the strict JSON parser of the loader (jsontree.c): text
  * in, a compact tree out (nodes in one array, decoded strings in one
  * buffer, each node with its byte offset).  Only src/model uses it. */

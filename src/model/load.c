@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* load.c - read a saved JSON snapshot (cdeadlock --json) back into the model
  *
  * Two steps: a strict RFC 8259 parser (jsontree.c) builds a compact tree

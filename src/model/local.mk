@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 noinst_LIBRARIES += src/libcdl_model.a
 src_libcdl_model_a_SOURCES = \
 	src/model/snapshot.c \

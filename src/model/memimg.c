@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* memimg.c - copied memory regions, looked up by binary search.
  *
  * Regions are appended in any order; before the first read they are sorted

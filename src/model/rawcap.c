@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rawcap.c - building and freeing a raw capture (rawcap.h). */
 #include "config.h"
 

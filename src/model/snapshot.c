@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* snapshot.c - the model: threads, frames, waits, warnings, string pool */
 #include "config.h"
 

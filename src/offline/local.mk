@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 ## the offline stage: a raw capture in, a snapshot out (libdw).  No
 ## ptrace, no /proc: the new unit test links it without libcdl_collect.a.
 noinst_LIBRARIES += src/libcdl_offline.a

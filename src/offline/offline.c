@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* offline.c - a raw capture in, a snapshot out (offline.h).
  *
  * Everything here works on copies: the registers, memory and module map

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* symdata.c - naming data addresses and finding the target's libc.
  *
  * A data address is named from DWARF when the module has it ("forks[2]",

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* symname.c - function names as gdb's backtrace shows them.
  *
  * From DWARF: the linkage name when there is one (C++ demangled, without

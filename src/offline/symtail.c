@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* symtail.c - frames for tail calls, from DWARF call-site information.
  *
  * A function that ends in a jump to another leaves no frame, so the stack

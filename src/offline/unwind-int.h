@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* unwind-int.h - state shared by unwind.c (stacks), symname.c (function
  * names), symtail.c (tail-call frames), symdata.c (data symbols, libc
  * facts) and offline.c.  Private to src/offline. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* unwind.c - offline unwinding and symbolization with libdw.
  *
  * The modules come from the raw capture's module map and the files it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* group.c - grouping threads with identical stacks (like pprof's goroutine
  * debug=1): two threads are in one group when their frames name the same
  * functions in the same order (a frame with no function name compares by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* json.c - the JSON contract (tests/expected/snapshot.schema.json)
  *
  * Layout: two-space indentation down to a thread; a wait, a frame, a

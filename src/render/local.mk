@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 noinst_LIBRARIES += src/libcdl_render.a
 src_libcdl_render_a_SOURCES = \
 	src/render/text.c \

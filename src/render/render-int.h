@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* render-int.h - helpers shared by the files of the render layer.
  * Not installed; only src/render includes it. */
 #ifndef CDL_RENDER_INT_H

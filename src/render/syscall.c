@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* syscall.c - strace-like rendering of the syscall a thread was stopped
  * in.  The table of numbers and names is the architecture's (arch.h). */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* text.c - the text dump: the verdict first (like jstack's "Found one
  * Java-level deadlock"), then stuck threads, then every thread with a
  * gdb/eu-stack-like backtrace (or one entry per distinct stack with

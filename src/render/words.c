@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* words.c - the wording: every phrase the text dump and the TUI show about
  * a wait, a lock, a holder, a chain of waits, a frame or a pause is built
  * here, once.  The dump's long forms and the TUI's compact forms are two

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* actions.c - what the keys do, and the one table of keys from which the
  * key handling, the help screen and the status bar are made. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* draw.c - the screen: header, the three panes, the help screen and the
  * status bar, drawn in full from struct tui into stdscr (which the
  * headless mode reads back for its screen dumps). */

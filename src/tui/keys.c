@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* keys.c - the key script of the headless mode (see tui-int.h) */
 #include "config.h"
 

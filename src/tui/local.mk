@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 noinst_LIBRARIES += src/libcdl_tui.a
 src_libcdl_tui_a_SOURCES = \
 	src/tui/tui.c \

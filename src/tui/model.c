@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* model.c - what the TUI computes over a snapshot without ncurses: the
  * clock, the stuck tracking across refreshes, the filter match. */
 #include "config.h"

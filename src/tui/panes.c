@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* panes.c - what the panes show: per-thread facts (severity, how long
  * blocked), the table's rows (filter, sort, selection), the lines of the
  * deadlock pane and of the detail pane.  No drawing here. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tui-int.h - internals of the ncurses view, shared by the files of src/tui and the
  * TUI unit tests.  Not part of the public interface (include/tui.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tui.c - the ncurses view: the terminal, signals, installing snapshots
  * and the loop.  One struct tui (view.h) holds the whole state; the
  * screen is redrawn from it in full after every event (draw.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* view.h - the state of the ncurses view and what its files share:
  * tui.c (terminal, signals, snapshots, the loop), draw.c (the screen),
  * panes.c (rows, the deadlock and detail panes, per-thread facts) and

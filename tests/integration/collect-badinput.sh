@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Bad targets and bad command lines: exit status 1, one "cdeadlock: ..."
 # line on stderr (plus an optional hint), never a crash.
 . "$TESTS_SRCDIR/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # "Blocked for" survives repeated captures from the shell: every capture
 # wakes the threads for a moment, which restarts the kernel's off-CPU
 # clock, so the second run must continue from what the first one saw

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Threads created and exiting while the process is frozen: every capture
 # succeeds, holds the long-lived threads, and leaves the target running.
 . "$TESTS_SRCDIR/lib.sh"

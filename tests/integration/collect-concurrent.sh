@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Two captures of one process at once: the second waits for the first
 # (which holds the threads only while it copies) instead of failing with
 # "already traced", both succeed, and the target runs afterwards.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A thread in uninterruptible sleep (a vfork parent) cannot stop: the
 # capture gives up on it after a short grace, reports it, and the target
 # is left running with no tracer once cdeadlock exits.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # No permission to trace: the error explains why (another user's process,
 # a missing CAP_SYS_PTRACE) in a hint, as strace does.  Needs root to play
 # the unprivileged user.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The target dies while frozen: cdeadlock ends promptly with a clean
 # message (exit 1) or a partial snapshot (exit 0), never hangs or crashes.
 . "$TESTS_SRCDIR/lib.sh"

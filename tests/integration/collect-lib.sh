@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # collect-lib.sh - helpers shared by the capture tests (collect-*.sh).
 # Sourced after lib.sh.
 

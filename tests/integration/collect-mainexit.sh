@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The main thread left with pthread_exit (a zombie leader) while the other
 # threads run: the capture works through a live thread and shows the
 # leader as a zombie without a stack.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A normal capture: exit 0, the JSON describes every thread, the target
 # runs again afterwards, and off-CPU time is measured.
 . "$TESTS_SRCDIR/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A signal sent to the target while it is frozen is delivered after the
 # thaw (the fixture prints "usr1 N" from its SIGUSR1 handler).
 . "$TESTS_SRCDIR/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # cdeadlock interrupted mid-capture (the target frozen) by SIGINT,
 # SIGTERM, SIGHUP or SIGKILL: every thread of the target runs again.
 # CDEADLOCK_TEST_HOLD_MS keeps the target frozen long enough.

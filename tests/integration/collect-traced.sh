@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A target that another tracer (strace, gdb) holds: the error names the
 # tracer's pid and the target is left alone.
 . "$TESTS_SRCDIR/lib.sh"

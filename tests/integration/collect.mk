@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 ## tests/integration/collect
 ## the capture: bad input, other tracers, the target always left running,
 ## signals handed back, a target that dies or spawns threads meanwhile

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # core-read.sh - the core reader (tests/unit/core-dump) over real cores of
 # the lock-abba fixture: one written by gdb's gcore, one by the kernel
 # (when core_pattern writes a plain file; this test never changes it),

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 ## tests/integration/core
 ## the core reader over real cores of a fixture (gcore, kernel core),
 ## compared with eu-readelf, eu-unstrip and gdb

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 include tests/integration/collect.mk
 include tests/integration/stacks.mk
 include tests/integration/locks.mk

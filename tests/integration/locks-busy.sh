@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # No false positives: 1000 threads that take nested locks in one order,
 # rwlocks, condvars, semaphores, joins and sleeps, snapshotted five times:
 # never a deadlock, never an orphaned lock, exit 0 every time.

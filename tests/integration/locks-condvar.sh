@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A condvar nobody signals: the consumer is stuck (with --stuck short),
 # not deadlocked; the wait names the condvar and its mutex; exit 0.
 . "$TESTS_SRCDIR/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # C++ std::mutex taken in opposite order by two std::threads.
 . "$TESTS_SRCDIR/lib.sh"
 . "$TESTS_SRCDIR/integration/locks-lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # C++ std::shared_mutex: cxx-a holds smtx_a exclusively and wants smtx_b
 # shared; cxx-b holds smtx_b exclusively and wants smtx_a exclusively.
 . "$TESTS_SRCDIR/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A thread holding lock_state joins a thread that waits for lock_state:
 # a cycle through a join edge (the joined thread is the owner).
 . "$TESTS_SRCDIR/lib.sh"

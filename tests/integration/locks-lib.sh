@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # locks-lib.sh - helpers for the lock verdict tests (tests/integration/locks-*.sh).
 # Sourced after lib.sh.  Every check reads the JSON of the last snapshot.
 

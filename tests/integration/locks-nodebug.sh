@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # With no separate debug info at all (libc6-dbg hidden by an empty tmpfs
 # over /usr/lib/debug in a private mount namespace, no debuginfod): the
 # verdict comes from the futex words and glibc's layout alone, libc frames

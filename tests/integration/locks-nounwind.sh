@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Verdicts from the futex word and the copied memory alone: with
 # --no-unwind there are no frames to tell a reader from a writer or a
 # condvar from a semaphore, and the answers must not change.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A thread exited holding lock_session; two waiters: one orphaned_lock
 # with both waiters (ascending) and the dead owner's tid.
 . "$TESTS_SRCDIR/lib.sh"

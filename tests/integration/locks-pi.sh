@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A cycle of two priority-inheritance mutexes: one thread sleeps in
 # FUTEX_LOCK_PI, the other was refused with EDEADLK by the kernel and is
 # parked by glibc; both edges are found.

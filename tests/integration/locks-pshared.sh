@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A process-shared mutex held by a thread of another (child) process: the
 # waiter's owner is that thread, owner_pid the child; not orphaned, no
 # deadlock, exit 0.

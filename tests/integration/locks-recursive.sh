@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A recursive mutex locked twice by its owner, which then waits on a
 # semaphore; another thread waits for the mutex.  No self-deadlock: exit 0.
 . "$TESTS_SRCDIR/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Five philosophers, each holding forks[i] and wanting forks[i+1]: one
 # cycle of five, rotated to start at the smallest tid.
 . "$TESTS_SRCDIR/lib.sh"

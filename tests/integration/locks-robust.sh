@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A cycle of two robust mutexes (owner from the lock word).
 . "$TESTS_SRCDIR/lib.sh"
 . "$TESTS_SRCDIR/integration/locks-lib.sh"

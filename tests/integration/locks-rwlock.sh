@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A writer holds rw_table and waits for lock_index, whose holder wants to
 # read rw_table: a cycle through an rwlock_read edge.  A latecomer who
 # wants lock_index is blocked behind the deadlock, not in it.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A thread relocks a default mutex it holds: a cycle of one.
 . "$TESTS_SRCDIR/lib.sh"
 . "$TESTS_SRCDIR/integration/locks-lib.sh"

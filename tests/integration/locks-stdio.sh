@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A cycle through a libc-internal lock: the stdio lock of a FILE records
 # its holder's struct pthread, which maps back to the printer thread.
 . "$TESTS_SRCDIR/lib.sh"

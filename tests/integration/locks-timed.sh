@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A cycle of timed locks (an hour).  The first attach interrupts the
 # futex waits; the kernel resumes them as restart_syscall with the futex
 # arguments still in the registers: later snapshots see the same cycle,

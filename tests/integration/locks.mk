@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 ## tests/integration/locks
 ## Lock verdicts on live fixtures (tests/fixtures/lock-*): one script per
 ## situation of issue #3, sharing the jq checks of locks-lib.sh.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 ## tests/integration/stacks
 ## stacks.sh compares cdeadlock's frames with gdb's backtrace on every
 ## variant of the stack fixture

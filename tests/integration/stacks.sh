@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # stacks.sh - every thread's stack as cdeadlock shows it equals gdb's
 # `thread apply all bt` on the same process: the same function sequence
 # (inline frames included) and the same file:line wherever gdb shows one,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # completion.sh - the bash completion offers every option of --help, and
 # completes --load with JSON files.
 . "$TESTS_SRCDIR/lib.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 ## TUI tests
 ## test-tui drives the TUI headless (a key script in, screen dumps out)
 ## over synthetic snapshots; expected screens live in tests/tui/expected.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-tui.c - the TUI driven headless over synthetic snapshots: a key
  * script in, screen dumps out, compared with tests/tui/expected/NAME.txt.
  *

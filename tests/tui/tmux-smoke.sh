@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tmux-smoke.sh - the TUI on a real terminal (tmux) against a deadlocked
 # fixture: the deadlock with thread and lock names shows up, the target
 # runs while the TUI is open, q gives the shell back with status 0, and a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tui-deadlock.c - fixture for the TUI smoke test: "tui-xfer" holds
  * lock_alpha and wants lock_beta, "tui-audit" holds lock_beta and wants
  * lock_alpha; an idle "tui-idle" thread sleeps.  Prints "ready" once both

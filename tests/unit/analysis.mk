@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 ## tests/unit/analysis: the wait-for graph and verdicts (test-analysis) and
 ## the glibc classifier over synthetic memory images (test-classify)
 if HAVE_CHECK

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* core-dump.c - print what the core reader finds in a core, one fact a
  * line, for tests/integration/core-read.sh to compare with eu-readelf,
  * eu-unstrip and gdb.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* core-gen.c - synthetic cores for test-core (see core-gen.h) */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* core-gen.h - a tiny generator of synthetic x86-64 cores for the unit
  * tests: an ELF header, one PT_NOTE (two NT_PRSTATUS, a NT_FPREGSET,
  * NT_PRPSINFO, NT_SIGINFO, NT_AUXV, NT_FILE) and two PT_LOAD segments:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 ## tests/unit/core: the core-file reader.  test-core builds synthetic cores
 ## in memory (and fuzzes them); core-dump prints what the reader finds in a
 ## real core, for tests/integration/core-read.sh.

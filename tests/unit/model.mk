@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/test-model
 TESTS += tests/unit/test-model

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # render-load-cli.sh - `cdeadlock --load` over the saved snapshots in
 # tests/expected: the same text, grouped text and JSON as the renderer gave
 # the original snapshot, the same verdict (exit 2 with a deadlock, 0

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* render-scenarios.c - synthetic snapshots for the render and load tests */
 #include "config.h"
 

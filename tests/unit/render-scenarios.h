@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* render-scenarios.h - synthetic snapshots shared by the render and load
  * unit tests.  Each builder returns a sorted snapshot (free with
  * cdl_snapshot_free) describing one situation. */

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # render-schema.sh - every JSON rendering in tests/expected (the files
 # test-render compares cdl_render_json's output with) must validate against
 # the snapshot contract, tests/expected/snapshot.schema.json (a copy of

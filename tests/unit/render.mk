@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 ## tests/unit/render
 ## Expected files live in tests/expected/render-*; regenerate them with
 ##   CDL_REGEN=1 make check TESTS=tests/unit/test-render

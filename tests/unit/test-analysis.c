@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-analysis.c - the wait-for graph and the verdicts over synthetic
  * snapshots: cycles of 1, 2 and N, disjoint cycles in order, chains,
  * unknown and vanished owners, rwlock and join edges, stuck threads. */

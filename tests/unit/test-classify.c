@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-classify.c - the glibc classifier over synthetic snapshots and a
  * synthetic memory image laid out like glibc 2.36 on x86-64 (no ptrace). */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-core.c - the core-file reader over synthetic cores (core-gen.c):
  * every fact read back, memory reads that refuse what was not dumped,
  * one-line errors for files that are not cores of this machine, and no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-load.c - the saved-snapshot loader: good files, one-line errors for
  * bad ones, and no crash on any input (every truncation of a real file,
  * random byte flips). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-model.c - unit tests of the model: string pool, threads, memory image */
 #include "config.h"
 

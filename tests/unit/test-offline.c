@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-offline.c - the offline stage fed a raw capture built by hand.
  *
  * No process is attached and the ptrace library is not linked: two

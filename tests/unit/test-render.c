@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-render.c - text and JSON renderings of synthetic snapshots against
  * the expected files tests/expected/render-<scenario>{.txt,-group.txt,.json}.
  *
