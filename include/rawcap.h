@@ -13,6 +13,7 @@
 #ifndef CDL_RAWCAP_H
 #define CDL_RAWCAP_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -138,5 +139,7 @@ struct cdl_rawcap_module *cdl_rawcap_add_module(struct cdl_rawcap *rc, const cha
 /* Append a warning.  0 or -ENOMEM. */
 int cdl_rawcap_warn(struct cdl_rawcap *rc, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+int cdl_rawcap_vwarn(struct cdl_rawcap *rc, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 #endif

@@ -69,13 +69,11 @@ int64_t cdl_live_mono_ns(void)
 
 void cdl_live_warn(struct ctx *c, const char *fmt, ...)
 {
-	char buf[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	cdl_rawcap_vwarn(c->rc, fmt, ap);
 	va_end(ap);
-	cdl_rawcap_warn(c->rc, "%s", buf);
 }
 
 bool cdl_live_tid_before(const void *elem, const void *key)

@@ -115,19 +115,25 @@ struct cdl_rawcap_module *cdl_rawcap_add_module(struct cdl_rawcap *rc, const cha
 	return m;
 }
 
-int cdl_rawcap_warn(struct cdl_rawcap *rc, const char *fmt, ...)
+int cdl_rawcap_vwarn(struct cdl_rawcap *rc, const char *fmt, va_list ap)
 {
-	va_list ap;
 	char *w;
-	int n;
 
 	if (CDL_GROW(rc->warnings, rc->warnings_cap, rc->nwarnings + 1, 16) < 0)
 		return -ENOMEM;
-	va_start(ap, fmt);
-	n = vasprintf(&w, fmt, ap);
-	va_end(ap);
-	if (n < 0)
+	if (vasprintf(&w, fmt, ap) < 0)
 		return -ENOMEM;
 	rc->warnings[rc->nwarnings++] = w;
 	return 0;
+}
+
+int cdl_rawcap_warn(struct cdl_rawcap *rc, const char *fmt, ...)
+{
+	va_list ap;
+	int rc_;
+
+	va_start(ap, fmt);
+	rc_ = cdl_rawcap_vwarn(rc, fmt, ap);
+	va_end(ap);
+	return rc_;
 }
