@@ -2,7 +2,10 @@
 /* libc.h - what a libc's internals tell about a blocked thread.
  *
  * Everything the tool knows of a libc sits behind one table, struct
- * cdl_libc_ops; glibc (src/libc/glibc*.c) is the one backend today.
+ * cdl_libc_ops: how to recognize and identify it, its layouts, how to
+ * classify a wait, which frames are its runtime.  glibc (src/libc/glibc*.c)
+ * is the backend; musl (musl-ops.c) is only recognized so far, its
+ * layouts unknown, so its owners are not trusted.
  *
  * Pure: works on a snapshot whose threads have syscall state, thread
  * pointers and frames filled, and on the memory image copied at the
@@ -14,6 +17,7 @@
 #define CDL_LIBC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "snapshot.h"
 
@@ -37,9 +41,43 @@ bool cdl_libc_layout_for(struct cdl_libc_layout *l, int major, int minor);
  * has_wait=false (or a sleep/io/other wait from their syscall). */
 void cdl_libc_classify(struct cdl_snapshot *s, const struct cdl_libc_layout *l);
 
+/* A loaded module as a backend may examine it to identify its libc,
+ * without libdw types: the offline stage implements the calls. */
+struct cdl_libc_module {
+	const char *path;          /* as the process knows it */
+	bool is_exe;               /* the main executable (a static binary?) */
+	void *priv;                /* the offline stage's */
+	/* Address and size of a defined symbol (.symtab or .dynsym). */
+	bool (*symbol)(const struct cdl_libc_module *m, const char *name,
+		       uint64_t *addr, uint64_t *size);
+	/* len bytes of the module's file at module address addr, or NULL. */
+	const unsigned char *(*bytes)(const struct cdl_libc_module *m, uint64_t addr,
+				      size_t len);
+	/* The contents of the named section of the file, or NULL. */
+	const void *(*section)(const struct cdl_libc_module *m, const char *name,
+			       size_t *len);
+};
+
+/* Which release of a libc a process runs. */
+struct cdl_libc_id {
+	char name[32];             /* "glibc 2.36", "musl"; "" if the libc was
+	                              found but not its release */
+	int major, minor;          /* 0 if unknown */
+	long pthread_tid;          /* offsets the libc publishes (glibc's
+	                              _thread_db_*), -1 if it does not */
+	long sizeof_pthread;
+};
+
 /* One libc backend. */
 struct cdl_libc_ops {
 	const char *name;                  /* "glibc" */
+	/* Is this module the libc's main object (the one to identify it
+	 * from: libc.so.6 for glibc)? */
+	bool (*is_main_module)(const char *path);
+	/* Identify the release from m: its main object, or the executable
+	 * of a static program.  0 with id filled (name "" when the libc is
+	 * there but its release is not found), or -ENOENT: not this libc. */
+	int (*identify)(const struct cdl_libc_module *m, struct cdl_libc_id *id);
 	/* The layout of a release (found offline in the libc's files):
 	 * true if it is one we know and trust. */
 	bool (*layout_for)(struct cdl_libc_layout *l, int major, int minor);
@@ -59,7 +97,10 @@ struct cdl_libc_ops {
 	unsigned (*max_thread_desc_size)(void);
 };
 
-/* The backend to use (glibc). */
+/* The backend to use before the libc is identified (glibc). */
 const struct cdl_libc_ops *cdl_libc_ops_default(void);
+
+/* Every backend, in the order they are tried; NULL-terminated. */
+const struct cdl_libc_ops *const *cdl_libc_backends(void);
 
 #endif

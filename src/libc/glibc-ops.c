@@ -5,7 +5,10 @@
  * The classifier proper is glibc.c. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "libc.h"
@@ -150,8 +153,105 @@ static bool is_libc_module(const char *path)
 	       strncmp(base, "libm.so", 7) == 0;
 }
 
+/* ---- which glibc ---- */
+
+static const char *base_name(const char *p)
+{
+	const char *b = strrchr(p, '/');
+
+	return b ? b + 1 : p;
+}
+
+static bool is_main_module(const char *path)
+{
+	const char *b = base_name(path);
+
+	return strncmp(b, "libc.so", 7) == 0 || strncmp(b, "libc-2.", 7) == 0;
+}
+
+static bool parse_version(const char *v, int *major, int *minor)
+{
+	return sscanf(v, "%d.%d", major, minor) == 2 && *major > 0;
+}
+
+/* A stripped static binary keeps glibc's version string (__nptl_version,
+ * "2.36") without its symbol: accept the one "\0<2.N>\0" string in
+ * .rodata when the file is a glibc one at all. */
+static bool scan_rodata_version(const struct cdl_libc_module *m, int *major, int *minor)
+{
+	size_t len = 0;
+	const char *p = m->section(m, ".rodata", &len), *end = p + len;
+	int found = 0;
+
+	if (!p || !memmem(p, len, "glibc", 5))
+		return false;
+	for (const char *q = p + 1; q + 5 < end; q++) {
+		int ma, mi, n = 0;
+
+		if (q[-1] != '\0' || q[0] != '2' || q[1] != '.')
+			continue;
+		if (sscanf(q, "%d.%d%n", &ma, &mi, &n) == 2 && q + n < end &&
+		    q[n] == '\0' && n >= 3 && n <= 6) {
+			if (found && (ma != *major || mi != *minor))
+				return false;     /* ambiguous */
+			*major = ma;
+			*minor = mi;
+			found = 1;
+		}
+	}
+	return found;
+}
+
+/* A _thread_db_* descriptor: {bits, nelem, offset} (triple) or a size. */
+static long descriptor(const struct cdl_libc_module *m, const char *name, bool triple)
+{
+	uint64_t addr, size;
+	const unsigned char *p;
+	uint32_t v[3];
+
+	if (!m->symbol(m, name, &addr, &size))
+		return -1;
+	if (triple) {
+		if (size < 12 || !(p = m->bytes(m, addr, 12)))
+			return -1;
+		memcpy(v, p, 12);
+		return v[2];
+	}
+	if (size < 4 || !(p = m->bytes(m, addr, 4)))
+		return -1;
+	memcpy(v, p, 4);
+	return v[0];
+}
+
+static int identify(const struct cdl_libc_module *m, struct cdl_libc_id *id)
+{
+	uint64_t addr, size;
+
+	memset(id, 0, sizeof(*id));
+	id->pthread_tid = id->sizeof_pthread = -1;
+	if (m->symbol(m, "__nptl_version", &addr, &size) && size >= 2 && size < 16) {
+		const unsigned char *p = m->bytes(m, addr, size);
+		char v[16];
+
+		if (p) {
+			memcpy(v, p, size);
+			v[size] = '\0';
+			parse_version(v, &id->major, &id->minor);
+		}
+	}
+	if (id->major == 0 && !scan_rodata_version(m, &id->major, &id->minor) && m->is_exe)
+		return -ENOENT;     /* a static binary with no trace of glibc */
+	if (id->major > 0)
+		snprintf(id->name, sizeof(id->name), "glibc %d.%d", id->major, id->minor);
+	id->pthread_tid = descriptor(m, "_thread_db_pthread_tid", true);
+	id->sizeof_pthread = descriptor(m, "_thread_db_sizeof_pthread", false);
+	return 0;
+}
+
 static const struct cdl_libc_ops glibc_ops = {
 	.name = "glibc",
+	.is_main_module = is_main_module,
+	.identify = identify,
 	.layout_for = cdl_libc_layout_for,
 	.confirm_layout = confirm_layout,
 	.classify = cdl_libc_classify,
@@ -163,6 +263,15 @@ static const struct cdl_libc_ops glibc_ops = {
 const struct cdl_libc_ops *cdl_libc_ops_default(void)
 {
 	return &glibc_ops;
+}
+
+extern const struct cdl_libc_ops cdl_musl_ops;   /* musl-ops.c */
+
+const struct cdl_libc_ops *const *cdl_libc_backends(void)
+{
+	static const struct cdl_libc_ops *const all[] = { &glibc_ops, &cdl_musl_ops, NULL };
+
+	return all;
 }
 
 const struct cdl_frame *cdl_thread_user_frame(const struct cdl_thread *t)

@@ -3,4 +3,5 @@ noinst_LIBRARIES += src/libcdl_libc.a
 src_libcdl_libc_a_SOURCES = \
 	src/libc/glibc.c \
 	src/libc/glibc-ops.c \
+	src/libc/musl-ops.c \
 	include/libc.h

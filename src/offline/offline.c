@@ -94,30 +94,28 @@ static int build(struct cdl_rawcap *rc, struct cdl_snapshot *s)
 	return 0;
 }
 
-/* Which libc, which layout: a warning when owners cannot be trusted. */
-static void identify_libc(struct cdl_unwinder *u, struct cdl_snapshot *s,
-			  struct cdl_libc_layout *lay)
+/* Which libc, which layout: a warning when owners cannot be trusted.
+ * Returns the backend that classifies the waits. */
+static const struct cdl_libc_ops *identify_libc(struct cdl_unwinder *u, struct cdl_snapshot *s,
+						struct cdl_libc_layout *lay)
 {
 	const struct cdl_libc_ops *ops = cdl_libc_ops_default();
-	struct cdl_libc_info li;
+	struct cdl_libc_id id;
+	const char *path = NULL;
 
-	memset(&li, 0, sizeof(li));
-	if (u && cdl_unwinder_libc_info(u, s, &li) == 0 && (li.major > 0 || li.is_musl)) {
-		if (li.is_musl)
-			s->libc = cdl_snapshot_intern(s, "musl");
+	if (u && cdl_unwinder_libc_id(u, s, &ops, &id, &path) == 0 && id.name[0]) {
+		s->libc = cdl_snapshot_intern(s, id.name);
+		if (!ops->layout_for(lay, id.major, id.minor))
+			cdl_snapshot_warn(s, "unknown libc %s: lock owners are not trusted", s->libc);
 		else
-			s->libc = cdl_snapshot_internf(s, "glibc %d.%d", li.major, li.minor);
-		if (!ops->layout_for(lay, li.is_musl ? 0 : li.major, li.is_musl ? 0 : li.minor))
-			cdl_snapshot_warn(s, "unknown libc %s: lock owners are not trusted",
-					  s->libc ? s->libc : "?");
-		else
-			ops->confirm_layout(lay, li.pthread_tid, li.sizeof_pthread, s);
-	} else {
-		cdl_snapshot_warn(s, "unknown libc (version not found%s%s): lock owners are not trusted",
-				  li.path ? " in " : "", li.path ? li.path : "");
-		ops->layout_for(lay, 0, 0);
-		lay->known = false;
+			ops->confirm_layout(lay, id.pthread_tid, id.sizeof_pthread, s);
+		return ops;
 	}
+	cdl_snapshot_warn(s, "unknown libc (version not found%s%s): lock owners are not trusted",
+			  path ? " in " : "", path ? path : "");
+	ops->layout_for(lay, 0, 0);
+	lay->known = false;
+	return ops;
 }
 
 static void analyse(const struct cdl_rawcap *rc, const struct cdl_offline_opts *o,
@@ -138,8 +136,7 @@ static void analyse(const struct cdl_rawcap *rc, const struct cdl_offline_opts *
 		if (cdl_unwind_all(u, s, o->max_frames ? o->max_frames : MAX_FRAMES) < 0)
 			cdl_snapshot_warn(s, "stack unwinding ran out of memory");
 	}
-	identify_libc(u, s, &lay);
-	cdl_libc_ops_default()->classify(s, &lay);
+	identify_libc(u, s, &lay)->classify(s, &lay);
 
 	cdl_snapshot_sort(s);
 	for (size_t i = 0; u && i < s->nthreads; i++) {

@@ -433,37 +433,6 @@ const char *cdl_unwinder_name_data(struct cdl_unwinder *u, struct cdl_snapshot *
 
 /* ---- libc ---- */
 
-struct find_libc {
-	Dwfl_Module *libc, *musl, *exe;
-	const char *exe_path;
-};
-
-static const char *base_name(const char *p)
-{
-	const char *b = strrchr(p, '/');
-
-	return b ? b + 1 : p;
-}
-
-static int find_libc_cb(Dwfl_Module *mod, void **userdata, const char *name,
-			Dwarf_Addr start, void *arg)
-{
-	struct find_libc *f = arg;
-	const char *b;
-
-	(void)userdata; (void)start;
-	if (!name)
-		return DWARF_CB_OK;
-	b = base_name(name);
-	if (strncmp(b, "libc.so", 7) == 0 || strncmp(b, "libc-2.", 7) == 0)
-		f->libc = mod;
-	else if (strncmp(b, "ld-musl", 7) == 0 || strncmp(b, "libc.musl", 9) == 0)
-		f->musl = mod;
-	if (f->exe_path && strcmp(name, f->exe_path) == 0)
-		f->exe = mod;
-	return DWARF_CB_OK;
-}
-
 const unsigned char *cdl_unwind_elf_bytes(Dwfl_Module *mod, uint64_t addr, size_t len)
 {
 	Dwarf_Addr bias;
@@ -509,25 +478,31 @@ static bool find_symbol(Dwfl_Module *mod, const char *want, uint64_t *addr, uint
 	return false;
 }
 
-static bool parse_version(const char *v, int *major, int *minor)
+/* ---- which libc: the backends decide (libc.h), we answer their
+ * questions about a module ---- */
+
+static bool probe_symbol(const struct cdl_libc_module *m, const char *name,
+			 uint64_t *addr, uint64_t *size)
 {
-	return sscanf(v, "%d.%d", major, minor) == 2 && *major > 0;
+	return find_symbol(m->priv, name, addr, size);
 }
 
-/* A stripped static binary keeps glibc's version string (__nptl_version,
- * "2.36") without its symbol: accept the one "\0<2.N>\0" string in
- * .rodata when the file is a glibc one at all. */
-static bool scan_rodata_version(Dwfl_Module *mod, int *major, int *minor)
+static const unsigned char *probe_bytes(const struct cdl_libc_module *m, uint64_t addr,
+					size_t len)
+{
+	return cdl_unwind_elf_bytes(m->priv, addr, len);
+}
+
+static const void *probe_section(const struct cdl_libc_module *m, const char *want,
+				 size_t *len)
 {
 	Dwarf_Addr bias;
-	Elf *elf = dwfl_module_getelf(mod, &bias);
+	Elf *elf = dwfl_module_getelf(m->priv, &bias);
 	Elf_Scn *scn = NULL;
 	size_t shstrndx;
-	int found = 0;
-	bool glibc = false;
 
 	if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
-		return false;
+		return NULL;
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
 		Elf_Data *data;
@@ -536,89 +511,87 @@ static bool scan_rodata_version(Dwfl_Module *mod, int *major, int *minor)
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS)
 			continue;
 		name = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (!name || strcmp(name, ".rodata") != 0)
+		if (!name || strcmp(name, want) != 0)
 			continue;
 		data = elf_getdata(scn, NULL);
 		if (!data || !data->d_buf)
-			continue;
-		const char *p = data->d_buf, *end = p + data->d_size;
-
-		glibc = memmem(p, data->d_size, "glibc", 5) != NULL;
-		for (const char *q = p + 1; q + 5 < end; q++) {
-			int ma, mi, len = 0;
-
-			if (q[-1] != '\0' || q[0] != '2' || q[1] != '.')
-				continue;
-			if (sscanf(q, "%d.%d%n", &ma, &mi, &len) == 2 && q + len < end &&
-			    q[len] == '\0' && len >= 3 && len <= 6) {
-				if (found && (ma != *major || mi != *minor))
-					return false;     /* ambiguous */
-				*major = ma;
-				*minor = mi;
-				found = 1;
-			}
-		}
+			return NULL;
+		*len = data->d_size;
+		return data->d_buf;
 	}
-	return found && glibc;
+	return NULL;
 }
 
-static long descriptor_offset(Dwfl_Module *mod, const char *name, bool triple)
-{
-	uint64_t addr, size;
-	const unsigned char *p;
-	uint32_t v[3];
-
-	if (!find_symbol(mod, name, &addr, &size))
-		return -1;
-	if (triple) {
-		/* {bits, nelem, offset} */
-		if (size < 12 || !(p = cdl_unwind_elf_bytes(mod, addr, 12)))
-			return -1;
-		memcpy(v, p, 12);
-		return v[2];
-	}
-	if (size < 4 || !(p = cdl_unwind_elf_bytes(mod, addr, 4)))
-		return -1;
-	memcpy(v, p, 4);
-	return v[0];
-}
-
-int cdl_unwinder_libc_info(struct cdl_unwinder *u, struct cdl_snapshot *s,
-			   struct cdl_libc_info *out)
-{
-	struct find_libc f = { 0 };
+struct find_main {
+	const struct cdl_libc_ops *ops;
 	Dwfl_Module *mod;
-	uint64_t addr, size;
+};
 
-	memset(out, 0, sizeof(*out));
-	out->pthread_tid = -1;
-	out->sizeof_pthread = -1;
-	if (!u)
-		return -ENOENT;
-	f.exe_path = u->exe;
-	dwfl_getmodules(u->dwfl, find_libc_cb, &f, 0);
-	if (f.musl && !f.libc) {
-		out->path = cdl_snapshot_intern(s, cdl_unwind_modpath(f.musl));
-		out->is_musl = true;
-		return 0;
-	}
-	mod = f.libc ? f.libc : f.exe;
-	if (!mod)
-		return -ENOENT;
-	if (find_symbol(mod, "__nptl_version", &addr, &size) && size >= 2 && size < 16) {
-		const unsigned char *p = cdl_unwind_elf_bytes(mod, addr, size);
-		char v[16];
+static int find_main_cb(Dwfl_Module *mod, void **userdata, const char *name,
+			Dwarf_Addr start, void *arg)
+{
+	struct find_main *f = arg;
 
-		if (p) {
-			memcpy(v, p, size);
-			v[size] = '\0';
-			parse_version(v, &out->major, &out->minor);
+	(void)userdata; (void)start;
+	if (name && f->ops->is_main_module(name))
+		f->mod = mod;     /* the last one, as libdw lists them */
+	return DWARF_CB_OK;
+}
+
+struct find_exe {
+	const char *path;
+	Dwfl_Module *mod;
+};
+
+static int find_exe_cb(Dwfl_Module *mod, void **userdata, const char *name,
+		       Dwarf_Addr start, void *arg)
+{
+	struct find_exe *f = arg;
+
+	(void)userdata; (void)start;
+	if (name && strcmp(name, f->path) == 0)
+		f->mod = mod;
+	return DWARF_CB_OK;
+}
+
+static int try_identify(const struct cdl_libc_ops *ops, Dwfl_Module *mod, bool is_exe,
+			struct cdl_libc_id *id)
+{
+	struct cdl_libc_module m = {
+		.path = cdl_unwind_modpath(mod), .is_exe = is_exe, .priv = mod,
+		.symbol = probe_symbol, .bytes = probe_bytes, .section = probe_section,
+	};
+
+	return ops->identify(&m, id);
+}
+
+int cdl_unwinder_libc_id(struct cdl_unwinder *u, struct cdl_snapshot *s,
+			 const struct cdl_libc_ops **ops, struct cdl_libc_id *id,
+			 const char **path)
+{
+	const struct cdl_libc_ops *const *all = cdl_libc_backends();
+	struct find_exe exe = { u->exe, NULL };
+
+	*path = NULL;
+	/* a shared libc: the first backend whose main object is mapped */
+	for (size_t i = 0; all[i]; i++) {
+		struct find_main f = { all[i], NULL };
+
+		dwfl_getmodules(u->dwfl, find_main_cb, &f, 0);
+		if (f.mod && try_identify(all[i], f.mod, false, id) == 0) {
+			*ops = all[i];
+			*path = cdl_snapshot_intern(s, cdl_unwind_modpath(f.mod));
+			return 0;
 		}
 	}
-	if (out->major == 0 && !scan_rodata_version(mod, &out->major, &out->minor) && !f.libc)
-		return -ENOENT;     /* a static binary with no trace of glibc */
-	out->path = cdl_snapshot_intern(s, cdl_unwind_modpath(mod));
-	out->pthread_tid = descriptor_offset(mod, "_thread_db_pthread_tid", true);
-	out->sizeof_pthread = descriptor_offset(mod, "_thread_db_sizeof_pthread", false);
-	return 0;
+	/* a static program: the executable holds its libc */
+	if (u->exe)
+		dwfl_getmodules(u->dwfl, find_exe_cb, &exe, 0);
+	for (size_t i = 0; exe.mod && all[i]; i++)
+		if (try_identify(all[i], exe.mod, true, id) == 0) {
+			*ops = all[i];
+			*path = cdl_snapshot_intern(s, cdl_unwind_modpath(exe.mod));
+			return 0;
+		}
+	return -ENOENT;
 }

@@ -16,6 +16,7 @@
 #include "arch.h"
 #include "diag.h"
 #include "rawcap.h"
+#include "libc.h"
 #include "snapshot.h"
 
 /* DWARF registers kept per frame to resume a walk: the callee-saved ones,
@@ -194,15 +195,13 @@ const char *cdl_unwinder_name_data(struct cdl_unwinder *u, struct cdl_snapshot *
 /* Path of the libc the target uses (libc.so.6, or the executable for a
  * static binary), its version if found ("2.36"), and the offsets glibc
  * publishes in its _thread_db_* symbols.  Returns 0 or -ENOENT. */
-struct cdl_libc_info {
-	const char *path;          /* interned in s */
-	int major, minor;          /* 0 if unknown */
-	bool is_musl;
-	long pthread_tid;          /* -1 if not published */
-	long sizeof_pthread;       /* -1 if not published */
-};
-int cdl_unwinder_libc_info(struct cdl_unwinder *u, struct cdl_snapshot *s,
-			   struct cdl_libc_info *out);
+/* Which libc the process runs: the backend (libc.h) whose main object is
+ * mapped, or whose traces the executable of a static program holds, and
+ * what it says of its release.  0 (*path: the module it was read from,
+ * interned in s), or -ENOENT. */
+int cdl_unwinder_libc_id(struct cdl_unwinder *u, struct cdl_snapshot *s,
+			 const struct cdl_libc_ops **ops, struct cdl_libc_id *id,
+			 const char **path);
 
 /* The module whose address range holds addr, or NULL. */
 Dwfl_Module *cdl_unwind_module_at(struct cdl_unwinder *u, uint64_t addr);
