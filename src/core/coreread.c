@@ -570,6 +570,72 @@ static int phnum_of(struct cdl_core *c, const Elf64_Ehdr *eh, uint64_t *phnum,
 	return 0;
 }
 
+/* One PT_NOTE segment: read it (bounded) and parse its notes. */
+static int read_note_segment(struct cdl_core *c, const Elf64_Phdr *q, uint64_t *notes_total,
+			     const char *name, struct cdl_diag *d)
+{
+	struct cdl_core_priv *p = c->priv;
+	const uint64_t size = p->src.size;
+	unsigned char *buf;
+	int rc;
+
+	if (q->p_filesz > MAX_NOTE_SEG || *notes_total + q->p_filesz > MAX_NOTES_TOTAL)
+		return fail(d, EINVAL, name, "malformed core: %llu bytes of notes "
+			    "(the limit is %u MiB)", (unsigned long long)q->p_filesz,
+			    MAX_NOTE_SEG >> 20);
+	if (q->p_offset > size || q->p_filesz > size - q->p_offset)
+		return fail(d, EINVAL, name, "truncated core: the notes end at %llu, "
+			    "the file has %llu bytes",
+			    (unsigned long long)(q->p_offset + q->p_filesz),
+			    (unsigned long long)size);
+	*notes_total += q->p_filesz;
+	if (!(buf = malloc(q->p_filesz ? (size_t)q->p_filesz : 1)))
+		return cdl_diag_set(d, ENOMEM, "core: %s", name);
+	if (src_read_all(&p->src, q->p_offset, buf, (size_t)q->p_filesz) < 0) {
+		free(buf);
+		return fail(d, EIO, name, "reading the notes failed");
+	}
+	rc = parse_notes(c, buf, (size_t)q->p_filesz, q->p_offset, name, d);
+	free(buf);
+	return rc;
+}
+
+/* One PT_LOAD segment: record it with how much of it the file holds. */
+static int add_load_segment(struct cdl_core *c, const Elf64_Phdr *q, uint64_t *missing,
+			    size_t *nmissing, const char *name, struct cdl_diag *d)
+{
+	struct cdl_core_priv *p = c->priv;
+	const uint64_t size = p->src.size;
+	struct cdl_core_segment *s;
+
+	if (CDL_GROW(c->segments, p->seg_cap, c->nsegments + 1, 64) < 0)
+		return cdl_diag_set(d, ENOMEM, "core: %s", name);
+	s = &c->segments[c->nsegments++];
+	s->vaddr = q->p_vaddr;
+	s->memsz = q->p_memsz;
+	s->filesz = q->p_filesz;
+	s->offset = q->p_offset;
+	s->flags = q->p_flags;
+	s->held = q->p_filesz;
+	if (s->filesz > s->memsz || s->vaddr + s->filesz < s->vaddr) {
+		cdl_core_warn(c, "PT_LOAD at 0x%llx: file size %llu is larger than its "
+			      "memory size %llu or wraps: ignored",
+			      (unsigned long long)s->vaddr, (unsigned long long)s->filesz,
+			      (unsigned long long)s->memsz);
+		s->held = 0;
+		return 0;
+	}
+	if (s->offset >= size)
+		s->held = 0;
+	else if (s->filesz > size - s->offset)
+		s->held = size - s->offset;
+	if (s->held < s->filesz) {
+		*missing += s->filesz - s->held;
+		(*nmissing)++;
+	}
+	return 0;
+}
+
 static int parse(struct cdl_core *c, const char *name, struct cdl_diag *d)
 {
 	struct cdl_core_priv *p = c->priv;
@@ -613,68 +679,12 @@ static int parse(struct cdl_core *c, const char *name, struct cdl_diag *d)
 	for (uint64_t i = 0; i < phnum; i++) {
 		const Elf64_Phdr *q = &ph[i];
 
-		if (q->p_type == PT_NOTE) {
-			unsigned char *buf;
-
-			if (q->p_filesz > MAX_NOTE_SEG || notes_total + q->p_filesz > MAX_NOTES_TOTAL) {
-				rc = fail(d, EINVAL, name, "malformed core: %llu bytes of notes "
-					  "(the limit is %u MiB)", (unsigned long long)q->p_filesz,
-					  MAX_NOTE_SEG >> 20);
-				goto out;
-			}
-			if (q->p_offset > size || q->p_filesz > size - q->p_offset) {
-				rc = fail(d, EINVAL, name, "truncated core: the notes end at %llu, "
-					  "the file has %llu bytes",
-					  (unsigned long long)(q->p_offset + q->p_filesz),
-					  (unsigned long long)size);
-				goto out;
-			}
-			notes_total += q->p_filesz;
-			if (!(buf = malloc(q->p_filesz ? (size_t)q->p_filesz : 1))) {
-				rc = cdl_diag_set(d, ENOMEM, "core: %s", name);
-				goto out;
-			}
-			if (src_read_all(&p->src, q->p_offset, buf, (size_t)q->p_filesz) < 0) {
-				free(buf);
-				rc = fail(d, EIO, name, "reading the notes failed");
-				goto out;
-			}
-			rc = parse_notes(c, buf, (size_t)q->p_filesz, q->p_offset, name, d);
-			free(buf);
-			if (rc < 0)
-				goto out;
-		} else if (q->p_type == PT_LOAD) {
-			struct cdl_core_segment *s;
-
-			if (CDL_GROW(c->segments, p->seg_cap, c->nsegments + 1, 64) < 0) {
-				rc = cdl_diag_set(d, ENOMEM, "core: %s", name);
-				goto out;
-			}
-			s = &c->segments[c->nsegments++];
-			s->vaddr = q->p_vaddr;
-			s->memsz = q->p_memsz;
-			s->filesz = q->p_filesz;
-			s->offset = q->p_offset;
-			s->flags = q->p_flags;
-			s->held = q->p_filesz;
-			if (s->filesz > s->memsz || s->vaddr + s->filesz < s->vaddr) {
-				cdl_core_warn(c, "PT_LOAD at 0x%llx: file size %llu is larger than its "
-					      "memory size %llu or wraps: ignored",
-					      (unsigned long long)s->vaddr,
-					      (unsigned long long)s->filesz,
-					      (unsigned long long)s->memsz);
-				s->held = 0;
-				continue;
-			}
-			if (s->offset >= size)
-				s->held = 0;
-			else if (s->filesz > size - s->offset)
-				s->held = size - s->offset;
-			if (s->held < s->filesz) {
-				missing += s->filesz - s->held;
-				nmissing++;
-			}
-		}
+		if (q->p_type == PT_NOTE)
+			rc = read_note_segment(c, q, &notes_total, name, d);
+		else if (q->p_type == PT_LOAD)
+			rc = add_load_segment(c, q, &missing, &nmissing, name, d);
+		if (rc < 0)
+			goto out;
 	}
 	if (nmissing)
 		cdl_core_warn(c, "truncated core: %llu bytes of memory in %zu segments are missing "
