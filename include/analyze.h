@@ -56,6 +56,20 @@ struct cdl_analysis {
 	size_t *stuck;
 	size_t nstuck;
 	size_t nedges;               /* edges in the whole wait-for graph */
+	/* the stuck threads that wait on a lock whose holder is not known
+	 * (see cdl_analyze_is_undecided), in the order of stuck */
+	size_t *undecided;
+	size_t nundecided;
+	int64_t stuck_ms;            /* the threshold used */
+};
+
+/* The process's answer and cdeadlock's exit status: a deadlock proven
+ * (2), none proven but undecided threads (3: a deadlock can be neither
+ * proven nor excluded), or no deadlock found (0). */
+enum cdl_answer {
+	CDL_ANSWER_NONE = 0,
+	CDL_ANSWER_DEADLOCK = 2,
+	CDL_ANSWER_UNDECIDED = 3,
 };
 
 void cdl_analyze_opts_init(struct cdl_analyze_opts *o);
@@ -72,6 +86,15 @@ void cdl_analysis_free(struct cdl_analysis *a);
  * kernel's blocked_for_ms (CDL_VERDICT_STUCK, unless a deadlock verdict
  * comes first); the TUI to how long it has seen the same wait. */
 bool cdl_analyze_is_stuck(const struct cdl_thread *t, int64_t waited_ms, int64_t stuck_ms);
+
+/* t waits for a lock (mutex, rwlock, or a futex lock of a known
+ * implementation that records no owner: CDL_WAIT_FUTEX with
+ * CDL_WAITF_OWNER_UNKNOWN) and its holder is not known: none recorded,
+ * or an unverified layout.  A writer waiting for readers (counted by the
+ * lock) is not; nor are condvars, semaphores, joins, sleeps and I/O. */
+bool cdl_analyze_is_undecided(const struct cdl_thread *t);
+
+enum cdl_answer cdl_analysis_answer(const struct cdl_analysis *a);
 
 const char *cdl_deadlock_type_name(enum cdl_deadlock_type t); /* "cycle", "orphaned_lock" */
 const char *cdl_verdict_name(enum cdl_verdict v);

@@ -85,7 +85,9 @@ static void usage(FILE *out)
 "\n"
 "In the TUI, press ? for the keys.\n"
 "\n"
-"Exit status: 0 no deadlock found, 2 deadlock found, 1 error.\n"
+"Exit status: 0 no deadlock found, 2 deadlock found, 3 no deadlock proven\n"
+"but threads have waited --stuck seconds on locks that record no owner\n"
+"(a deadlock can be neither proven nor excluded), 1 error.\n"
 "\n"
 "Attaching needs ptrace permission: the same user with\n"
 "kernel.yama.ptrace_scope=0, or CAP_SYS_PTRACE (root).\n");
@@ -343,7 +345,7 @@ static int report(const struct cli *o, struct cdl_snapshot *snap)
 		rc = -errno;
 	if (out != stdout && fclose(out) != 0 && rc == 0)
 		rc = -errno;
-	int status = an->ndeadlocks > 0 ? 2 : 0;
+	int status = (int)cdl_analysis_answer(an);
 	cdl_analysis_free(an);
 	cdl_snapshot_free(snap);
 	if (rc < 0) {

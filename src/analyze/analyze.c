@@ -103,6 +103,39 @@ bool cdl_analyze_is_stuck(const struct cdl_thread *t, int64_t waited_ms, int64_t
 	       waited_ms >= stuck_ms;
 }
 
+bool cdl_analyze_is_undecided(const struct cdl_thread *t)
+{
+	const struct cdl_wait *w = &t->wait;
+
+	if (!t->has_wait)
+		return false;
+	switch (w->kind) {
+	case CDL_WAIT_MUTEX:
+	case CDL_WAIT_RWLOCK_READ:
+	case CDL_WAIT_RWLOCK_WRITE:
+		break;
+	case CDL_WAIT_FUTEX:
+		if (w->flags & CDL_WAITF_OWNER_UNKNOWN)
+			break;
+		return false;
+	default:
+		return false;
+	}
+	/* a writer that waits for readers waits for read sections the lock
+	 * counts: the default (reader-preferring) rwlock starves writers in
+	 * busy, healthy programs, so that alone is no reason for doubt */
+	if (w->flags & CDL_WAITF_LAYOUT_UNKNOWN)
+		return true;
+	return w->owner_tid <= 0 && !(w->flags & CDL_WAITF_READERS);
+}
+
+enum cdl_answer cdl_analysis_answer(const struct cdl_analysis *a)
+{
+	if (a->ndeadlocks)
+		return CDL_ANSWER_DEADLOCK;
+	return a->nundecided ? CDL_ANSWER_UNDECIDED : CDL_ANSWER_NONE;
+}
+
 static size_t edge_of(const struct cdl_snapshot *s, const struct tidx *x, size_t i)
 {
 	return lock_with_owner(&s->threads[i]) ? index_of(x, s->threads[i].wait.owner_tid) : NONE;
@@ -358,6 +391,12 @@ static int find_stuck(const struct cdl_snapshot *s, struct cdl_analysis *a, int6
 		if (a->verdict[i] == CDL_VERDICT_STUCK)
 			a->stuck[j++] = i;
 	qsort_r(a->stuck, a->nstuck, sizeof(*a->stuck), cmp_stuck, (void *)s);
+	a->undecided = malloc(a->nstuck * sizeof(*a->undecided));
+	if (!a->undecided)
+		return -ENOMEM;
+	for (size_t i = 0; i < a->nstuck; i++)
+		if (cdl_analyze_is_undecided(&s->threads[a->stuck[i]]))
+			a->undecided[a->nundecided++] = a->stuck[i];
 	return 0;
 }
 
@@ -401,6 +440,7 @@ int cdl_analyze(const struct cdl_snapshot *s, const struct cdl_analyze_opts *opt
 		for (size_t j = 0; j < a->deadlocks[d].ntids; j++)
 			a->deadlock_of[index_of(&w.x, a->deadlocks[d].tids[j])] = d;
 	find_behind(s, a, &w);
+	a->stuck_ms = opts->stuck_ms;
 	if (find_stuck(s, a, opts->stuck_ms) < 0)
 		goto fail;
 	rc = 0;
@@ -428,6 +468,7 @@ void cdl_analysis_free(struct cdl_analysis *a)
 	free(a->verdict);
 	free(a->deadlock_of);
 	free(a->stuck);
+	free(a->undecided);
 	free(a);
 }
 

@@ -268,16 +268,29 @@ static int owner_process(int tid)
 }
 
 /* A live fact the offline stage cannot know: where an owner that is not a
- * thread of the snapshot lives (another process: pshared; none: exited).
- * A core-file source leaves owner_pid 0, "not checked". */
+ * thread of the snapshot lives (none: exited).  Only a process-shared
+ * object can be held by a thread of another process: for any other the
+ * word read as its owner was not one (some live tid of the system, like
+ * kthreadd's 2, is no evidence), and the owner becomes unknown.  A
+ * core-file source leaves owner_pid 0, "not checked". */
 static void check_owners(struct cdl_snapshot *s)
 {
 	for (size_t i = 0; i < s->nthreads; i++) {
 		struct cdl_wait *w = &s->threads[i].wait;
+		int pid;
 
-		if (s->threads[i].has_wait && w->owner_tid > 0 && w->owner_pid == 0 &&
-		    !cdl_snapshot_find_thread(s, w->owner_tid))
-			w->owner_pid = owner_process(w->owner_tid);
+		if (!s->threads[i].has_wait || w->owner_tid <= 0 || w->owner_pid != 0 ||
+		    cdl_snapshot_find_thread(s, w->owner_tid))
+			continue;
+		pid = owner_process(w->owner_tid);
+		/* robust and PI lock words hold the owner's tid themselves,
+		 * and glibc hides whether such a mutex is shared */
+		if (pid > 0 && !(w->flags & (CDL_WAITF_PSHARED | CDL_WAITF_ROBUST | CDL_WAITF_PI))) {
+			w->owner_tid = 0;
+			w->flags |= CDL_WAITF_OWNER_UNKNOWN;
+		} else {
+			w->owner_pid = pid;
+		}
 	}
 }
 

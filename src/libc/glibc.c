@@ -219,6 +219,57 @@ static enum hint frame_hint(const struct cdl_thread *t)
 	return H_NONE;
 }
 
+/* ---- futex waits that are not glibc's objects ---- */
+
+static const char *base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
+/* glibc's own objects wait with an inlined futex syscall, never through
+ * the generic syscall(2) wrapper: a wait entered there belongs to code
+ * that implements its own lock (GLib, Rust std, ...) and glibc's rules
+ * (an owner at +8, a kind at +16) read someone else's memory.  Returns
+ * the index of the frame that called syscall(), or -1 when the frames
+ * do not show the wrapper (no frames: not known either way). */
+static long syscall_wrapper_caller(const struct cdl_thread *t)
+{
+	size_t end = t->nframes < 8 ? t->nframes : 8;
+
+	for (size_t i = 0; i + 1 < end; i++) {
+		const char *fn = t->frames[i].function;
+
+		if (fn && strcmp(fn, "syscall") == 0)
+			return (long)i + 1;
+	}
+	return -1;
+}
+
+/* A futex wait through syscall(2): no glibc object, no owner.  GLib's
+ * GMutex (a bare word: 0 free, 1 locked, 2 contended) waits from its
+ * lock slow path in libglib with val 2 and records no owner; that one is
+ * named, since it is a lock.  True if it classified. */
+static bool foreign_futex_wait(const struct cdl_thread *t, struct cdl_wait *w, uint32_t op,
+			       uint32_t val)
+{
+	long caller = syscall_wrapper_caller(t);
+	const struct cdl_frame *f;
+
+	if (caller < 0)
+		return false;
+	f = &t->frames[caller];
+	w->kind = CDL_WAIT_FUTEX;
+	if (f->module && strncmp(base_name(f->module), "libglib-2.0", 11) == 0 &&
+	    (op & 0x7f) == FUTEX_WAIT && val == 2 &&
+	    !(f->function && (has(f->function, "cond") || has(f->function, "bit_lock")))) {
+		w->detail = "GLib GMutex";
+		w->flags |= CDL_WAITF_OWNER_UNKNOWN;
+	}
+	return true;
+}
+
 /* ---- classification of one futex wait ---- */
 
 static void set_owner(const struct ctx *c, struct cdl_wait *w, int64_t tid)
@@ -662,6 +713,8 @@ static void futex_wait_classify(const struct ctx *c, struct cdl_thread *t, uint6
 		return;
 	}
 
+	if (foreign_futex_wait(t, w, op, val))
+		return;
 	if (join_wait(c, t, w, uaddr, h) || robust_wait(c, w, val, kind_ok, kind, h))
 		return;
 

@@ -7,7 +7,8 @@
  * consumers ignore what they do not know) keep everything the analysis and
  * the text dump need, so that `--load` reproduces the same verdict:
  *
- *   top level:  captured_at_ms, libc, stuck (tids, longest blocked first)
+ *   top level:  captured_at_ms, libc, stuck (tids, longest blocked first),
+ *               undecided (tids, only when not empty)
  *   thread:     verdict, syscall {nr, name, args[]} | null, wchan,
  *               unwind_error
  *   wait:       futex, location, owner_pid, flags[], readers, mutex,
@@ -246,6 +247,13 @@ int cdl_render_json(FILE *out, const struct cdl_snapshot *s, const struct cdl_an
 		if (a->stuck[i] < s->nthreads)
 			fprintf(out, "%s%d", i ? ", " : "", s->threads[a->stuck[i]].tid);
 	fputs("]", out);
+	/* only when there are some: "no deadlock proven, none excluded" */
+	if (a && a->nundecided) {
+		fputs(",\n  \"undecided\": [", out);
+		for (size_t i = 0; i < a->nundecided; i++)
+			fprintf(out, "%s%d", i ? ", " : "", s->threads[a->undecided[i]].tid);
+		fputs("]", out);
+	}
 
 	fputs(",\n  \"warnings\": [", out);
 	for (size_t i = 0; i < s->nwarnings; i++) {

@@ -47,6 +47,11 @@ void cdl_words_object(struct sb *b, const struct cdl_wait *w, bool with_mutex, b
  * <holder>" or "-> joins <holder>", all into what (who unused). */
 void cdl_words_wait(struct sb *what, struct sb *who, const struct cdl_snapshot *s, int tid,
 		    const struct cdl_wait *w, bool compact);
+/* The verdict when no deadlock is proven but threads wait on locks
+ * whose holder is not known (a->nundecided > 0): one sentence, with the
+ * threads and the lock implementations that record no owner. */
+void cdl_words_undecided(struct sb *b, const struct cdl_snapshot *s,
+			 const struct cdl_analysis *a);
 /* One frame without its number; lines (may be NULL) replaces the line
  * number in the long forms ("40, 41" for a stack group). */
 void cdl_words_frame(struct sb *b, const struct cdl_frame *f, enum cdl_frame_style style,

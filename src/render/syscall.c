@@ -21,7 +21,7 @@ const char *cdl_syscall_name(long nr)
  *   d  int, decimal          x  pointer/hex, NULL for 0
  *   u  unsigned, decimal     f  futex operation
  *   c  clock id              t  clock_nanosleep flags
- *   m  futex bitset
+ *   m  futex bitset          v  32-bit value (a futex word), decimal
  */
 struct sysfmt {
 	const char *name;
@@ -111,6 +111,11 @@ static void put_arg(struct buf *b, char f, uint64_t v)
 	case 'u':
 		bput(b, "%" PRIu64, v);
 		break;
+	case 'v':
+		/* the kernel reads an int: the upper half of the register
+		 * (a sign extension, or garbage) is not part of it */
+		bput(b, "%" PRIu32, (uint32_t)v);
+		break;
 	case 'f':
 		put_futex_op(b, v);
 		break;
@@ -151,15 +156,15 @@ static const char *futex_args(uint64_t op)
 	case 6:     /* LOCK_PI */
 	case 8:     /* TRYLOCK_PI */
 	case 13:    /* LOCK_PI2 */
-		return "xfux";
+		return "xfvx";
 	case 1:     /* WAKE */
 	case 7:     /* UNLOCK_PI */
-		return "xfu";
+		return "xfv";
 	case 9:     /* WAIT_BITSET */
 	case 10:    /* WAKE_BITSET */
-		return "xfuxxm";
+		return "xfvxxm";
 	default:
-		return "xfuxxu";
+		return "xfvxxv";
 	}
 }
 

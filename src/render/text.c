@@ -140,7 +140,10 @@ static void verdict_section(struct out *o, const struct cdl_snapshot *s,
 
 	if (!a)
 		return;
-	if (a->ndeadlocks == 0) {
+	if (a->ndeadlocks == 0 && a->nundecided) {
+		cdl_words_undecided(&b, s, a);
+		emit(o, cdl_sb_str(&b));
+	} else if (a->ndeadlocks == 0) {
 		emit(o, "No deadlock found.");
 	} else {
 		if (a->ndeadlocks == 1)

@@ -458,3 +458,45 @@ char *cdl_render_frame(char *buf, size_t n, const struct cdl_frame *f, enum cdl_
 	cdl_words_frame(&b, f, style, NULL);
 	return sb_give(&b, buf, n, style == CDL_FRAME_COMPACT);
 }
+
+/* ---- the undecided verdict ---- */
+
+/* Why the holder of w is not known, in a few words. */
+static const char *no_owner_why(const struct cdl_wait *w)
+{
+	if (w->kind == CDL_WAIT_FUTEX && w->detail)
+		return w->detail;                  /* "GLib GMutex" */
+	if (w->flags & CDL_WAITF_LAYOUT_UNKNOWN)
+		return "unknown libc layout";
+	if (w->flags & CDL_WAITF_LIBC_INTERNAL)
+		return "libc internal lock";
+	return cdl_wait_kind_info(w->kind)->noun;
+}
+
+void cdl_words_undecided(struct sb *b, const struct cdl_snapshot *s,
+			 const struct cdl_analysis *a)
+{
+	const char *why[8];
+	size_t nwhy = 0;
+	char dur[32];
+
+	cdl_sb_add(b, "No deadlock proven, but %zu thread%s (", a->nundecided,
+		   a->nundecided == 1 ? "" : "s");
+	for (size_t i = 0; i < a->nundecided; i++) {
+		const struct cdl_thread *t = &s->threads[a->undecided[i]];
+		const char *w = no_owner_why(&t->wait);
+		size_t k = 0;
+
+		cdl_sb_add(b, "%s%d", i ? ", " : "", t->tid);
+		while (k < nwhy && strcmp(why[k], w) != 0)
+			k++;
+		if (k == nwhy && nwhy < sizeof(why) / sizeof(why[0]))
+			why[nwhy++] = w;
+	}
+	cdl_sb_add(b, ") %s waited at least %s on locks that record no owner (",
+		   a->nundecided == 1 ? "has" : "have",
+		   cdl_render_duration(dur, sizeof(dur), a->stuck_ms));
+	for (size_t k = 0; k < nwhy; k++)
+		cdl_sb_add(b, "%s%s", k ? ", " : "", why[k]);
+	cdl_sb_add(b, "): a deadlock can be neither proven nor excluded.");
+}

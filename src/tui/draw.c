@@ -125,7 +125,12 @@ static void draw_header(struct tui *t)
 	if (n < COLS) {
 		char dl[64];
 
-		snprintf(dl, sizeof(dl), nd ? "%zu DEADLOCK%s  " : "no deadlock  ", nd, nd == 1 ? "" : "S");
+		if (nd)
+			snprintf(dl, sizeof(dl), "%zu DEADLOCK%s  ", nd, nd == 1 ? "" : "S");
+		else if (t->an && t->an->nundecided)   /* exit status 3 */
+			snprintf(dl, sizeof(dl), "no deadlock proven, none excluded  ");
+		else
+			snprintf(dl, sizeof(dl), "no deadlock  ");
 		put(0, n, COLS - n, nd ? cls_attr[C_ERROR] : cls_attr[C_HEADER], dl, false);
 		n += (int)strlen(dl);
 		if (nd) {

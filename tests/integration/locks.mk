@@ -22,7 +22,8 @@ LOCK_TESTS = \
 	tests/integration/locks-timed.sh \
 	tests/integration/locks-nounwind.sh \
 	tests/integration/locks-nodebug.sh \
-	tests/integration/locks-busy.sh
+	tests/integration/locks-busy.sh \
+	tests/integration/locks-glib.sh
 TESTS += $(LOCK_TESTS)
 EXTRA_DIST += $(LOCK_TESTS) tests/integration/locks-lib.sh
 tests/integration/locks-stripped.log: tests/fixtures/lock-abba-stripped

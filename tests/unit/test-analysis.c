@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-analysis.c - the wait-for graph and the verdicts over synthetic
  * snapshots: cycles of 1, 2 and N, disjoint cycles in order, chains,
- * unknown and vanished owners, rwlock and join edges, stuck threads. */
+ * unknown and vanished owners, rwlock and join edges, stuck threads,
+ * undecided lock waits. */
 #include "config.h"
 
 #include <check.h>
@@ -387,6 +388,75 @@ START_TEST(stuck_longest_first)
 }
 END_TEST
 
+/* Lock waits whose holder is not known, over the threshold: undecided
+ * (exit 3); condvars, semaphores, sleeps, plain futexes and known owners
+ * are not; a proven deadlock still answers 2. */
+START_TEST(undecided_locks)
+{
+	/* tid, kind, owner, blocked ms, flags, detail */
+	static const struct {
+		int tid;
+		enum cdl_wait_kind kind;
+		int owner;
+		int64_t ms;
+		unsigned flags;
+		const char *detail;
+	} rows[] = {
+		{ 1, CDL_WAIT_MUTEX, 0, 7000, CDL_WAITF_OWNER_UNKNOWN, NULL },
+		{ 2, CDL_WAIT_FUTEX, 0, 9000, CDL_WAITF_OWNER_UNKNOWN, "GLib GMutex" },
+		{ 3, CDL_WAIT_CONDVAR, 0, 60000, 0, NULL },      /* idle pool */
+		{ 4, CDL_WAIT_SEMAPHORE, 0, 60000, 0, NULL },
+		{ 5, CDL_WAIT_FUTEX, 0, 60000, 0, NULL },        /* unknown futex */
+		{ 6, CDL_WAIT_MUTEX, 0, 100, 0, NULL },          /* short */
+		{ 7, CDL_WAIT_MUTEX, 8, 60000, 0, NULL },        /* known holder */
+		{ 9, CDL_WAIT_SLEEP, 0, 60000, 0, NULL },
+		{ 12, CDL_WAIT_RWLOCK_WRITE, 0, 60000, CDL_WAITF_READERS, NULL },
+		{ 13, CDL_WAIT_MUTEX, 0, 6000, CDL_WAITF_LAYOUT_UNKNOWN, NULL },
+	};
+	struct cdl_snapshot *s = cdl_snapshot_new();
+	struct cdl_analysis *a;
+	struct cdl_thread *t;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		t = waiter(s, rows[i].tid, rows[i].kind, 0x10u * (unsigned)rows[i].tid, rows[i].owner);
+		t->blocked_for_ms = rows[i].ms;
+		t->wait.flags = rows[i].flags;
+		t->wait.detail = rows[i].detail;
+	}
+	idle(s, 8);                                     /* the holder runs */
+	a = run(s, 5000);
+	ck_assert_uint_eq(a->nundecided, 3);
+	ck_assert_int_eq(s->threads[a->undecided[0]].tid, 2);
+	ck_assert_int_eq(s->threads[a->undecided[1]].tid, 1);
+	ck_assert_int_eq(s->threads[a->undecided[2]].tid, 13);
+	ck_assert_int_eq(a->stuck_ms, 5000);
+	ck_assert_int_eq(cdl_analysis_answer(a), CDL_ANSWER_UNDECIDED);
+	ck_assert_int_eq(CDL_ANSWER_UNDECIDED, 3);
+	cdl_analysis_free(a);
+
+	/* a cycle elsewhere: the proven deadlock wins */
+	waiter(s, 10, CDL_WAIT_MUTEX, 0xa0, 11);
+	waiter(s, 11, CDL_WAIT_MUTEX, 0xb0, 10);
+	a = run(s, 5000);
+	ck_assert_uint_eq(a->ndeadlocks, 1);
+	ck_assert_uint_eq(a->nundecided, 3);
+	ck_assert_int_eq(cdl_analysis_answer(a), CDL_ANSWER_DEADLOCK);
+	cdl_analysis_free(a);
+
+	/* below the threshold nothing is undecided: no deadlock found */
+	a = run(s, 3600000);
+	ck_assert_uint_eq(a->nundecided, 0);
+	ck_assert_uint_eq(a->ndeadlocks, 1);
+	cdl_analysis_free(a);
+	cdl_snapshot_free(s);
+	s = cdl_snapshot_new();
+	a = run(s, 5000);
+	ck_assert_int_eq(cdl_analysis_answer(a), CDL_ANSWER_NONE);
+	cdl_analysis_free(a);
+	cdl_snapshot_free(s);
+}
+END_TEST
+
 START_TEST(empty_and_defaults)
 {
 	struct cdl_snapshot *s = cdl_snapshot_new();
@@ -427,6 +497,7 @@ int main(void)
 	tcase_add_test(tc, rwlock_and_join_edges);
 	tcase_add_test(tc, long_chain_behind_cycle);
 	tcase_add_test(tc, stuck_longest_first);
+	tcase_add_test(tc, undecided_locks);
 	tcase_add_test(tc, empty_and_defaults);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -143,6 +143,43 @@ START_TEST(layout_table)
 }
 END_TEST
 
+/* GLib's GMutex waits through syscall(2): never a glibc mutex, never an
+ * owner, even when the next word is a tid of the process and +16 looks
+ * like a sane __kind.  A plain futex through syscall(2) has no name. */
+START_TEST(gmutex_has_no_owner)
+{
+	struct world w;
+	struct cdl_thread *t;
+
+	w_init(&w);
+	put32(w.data, 0, 2);                 /* GMutex a: contended */
+	put32(w.data, 8, 200);               /* the next object: a tid */
+	t = w_thread(&w, 100);
+	futex_call(t, DATA, 0x80, 2);
+	frame(w.s, t, "syscall", LIBC);
+	frame(w.s, t, "g_io_channel_unix_get_fd", "/lib/x86_64-linux-gnu/libglib-2.0.so.0.7400.6");
+	frame(w.s, t, "worker", "/usr/bin/app");
+	w_thread(&w, 200);
+	t = w_thread(&w, 300);               /* some other futex user */
+	futex_call(t, DATA + 64, 0x80, 0);
+	frame(w.s, t, "syscall", LIBC);
+	frame(w.s, t, "my_event_wait", "/usr/bin/app");
+	w_classify(&w);
+
+	t = w_find(&w, 100);
+	ck_assert_int_eq(t->wait.kind, CDL_WAIT_FUTEX);
+	ck_assert_int_eq(t->wait.owner_tid, 0);
+	ck_assert_str_eq(t->wait.detail, "GLib GMutex");
+	ck_assert(t->wait.flags & CDL_WAITF_OWNER_UNKNOWN);
+	t = w_find(&w, 300);
+	ck_assert_int_eq(t->wait.kind, CDL_WAIT_FUTEX);
+	ck_assert_int_eq(t->wait.owner_tid, 0);
+	ck_assert_ptr_null(t->wait.detail);
+	ck_assert(!(t->wait.flags & CDL_WAITF_OWNER_UNKNOWN));
+	w_free(&w);
+}
+END_TEST
+
 START_TEST(mutex_kinds)
 {
 	struct world w;
@@ -590,6 +627,7 @@ int main(void)
 	tcase_add_test(tc, no_memory_no_owner);
 	tcase_add_test(tc, pi_parked_after_edeadlk);
 	tcase_add_test(tc, join_of_a_thread_gone);
+	tcase_add_test(tc, gmutex_has_no_owner);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

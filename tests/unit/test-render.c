@@ -237,8 +237,12 @@ START_TEST(syscalls)
 	uint64_t rd[6] = { 7, 0x7f3a197fc000, 4096, 0, 0, 0 };
 	uint64_t cn[6] = { 1, 1, 0x7ffd0010, 0, 0, 0 };
 	uint64_t raw[6] = { 1, 2, 3, 4, 5, 6 };
+	/* a futex word with the top bit set, sign-extended in the register */
+	uint64_t neg[6] = { 0x405008, 128, 0xffffffff80000010ull, 0, 0, 0 };
 
 	ck_assert_str_eq(cdl_syscall_name(202), "futex");
+	ck_assert_str_eq(cdl_render_syscall(b, sizeof(b), 202, neg),
+			 "futex(0x405008, FUTEX_WAIT_PRIVATE, 2147483664, NULL)");
 	ck_assert_str_eq(cdl_syscall_name(0), "read");
 	ck_assert_ptr_null(cdl_syscall_name(-1));
 	ck_assert_ptr_null(cdl_syscall_name(100000));
