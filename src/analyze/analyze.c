@@ -111,6 +111,12 @@ bool cdl_analyze_is_undecided(const struct cdl_thread *t)
 		return false;
 	switch (w->kind) {
 	case CDL_WAIT_MUTEX:
+		/* a mutex whose libc records its owner, seen with none, was
+		 * caught between the owner field and the lock word (being
+		 * taken or released): a moment, not a lock without owners */
+		if (w->flags & (CDL_WAITF_OWNER_UNKNOWN | CDL_WAITF_LAYOUT_UNKNOWN))
+			break;
+		return false;
 	case CDL_WAIT_RWLOCK_READ:
 	case CDL_WAIT_RWLOCK_WRITE:
 		break;

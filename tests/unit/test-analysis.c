@@ -412,6 +412,8 @@ START_TEST(undecided_locks)
 		{ 9, CDL_WAIT_SLEEP, 0, 60000, 0, NULL },
 		{ 12, CDL_WAIT_RWLOCK_WRITE, 0, 60000, CDL_WAITF_READERS, NULL },
 		{ 13, CDL_WAIT_MUTEX, 0, 6000, CDL_WAITF_LAYOUT_UNKNOWN, NULL },
+		/* a mutex that records its owner, read mid-release: no doubt */
+		{ 14, CDL_WAIT_MUTEX, 0, 60000, 0, NULL },
 	};
 	struct cdl_snapshot *s = cdl_snapshot_new();
 	struct cdl_analysis *a;
