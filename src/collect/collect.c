@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -151,6 +152,7 @@ static int raw_threads(struct ctx *c, struct cdl_rawcap *rc)
 			rt->regs_status = CDL_RAWREGS_ZOMBIE;
 		else
 			rt->regs_status = CDL_RAWREGS_NOT_STOPPED;
+		rt->ns_tid = t->ns_tid;
 		memcpy(rt->comm, t->comm, sizeof(rt->comm));
 		memcpy(rt->wchan, t->wchan, sizeof(rt->wchan));
 		rt->state = t->state;
@@ -300,6 +302,19 @@ static void ctx_free(struct ctx *c)
 	cdl_rawcap_free(c->rc);
 }
 
+/* Is PID in another PID namespace than we are?  Then glibc records its
+ * tids as that namespace numbers them. */
+static bool other_pidns(int pid)
+{
+	char path[64];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
+	if (stat(path, &a) < 0 || stat("/proc/self/ns/pid", &b) < 0)
+		return false;
+	return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
+}
+
 /* 1. before the freeze: checks, /proc facts, descriptors, the copy
  * buffer.  0 or -errno with c->d filled. */
 static int prepare(struct ctx *c)
@@ -328,6 +343,7 @@ static int prepare(struct ctx *c)
 	snprintf(path, sizeof(path), "/proc/%d/status", c->pid);
 	c->statusfd = open(path, O_RDONLY | O_CLOEXEC);
 	c->rc = cdl_rawcap_new();
+	c->other_pidns = other_pidns(c->pid);
 	n = cdl_proc_tasks(c->pid, &tids);
 	if (c->taskfd < 0 || n < 0 || !c->rc) {
 		if (n >= 0)
