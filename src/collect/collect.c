@@ -186,15 +186,15 @@ static void copy_vdso(struct ctx *c, struct cdl_rawcap_module *m)
 	m->image_len = (size_t)n;
 }
 
-/* Does the process see another root than ours (a container, a chroot)?
- * Then its paths mean nothing on the host. */
-static bool other_root(int pid)
+/* Is /proc/PID/<what> another file than ours (another namespace, another
+ * root)?  False when either cannot be read. */
+static bool not_ours(int pid, const char *what, const char *ours)
 {
 	char path[64];
 	struct stat a, b;
 
-	snprintf(path, sizeof(path), "/proc/%d/root/", pid);
-	if (stat(path, &a) < 0 || stat("/", &b) < 0)
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, what);
+	if (stat(path, &a) < 0 || stat(ours, &b) < 0)
 		return false;
 	return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
 }
@@ -228,7 +228,8 @@ static const char *module_open_path(const struct ctx *c, const struct cdl_map *m
 static int raw_modules(struct ctx *c, struct cdl_rawcap *rc)
 {
 	const struct cdl_maps *mp = &rc->maps;
-	bool foreign = other_root(c->mm_pid);
+	/* another root (a container, a chroot): its paths are not ours */
+	bool foreign = not_ours(c->mm_pid, "root/", "/");
 	char *buf = malloc(PATH_MAX + 64);
 	size_t i = 0;
 
@@ -339,19 +340,6 @@ static void ctx_free(struct ctx *c)
 	cdl_rawcap_free(c->rc);
 }
 
-/* Is PID in another PID namespace than we are?  Then glibc records its
- * tids as that namespace numbers them. */
-static bool other_pidns(int pid)
-{
-	char path[64];
-	struct stat a, b;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
-	if (stat(path, &a) < 0 || stat("/proc/self/ns/pid", &b) < 0)
-		return false;
-	return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
-}
-
 /* 1. before the freeze: checks, /proc facts, descriptors, the copy
  * buffer.  0 or -errno with c->d filled. */
 static int prepare(struct ctx *c)
@@ -380,7 +368,8 @@ static int prepare(struct ctx *c)
 	snprintf(path, sizeof(path), "/proc/%d/status", c->pid);
 	c->statusfd = open(path, O_RDONLY | O_CLOEXEC);
 	c->rc = cdl_rawcap_new();
-	c->other_pidns = other_pidns(c->pid);
+	/* another PID namespace: glibc records tids as it numbers them */
+	c->other_pidns = not_ours(c->pid, "ns/pid", "/proc/self/ns/pid");
 	n = cdl_proc_tasks(c->pid, &tids);
 	if (c->taskfd < 0 || n < 0 || !c->rc) {
 		if (n >= 0)

@@ -23,6 +23,7 @@
 #include "arch.h"
 #include "libc.h"
 #include "memimg.h"
+#include "sorted.h"
 
 /* ---- constants of glibc's objects and of the futex ABI ---- */
 
@@ -164,24 +165,20 @@ static int ns_map(struct ctx *c)
 	return 0;
 }
 
+static bool ns_before(const void *elem, const void *key)
+{
+	return ((const struct nsmap *)elem)->ns_tid < *(const int *)key;
+}
+
 /* The thread whose recorded (namespace) tid is tid, or NULL. */
 static struct cdl_thread *thread_by_mem_tid(const struct ctx *c, int tid)
 {
-	size_t lo = 0, hi = c->nns;
+	size_t i;
 
 	if (!c->ns)
 		return cdl_snapshot_find_thread(c->s, tid);
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (c->ns[mid].ns_tid == tid)
-			return &c->s->threads[c->ns[mid].idx];
-		if (c->ns[mid].ns_tid < tid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	i = cdl_lower_bound(c->ns, c->nns, sizeof(*c->ns), &tid, ns_before);
+	return i < c->nns && c->ns[i].ns_tid == tid ? &c->s->threads[c->ns[i].idx] : NULL;
 }
 
 /* Thread whose struct pthread starts at pd, or NULL. */
