@@ -23,6 +23,13 @@ a_host=$(jq -r '.threads[] | select(.name == "audit") | .tid' "$TEST_TMP/host.js
 grep -q "\"audit\", tid $a_ns (host $a_host)" "$TEST_TMP/out" ||
 	fail "text does not show audit as tid $a_ns (host $a_host): $(cat "$TEST_TMP/out")"
 
+# the saved snapshot keeps the namespace tids, and says the same again
+run_cdl --load "$TEST_TMP/host.json" --json
+expect_rc 2
+jq -S '[.threads[] | {tid, ns_tid, o: .wait.owner_tid, ons: .wait.owner_ns_tid}]' "$TEST_TMP/out" >"$TEST_TMP/loaded.ns"
+jq -S '[.threads[] | {tid, ns_tid, o: .wait.owner_tid, ons: .wait.owner_ns_tid}]' "$TEST_TMP/host.json" >"$TEST_TMP/host.ns"
+diff -u "$TEST_TMP/host.ns" "$TEST_TMP/loaded.ns" >&2 || fail "--load lost namespace tids"
+
 # from inside: the same verdict, names, owners (by namespace tid), frames
 command -v nsenter >/dev/null 2>&1 || { note "nsenter not installed: no inside run"; exit 0; }
 set +e
