@@ -86,6 +86,9 @@ enum cdl_rawcap_regs_status {
 
 struct cdl_rawcap_thread {
 	int tid;
+	int ns_tid;                /* its tid in the target's own PID namespace
+	                              (what glibc records), 0 when the same or
+	                              unknown */
 	char comm[64];             /* "" if unknown */
 	char state;                /* /proc stat letter before the stop, 0 unknown */
 	char wchan[64];            /* kernel wait channel, "" if unknown */

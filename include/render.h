@@ -56,6 +56,10 @@ char *cdl_render_syscall(char *buf, size_t n, long nr, const uint64_t args[6]);
  * "?" for a negative (unknown) value.  Returns buf. */
 char *cdl_render_duration(char *buf, size_t n, int64_t ms);
 
+/* A thread's tid as a header shows it: "813", or "7 (host 813)" for a
+ * thread with a namespace tid.  Returns buf. */
+char *cdl_render_tid(char *buf, size_t n, const struct cdl_thread *t);
+
 /* cdl_wait_flag_name() lives in snapshot.h: the loader needs it too. */
 
 /* Copy src into dst (at most n bytes, always terminated) so that it is safe

@@ -56,6 +56,10 @@ struct cdl_wait {
 	                            a module path; NULL if unknown */
 	int owner_tid;           /* recorded holder (mutex owner, rwlock writer,
 	                            joined thread); 0 = none recorded */
+	int owner_ns_tid;        /* the owner's tid as recorded in the target's
+	                            PID namespace when it differs from owner_tid;
+	                            with owner_tid 0: no thread of this process
+	                            has that namespace tid; 0 = none */
 	int owner_pid;           /* when owner_tid is not a thread of this
 	                            snapshot: >0 the process it lives in (pshared),
 	                            -1 it no longer exists, 0 not checked */
@@ -80,6 +84,8 @@ struct cdl_frame {
 
 struct cdl_thread {
 	int tid;
+	int ns_tid;              /* tid in the target's PID namespace when it
+	                            differs from tid, else 0 */
 	const char *name;        /* comm */
 	char state;              /* /proc stat state letter before the stop */
 	bool has_wait;

@@ -241,6 +241,14 @@ void cdl_live_read_facts(struct ctx *c, struct th *t, bool with_sched)
 	t->state = ps.state;
 	t->cpu = ps.cpu;
 	snprintf(t->comm, sizeof(t->comm), "%s", ps.comm);
+	if (c->other_pidns && !t->ns_tid) {
+		int ns;
+
+		snprintf(name, sizeof(name), "%d/status", t->tid);
+		if (cdl_proc_read_at(c->taskfd, name, buf, sizeof(buf)) > 0 &&
+		    cdl_proc_parse_nspid(buf, &ns) == 0 && ns != t->tid)
+			t->ns_tid = ns;
+	}
 	snprintf(name, sizeof(name), "%d/wchan", t->tid);
 	if (cdl_proc_read_at(c->taskfd, name, t->wchan, sizeof(t->wchan)) <= 0 ||
 	    strcmp(t->wchan, "0") == 0)

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -151,6 +152,7 @@ static int raw_threads(struct ctx *c, struct cdl_rawcap *rc)
 			rt->regs_status = CDL_RAWREGS_ZOMBIE;
 		else
 			rt->regs_status = CDL_RAWREGS_NOT_STOPPED;
+		rt->ns_tid = t->ns_tid;
 		memcpy(rt->comm, t->comm, sizeof(rt->comm));
 		memcpy(rt->wchan, t->wchan, sizeof(rt->wchan));
 		rt->state = t->state;
@@ -184,13 +186,55 @@ static void copy_vdso(struct ctx *c, struct cdl_rawcap_module *m)
 	m->image_len = (size_t)n;
 }
 
+/* Is /proc/PID/<what> another file than ours (another namespace, another
+ * root)?  False when either cannot be read. */
+static bool not_ours(int pid, const char *what, const char *ours)
+{
+	char path[64];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, what);
+	if (stat(path, &a) < 0 || stat(ours, &b) < 0)
+		return false;
+	return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
+}
+
+/* How the offline stage opens the module mapped at m: its path when the
+ * process shares our root; else the same path under /proc/PID/root, or
+ * the mapping itself through map_files when that path is gone, replaced
+ * or deleted.  Into buf; returns the path to use. */
+static const char *module_open_path(const struct ctx *c, const struct cdl_map *m,
+				    bool foreign, char *buf, size_t n)
+{
+	size_t len = strlen(m->path);
+	bool deleted = len > 10 && strcmp(m->path + len - 10, " (deleted)") == 0;
+	struct stat sb;
+
+	if (!deleted && !foreign)
+		return m->path;
+	if (!deleted) {
+		snprintf(buf, n, "/proc/%d/root%s", c->mm_pid, m->path);
+		if (stat(buf, &sb) == 0 && sb.st_ino == m->ino)
+			return buf;
+	}
+	snprintf(buf, n, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, c->mm_pid, m->start, m->end);
+	return buf;
+}
+
 /* The module map, one entry per mapped file as libdw's own /proc reader
  * groups them: consecutive mappings of the same file are one module; the
- * vdso is one too.  Opened offline through its host path. */
+ * vdso is one too.  Opened offline through its host path, or as the
+ * process sees it (module_open_path). */
 static int raw_modules(struct ctx *c, struct cdl_rawcap *rc)
 {
 	const struct cdl_maps *mp = &rc->maps;
+	/* another root (a container, a chroot): its paths are not ours */
+	bool foreign = not_ours(c->mm_pid, "root/", "/");
+	char *buf = malloc(PATH_MAX + 64);
 	size_t i = 0;
+
+	if (!buf)
+		return -ENOMEM;
 
 	while (i < mp->n) {
 		const struct cdl_map *m = &mp->m[i], *last = m;
@@ -198,8 +242,10 @@ static int raw_modules(struct ctx *c, struct cdl_rawcap *rc)
 
 		if (strcmp(m->path, "[vdso]") == 0) {
 			mod = cdl_rawcap_add_module(rc, "[vdso]", NULL, m->start, m->end, m->offset);
-			if (!mod)
+			if (!mod) {
+				free(buf);
 				return -ENOMEM;
+			}
 			copy_vdso(c, mod);
 			i++;
 			continue;
@@ -213,20 +259,14 @@ static int raw_modules(struct ctx *c, struct cdl_rawcap *rc)
 		       mp->m[i + 1].dev_minor == m->dev_minor && strcmp(mp->m[i + 1].path, m->path) == 0)
 			last = &mp->m[++i];
 		i++;
-		/* a deleted file (an upgraded or removed binary) is still
-		 * there for the process: open it through map_files */
-		char mf[96];
-		const char *open_path = m->path;
-		size_t len = strlen(m->path);
-
-		if (len > 10 && strcmp(m->path + len - 10, " (deleted)") == 0) {
-			snprintf(mf, sizeof(mf), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64,
-				 c->mm_pid, m->start, m->end);
-			open_path = mf;
-		}
-		if (!cdl_rawcap_add_module(rc, m->path, open_path, m->start, last->end, m->offset))
+		if (!cdl_rawcap_add_module(rc, m->path,
+					   module_open_path(c, m, foreign, buf, PATH_MAX + 64),
+					   m->start, last->end, m->offset)) {
+			free(buf);
 			return -ENOMEM;
+		}
 	}
+	free(buf);
 	return 0;
 }
 
@@ -341,6 +381,8 @@ static int prepare(struct ctx *c)
 	snprintf(path, sizeof(path), "/proc/%d/status", c->pid);
 	c->statusfd = open(path, O_RDONLY | O_CLOEXEC);
 	c->rc = cdl_rawcap_new();
+	/* another PID namespace: glibc records tids as it numbers them */
+	c->other_pidns = not_ours(c->pid, "ns/pid", "/proc/self/ns/pid");
 	n = cdl_proc_tasks(c->pid, &tids);
 	if (c->taskfd < 0 || n < 0 || !c->rc) {
 		if (n >= 0)

@@ -32,6 +32,7 @@ enum th_state { TH_NEW, TH_SEIZED, TH_STOPPED, TH_GONE, TH_SKIPPED };
 /* One thread of the target while we work on it. */
 struct th {
 	int tid;                 /* first: cdl_live_tid_before */
+	int ns_tid;              /* innermost NSpid when it differs, else 0 */
 	enum th_state st;
 	bool facts;              /* stat/wchan/sched read before the freeze */
 	bool regs_ok;
@@ -90,6 +91,7 @@ struct ctx {
 	struct cpuref anyref;    /* read wherever we run */
 	bool pinned;
 	bool leftovers;          /* an earlier capture left threads seized */
+	bool other_pidns;        /* the target's PID namespace is not ours */
 	unsigned long long starttime; /* the process's start, /proc stat field 22 */
 };
 

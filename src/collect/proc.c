@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +96,30 @@ int cdl_proc_status_long(const char *buf, const char *field, long *out)
 		}
 	}
 	return -ENOENT;
+}
+
+int cdl_proc_parse_nspid(const char *buf, int *tid)
+{
+	const char *p = strstr(buf, "\nNSpid:");
+	long v = 0;
+	bool any = false;
+
+	if (!p)
+		return -ENOENT;
+	for (p += 7; *p && *p != '\n'; ) {
+		char *end;
+		long x = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		v = x;
+		any = true;
+		p = end;
+	}
+	if (!any || v <= 0 || v > INT_MAX)
+		return -ENOENT;
+	*tid = (int)v;
+	return 0;
 }
 
 int cdl_proc_parse_exec_start(const char *buf, int64_t *ns)

@@ -35,6 +35,10 @@ int cdl_proc_status_long(const char *buf, const char *field, long *out);
 /* se.exec_start of a sched file, in nanoseconds.  0 or -ENOENT. */
 int cdl_proc_parse_exec_start(const char *buf, int64_t *ns);
 
+/* The innermost (last) tid of the "NSpid:" line of a status file: the
+ * thread's tid in its own PID namespace.  0 or -ENOENT. */
+int cdl_proc_parse_nspid(const char *buf, int *tid);
+
 /* The thread ids in /proc/PID/task, sorted ascending, in *tids (malloc'd,
  * caller frees).  Returns the count or -errno. */
 int cdl_proc_tasks(int pid, int **tids);

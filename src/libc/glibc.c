@@ -16,12 +16,14 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "arch.h"
 #include "libc.h"
 #include "memimg.h"
+#include "sorted.h"
 
 /* ---- constants of glibc's objects and of the futex ABI ---- */
 
@@ -91,6 +93,12 @@ struct pdmap {
 	size_t idx;
 };
 
+/* A namespace tid (as the target's memory records it) and its thread. */
+struct nsmap {
+	int ns_tid;
+	size_t idx;
+};
+
 struct ctx {
 	struct cdl_snapshot *s;
 	const struct cdl_libc_layout *l;
@@ -98,6 +106,9 @@ struct ctx {
 	struct pdmap *pds;        /* sorted by pd; threads whose pd checked out */
 	size_t npds;
 	bool trust;               /* layout known and verified: owners may be read */
+	struct nsmap *ns;         /* sorted by ns_tid; NULL: no thread has a
+	                             namespace tid (memory tids are host tids) */
+	size_t nns;
 };
 
 static bool rd32(const struct ctx *c, uint64_t addr, uint32_t *v)
@@ -120,6 +131,54 @@ static int cmp_pd(const void *a, const void *b)
 	const struct pdmap *x = a, *y = b;
 
 	return (x->pd > y->pd) - (x->pd < y->pd);
+}
+
+static int cmp_ns(const void *a, const void *b)
+{
+	const struct nsmap *x = a, *y = b;
+
+	return (x->ns_tid > y->ns_tid) - (x->ns_tid < y->ns_tid);
+}
+
+/* The tid the target's memory records for t: its namespace tid. */
+static int mem_tid(const struct cdl_thread *t)
+{
+	return t->ns_tid ? t->ns_tid : t->tid;
+}
+
+/* The namespace map, when some thread has a namespace tid; -ENOMEM. */
+static int ns_map(struct ctx *c)
+{
+	const struct cdl_snapshot *s = c->s;
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nthreads; i++)
+		n += s->threads[i].ns_tid != 0;
+	if (!n)
+		return 0;
+	c->ns = calloc(s->nthreads, sizeof(*c->ns));
+	if (!c->ns)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nthreads; i++)
+		c->ns[c->nns++] = (struct nsmap){ mem_tid(&s->threads[i]), i };
+	qsort(c->ns, c->nns, sizeof(*c->ns), cmp_ns);
+	return 0;
+}
+
+static bool ns_before(const void *elem, const void *key)
+{
+	return ((const struct nsmap *)elem)->ns_tid < *(const int *)key;
+}
+
+/* The thread whose recorded (namespace) tid is tid, or NULL. */
+static struct cdl_thread *thread_by_mem_tid(const struct ctx *c, int tid)
+{
+	size_t i;
+
+	if (!c->ns)
+		return cdl_snapshot_find_thread(c->s, tid);
+	i = cdl_lower_bound(c->ns, c->nns, sizeof(*c->ns), &tid, ns_before);
+	return i < c->nns && c->ns[i].ns_tid == tid ? &c->s->threads[c->ns[i].idx] : NULL;
 }
 
 /* Thread whose struct pthread starts at pd, or NULL. */
@@ -278,7 +337,16 @@ static void set_owner(const struct ctx *c, struct cdl_wait *w, int64_t tid)
 		w->flags |= CDL_WAITF_LAYOUT_UNKNOWN;
 		return;
 	}
-	if (plausible_tid(tid))
+	if (plausible_tid(tid) && c->ns) {
+		/* a namespace tid: the host tid of the thread that has it;
+		 * none is no thread of this process (its number means
+		 * nothing on the host) */
+		const struct cdl_thread *o = thread_by_mem_tid(c, (int)tid);
+
+		w->owner_tid = o ? o->tid : 0;
+		if (!o || o->ns_tid)
+			w->owner_ns_tid = (int)tid;
+	} else if (plausible_tid(tid))
 		w->owner_tid = (int)tid;
 	else
 		w->flags |= CDL_WAITF_OWNER_UNKNOWN;
@@ -600,7 +668,7 @@ static bool parked_after_edeadlk(const struct ctx *c, struct cdl_thread *t,
 
 	for (unsigned i = 0; i < t->nregs && i < CDL_MAX_REGS; i++)
 		for (unsigned f = 0; f < 4; f++)
-			if (pi_mutex_held_by_other(c, t->regs[i] - field[f], t->tid, &owner)) {
+			if (pi_mutex_held_by_other(c, t->regs[i] - field[f], mem_tid(t), &owner)) {
 				v = t->regs[i] - field[f];
 				goto found;
 			}
@@ -610,7 +678,7 @@ static bool parked_after_edeadlk(const struct ctx *c, struct cdl_thread *t,
 		if (!rd64(c, a, &x))
 			continue;
 		for (unsigned f = 0; f < 4; f++)
-			if (pi_mutex_held_by_other(c, x - field[f], t->tid, &owner)) {
+			if (pi_mutex_held_by_other(c, x - field[f], mem_tid(t), &owner)) {
 				v = x - field[f];
 				goto found;
 			}
@@ -660,7 +728,7 @@ static bool robust_wait(const struct ctx *c, struct cdl_wait *w, uint32_t val, b
 {
 	if (!(val & FUTEX_WAITERS) || !plausible_tid(val & FUTEX_TID_MASK) ||
 	    !(h == H_MUTEX || (kind_ok && (kind & MK_ROBUST)) ||
-	      cdl_snapshot_find_thread(c->s, (int)(val & FUTEX_TID_MASK))))
+	      thread_by_mem_tid(c, (int)(val & FUTEX_TID_MASK))))
 		return false;
 	w->kind = CDL_WAIT_MUTEX;
 	w->flags |= CDL_WAITF_ROBUST;
@@ -867,6 +935,10 @@ void cdl_libc_classify(struct cdl_snapshot *s, const struct cdl_libc_layout *l)
 	int first_bad = 0;
 
 	c.pds = calloc(s->nthreads ? s->nthreads : 1, sizeof(*c.pds));
+	if (ns_map(&c) < 0) {
+		free(c.pds);
+		c.pds = NULL;
+	}
 	/* which threads' struct pthread carries their own tid at the
 	 * layout's offset: the check that we read the right layout */
 	for (size_t i = 0; c.pds && i < s->nthreads; i++) {
@@ -876,7 +948,7 @@ void cdl_libc_classify(struct cdl_snapshot *s, const struct cdl_libc_layout *l)
 		if (!t->thread_pointer || !rd32(&c, t->thread_pointer + l->pthread_tid, &tid))
 			continue;
 		checked++;
-		if ((int)tid == t->tid) {
+		if ((int)tid == mem_tid(t)) {
 			c.pds[c.npds++] = (struct pdmap){ t->thread_pointer, i };
 		} else {
 			if (!bad)
@@ -899,4 +971,5 @@ void cdl_libc_classify(struct cdl_snapshot *s, const struct cdl_libc_layout *l)
 	for (size_t i = 0; i < s->nthreads; i++)
 		classify_thread(&c, &s->threads[i]);
 	free(c.pds);
+	free(c.ns);
 }

@@ -338,6 +338,11 @@ static int load_wait(struct walker *w, size_t m, struct cdl_wait *wt)
 	case 1: wt->owner_pid = (int)v; break;
 	default: break;
 	}
+	switch (get_int(w, m, "owner_ns_tid", OPT, NULLOK, 1, INT_MAX, &v)) {
+	case -1: return -1;
+	case 1: wt->owner_ns_tid = (int)v; break;
+	default: break;
+	}
 	switch (get_int(w, m, "readers", OPT, NULLOK, 0, INT_MAX, &v)) {
 	case -1: return -1;
 	case 1: wt->readers = (int)v; break;
@@ -446,6 +451,11 @@ static int load_thread(struct walker *w, size_t m)
 	if (!t) {
 		werr(w, m, "out of memory");
 		return -1;
+	}
+	switch (get_int(w, m, "ns_tid", OPT, NULLOK, 1, INT_MAX, &v)) {
+	case -1: return -1;
+	case 1: t->ns_tid = (int)v; break;
+	default: break;
 	}
 	if (get_str(w, m, "name", REQ, NOTNULL, &t->name) < 0 ||
 	    get_str(w, m, "state", REQ, NOTNULL, &state) < 0)

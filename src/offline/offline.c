@@ -86,6 +86,7 @@ static int build(struct cdl_rawcap *rc, struct cdl_snapshot *s)
 		} else {
 			st->unwind_error = cdl_snapshot_intern(s, no_regs_why(t->regs_status));
 		}
+		st->ns_tid = t->ns_tid;
 		st->name = cdl_snapshot_intern(s, t->comm[0] ? t->comm : "?");
 		st->state = t->state ? t->state : '?';
 		st->wchan = t->wchan[0] ? cdl_snapshot_intern(s, t->wchan) : NULL;

@@ -111,6 +111,8 @@ static void write_wait(FILE *out, const struct cdl_wait *w)
 	cdl_json_string(out, w->symbol);
 	member_int(out, ", \"owner_tid\": ", w->owner_tid > 0, w->owner_tid);
 	member_int(out, ", \"owner_pid\": ", w->owner_pid != 0, w->owner_pid);
+	if (w->owner_ns_tid > 0)
+		fprintf(out, ", \"owner_ns_tid\": %d", w->owner_ns_tid);
 	fputs(", \"futex\": ", out);
 	hex_or_null(out, w->futex);
 	fputs(", \"location\": ", out);
@@ -157,7 +159,10 @@ static void write_thread(FILE *out, const struct cdl_thread *t, const char *verd
 {
 	char state[2] = { t->state ? t->state : '?', '\0' };
 
-	fprintf(out, "    {\n      \"tid\": %d,\n      \"name\": ", t->tid);
+	fprintf(out, "    {\n      \"tid\": %d,\n", t->tid);
+	if (t->ns_tid > 0)
+		fprintf(out, "      \"ns_tid\": %d,\n", t->ns_tid);
+	fputs("      \"name\": ", out);
 	cdl_json_string(out, t->name ? t->name : "");
 	fputs(",\n      \"state\": ", out);
 	cdl_json_string(out, state);

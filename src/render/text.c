@@ -282,9 +282,10 @@ static void thread_section(struct out *o, const struct cdl_snapshot *s,
 	const struct cdl_thread *t = &s->threads[i];
 	struct sb b = { 0 }, what = { 0 }, who = { 0 };
 	const char *st = cdl_words_state(t->state);
-	char tag[48], dur[32];
+	char tag[48], dur[32], tid[40];
 
-	cdl_sb_add(&b, "Thread %d \"%s\" (%c%s%s", t->tid, t->name ? t->name : "",
+	cdl_sb_add(&b, "Thread %s \"%s\" (%c%s%s", cdl_render_tid(tid, sizeof(tid), t),
+		   t->name ? t->name : "",
 	       t->state ? t->state : '?', st ? " " : "", st ? st : "");
 	if (t->blocked_for_ms >= 0)
 		cdl_sb_add(&b, ", blocked %s", cdl_render_duration(dur, sizeof(dur), t->blocked_for_ms));

@@ -163,17 +163,35 @@ static const char *nz(const char *s, const char *dflt)
 }
 
 /* Long: "thread \"audit\" (tid 813)" or "thread 813"; compact: "audit (813)"
- * or "? (813)" (the thread is in the snapshot or not). */
+ * or "? (813)" (the thread is in the snapshot or not).  A thread with a
+ * namespace tid: "thread \"audit\", tid 7 (host 813)", "thread 7 (host
+ * 813)", "audit (7, host 813)". */
 void cdl_words_thread(struct sb *b, const struct cdl_snapshot *s, int tid, bool compact)
 {
 	const struct cdl_thread *t = s ? cdl_snapshot_find_thread(s, tid) : NULL;
 
-	if (compact)
+	if (t && t->ns_tid > 0) {
+		if (compact)
+			cdl_sb_add(b, "%s (%d, host %d)", nz(t->name, "?"), t->ns_tid, tid);
+		else if (t->name && *t->name)
+			cdl_sb_add(b, "thread \"%s\", tid %d (host %d)", t->name, t->ns_tid, tid);
+		else
+			cdl_sb_add(b, "thread %d (host %d)", t->ns_tid, tid);
+	} else if (compact)
 		cdl_sb_add(b, "%s (%d)", t ? nz(t->name, "?") : "?", tid);
 	else if (t && t->name && *t->name)
 		cdl_sb_add(b, "thread \"%s\" (tid %d)", t->name, tid);
 	else
 		cdl_sb_add(b, "thread %d", tid);
+}
+
+char *cdl_render_tid(char *buf, size_t n, const struct cdl_thread *t)
+{
+	if (t->ns_tid > 0)
+		snprintf(buf, n, "%d (host %d)", t->ns_tid, t->tid);
+	else
+		snprintf(buf, n, "%d", t->tid);
+	return buf;
 }
 
 char *cdl_render_pause(char *buf, size_t n, uint64_t us, bool compact)
@@ -265,6 +283,8 @@ static void add_owner_compact(struct sb *b, const struct cdl_snapshot *s,
 		cdl_words_thread(b, s, w->owner_tid, true);
 	else if (w->owner_tid > 0)
 		cdl_sb_add(b, "%d (%s)", w->owner_tid, w->owner_pid > 0 ? "other process" : "exited");
+	else if (w->owner_ns_tid > 0)
+		cdl_sb_add(b, "%d (not in process)", w->owner_ns_tid);
 	else
 		cdl_sb_add(b, "no recorded owner");
 }
@@ -300,6 +320,11 @@ static void add_owner(struct sb *b, const struct cdl_snapshot *s, const struct c
 			cdl_sb_add(b, "tid %d, not in this snapshot", w->owner_tid);
 		if (w->flags & CDL_WAITF_LAYOUT_UNKNOWN)
 			cdl_sb_add(b, " (unverified: unknown libc layout)");
+		return;
+	}
+	if (w->owner_ns_tid > 0) {
+		cdl_sb_add(b, "tid %d of its PID namespace, not a thread of this process",
+			   w->owner_ns_tid);
 		return;
 	}
 	if (w->flags & CDL_WAITF_OWNER_UNKNOWN)

@@ -280,6 +280,8 @@ static void draw_thread_row(struct tui *t, int y, size_t ti, bool sel)
 		cdl_render_lock_label(lk, sizeof(lk), &th->wait);
 		if (th->wait.owner_tid > 0)
 			snprintf(owner, sizeof(owner), "%d", th->wait.owner_tid);
+		else if (th->wait.owner_ns_tid > 0)     /* no thread of this process */
+			snprintf(owner, sizeof(owner), "ns %d", th->wait.owner_ns_tid);
 	}
 	user_where(where, sizeof(where), th, c.where);
 	snprintf(tid, sizeof(tid), "%d", th->tid);

@@ -154,6 +154,9 @@ bool cdl_tui_thread_matches(const struct cdl_thread *t, const char *filter)
 	snprintf(tid, sizeof(tid), "%d", t->tid);
 	if (strstr(tid, filter) || has(t->name, filter))
 		return true;
+	snprintf(tid, sizeof(tid), "%d", t->ns_tid);
+	if (t->ns_tid > 0 && strstr(tid, filter))   /* its tid in the container */
+		return true;
 	if (t->has_wait && (has(t->wait.symbol, filter) || has(t->wait.mutex_symbol, filter) ||
 			    has(cdl_wait_kind_name(t->wait.kind), filter)))
 		return true;

@@ -485,7 +485,7 @@ int cdl_tui_build_detail(struct tui *t)
 {
 	size_t ti;
 	const struct cdl_thread *th;
-	char v[64];
+	char v[64], tid[40];
 	int rc;
 
 	lines_clear(&t->det);
@@ -526,8 +526,8 @@ int cdl_tui_build_detail(struct tui *t)
 	}
 	th = &t->snap->threads[ti];
 	verdict_line(t, ti, v, sizeof(v));
-	rc = lines_add(&t->det, cdl_tui_cls_of(cdl_tui_severity(t, ti)), 0, "Thread %d \"%s\"  state %c%s%s",
-		       th->tid, nz(th->name, "?"), th->state ? th->state : '?',
+	rc = lines_add(&t->det, cdl_tui_cls_of(cdl_tui_severity(t, ti)), 0, "Thread %s \"%s\"  state %c%s%s",
+		       cdl_render_tid(tid, sizeof(tid), th), nz(th->name, "?"), th->state ? th->state : '?',
 		       v[0] ? "  " : "", v);
 	if (rc < 0 || (rc = add_wait_lines(t, th)) < 0 || (rc = add_stack_lines(t, th)) < 0)
 		return rc;

@@ -3,3 +3,4 @@ include tests/integration/collect.mk
 include tests/integration/stacks.mk
 include tests/integration/locks.mk
 include tests/integration/core.mk
+include tests/integration/ns.mk

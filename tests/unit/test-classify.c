@@ -526,6 +526,42 @@ START_TEST(failed_check_distrusts_owners)
 }
 END_TEST
 
+/* A process in its own PID namespace: struct pthread and __owner hold
+ * namespace tids; owners map to host tids, an unknown one to none. */
+START_TEST(namespace_tids)
+{
+	struct world w;
+	struct cdl_thread *t;
+	int ns[3] = { 4, 5, 6 };
+
+	w_init(&w);
+	put32(w.data, 0, 2);
+	put32(w.data, 8, 5);             /* held by ns tid 5: host 30200 */
+	put32(w.data, 64, 2);
+	put32(w.data, 64 + 8, 9);        /* ns tid 9: no thread of ours */
+	futex_call(w_thread(&w, 30100), DATA, 0x80, 2);
+	w_thread(&w, 30200);
+	futex_call(w_thread(&w, 30300), DATA + 64, 0x80, 2);
+	for (size_t i = 0; i < 3; i++) {
+		w.s->threads[i].ns_tid = ns[i];
+		put32(w.pd[i], 720, (uint32_t)ns[i]);
+	}
+	w_classify(&w);
+
+	ck_assert_uint_eq(w.s->nwarnings, 0);
+	t = w_find(&w, 30100);
+	ck_assert_int_eq(t->wait.kind, CDL_WAIT_MUTEX);
+	ck_assert_int_eq(t->wait.owner_tid, 30200);
+	ck_assert_int_eq(t->wait.owner_ns_tid, 5);
+	t = w_find(&w, 30300);
+	ck_assert_int_eq(t->wait.kind, CDL_WAIT_MUTEX);
+	ck_assert_int_eq(t->wait.owner_tid, 0);
+	ck_assert_int_eq(t->wait.owner_ns_tid, 9);
+	ck_assert_uint_eq(t->wait.flags & CDL_WAITF_LAYOUT_UNKNOWN, 0);
+	w_free(&w);
+}
+END_TEST
+
 START_TEST(no_memory_no_owner)
 {
 	struct world w;
@@ -624,6 +660,7 @@ int main(void)
 	tcase_add_test(tc, other_syscalls);
 	tcase_add_test(tc, unknown_layout_leaves_owners);
 	tcase_add_test(tc, failed_check_distrusts_owners);
+	tcase_add_test(tc, namespace_tids);
 	tcase_add_test(tc, no_memory_no_owner);
 	tcase_add_test(tc, pi_parked_after_edeadlk);
 	tcase_add_test(tc, join_of_a_thread_gone);
