@@ -12,7 +12,7 @@ DUMP=$TOP_BUILDDIR/tests/unit/core-dump
 [ -x "$DUMP" ] || fail "$DUMP not built"
 command -v eu-readelf >/dev/null 2>&1 || skip "eu-readelf (elfutils) not installed"
 command -v eu-unstrip >/dev/null 2>&1 || skip "eu-unstrip (elfutils) not installed"
-EXE=$FIXTURES/lock-abba
+EXE=$FIXTURES/lock-abba-plain    # no sanitizer in it, whatever the build
 checked=0
 
 # tids of a live process, sorted, space-separated
@@ -27,7 +27,7 @@ check_core() {
 	# threads: the same tids as the process had
 	[ "$(awk '$1 == "thread" {print $2}' "$d/dump" | sort -n | tr '\n' ' ')" = "$tids" ] ||
 		fail "$label: threads differ: want $tids, got: $(grep ^thread "$d/dump")"
-	grep -q "^psinfo pid $pid .* fname lock-abba psargs $EXE\$" "$d/dump" ||
+	grep -q "^psinfo pid $pid .* fname lock-abba-plain psargs $EXE\$" "$d/dump" ||
 		fail "$label: psinfo: $(grep ^psinfo "$d/dump")"
 	grep -q "^auxv .* execfn $EXE\$" "$d/dump" || fail "$label: execfn: $(grep ^auxv "$d/dump")"
 
@@ -129,7 +129,7 @@ bad_core "text file" "$TEST_TMP/text" "not a core file (no ELF header)"
 
 # 1. gdb gcore of the running fixture; the fixture runs on afterwards
 if [ -n "${GDB:-}" ]; then
-	start_fixture lock-abba
+	start_fixture lock-abba-plain
 	wait_futex_blocked "$FIX_PID" 2
 	tids=$(tids_of "$FIX_PID")
 	timeout 120 "$GDB" -batch -nx -p "$FIX_PID" -ex "gcore $TEST_TMP/gcore.core" >"$TEST_TMP/gdb.out" 2>&1 ||
@@ -153,7 +153,7 @@ case $pattern in
 	if ulimit -c unlimited 2>/dev/null; then
 		mkdir "$TEST_TMP/kdir"
 		cd "$TEST_TMP/kdir" || fail "cd"
-		start_fixture lock-abba
+		start_fixture lock-abba-plain
 		wait_futex_blocked "$FIX_PID" 2
 		tids=$(tids_of "$FIX_PID")
 		pid=$FIX_PID

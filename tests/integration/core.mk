@@ -5,4 +5,4 @@
 CORE_TESTS = tests/integration/core-read.sh
 TESTS += $(CORE_TESTS)
 EXTRA_DIST += $(CORE_TESTS)
-$(CORE_TESTS:.sh=.log): tests/fixtures/lock-abba$(EXEEXT) tests/unit/core-dump$(EXEEXT)
+$(CORE_TESTS:.sh=.log): tests/fixtures/lock-abba-plain tests/unit/core-dump$(EXEEXT)
