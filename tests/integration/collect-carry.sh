@@ -8,8 +8,11 @@
 . "$TESTS_SRCDIR/integration/locks-lib.sh"
 
 export CDEADLOCK_STATE_DIR=$TEST_TMP/state
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 start_fixture lock-abba
 wait_futex_blocked "$FIX_PID" 2
+sleep 3
+t1=$(now_ms)
 snapshot "$FIX_PID"
 expect_rc 2
 first=$(jq '.threads[] | select(.name == "transfer") | .blocked_for_ms' "$J")
@@ -22,18 +25,24 @@ files=("$CDEADLOCK_STATE_DIR"/"$FIX_PID"-*.carry)
 sleep 1.5
 snapshot "$FIX_PID"
 expect_rc 2
+t2=$(now_ms)
 second=$(jq '.threads[] | select(.name == "transfer") | .blocked_for_ms' "$J")
-# without the carried evidence the second run reads about 1500 ms (since
-# the first run's wake-up); with it, the first figure plus that
-[ "$second" -ge $((first + 1400)) ] ||
-	fail "blocked for restarted: first capture $first ms, 1.5 s later $second ms"
-note "transfer blocked for $first ms, then $second ms"
+# The first capture woke the thread after t1, so without the carried
+# evidence the second run counts from then: at most t2 - t1.  With it,
+# the thread has been off-CPU since long before t1.
+[ "$second" -gt $((t2 - t1)) ] ||
+	fail "blocked for restarted: $first ms, then $second ms, but $((t2 - t1)) ms passed since the first run began"
+[ "$second" -ge $((first + 1400)) ] || fail "blocked for did not grow: $first ms, then $second ms"
+note "transfer blocked for $first ms, then $second ms ($((t2 - t1)) ms between the runs)"
 
-# a private directory that someone else can write is not used
+# a private directory that someone else can write is not used: the
+# evidence there is neither read back nor rewritten
 chmod 0777 "$CDEADLOCK_STATE_DIR"
+before=$(stat -c '%Y %s' "${files[0]}"; md5sum <"${files[0]}")
+sleep 1.1           # an mtime of its own, would it be rewritten
 snapshot "$FIX_PID"
 expect_rc 2
-third=$(jq '.threads[] | select(.name == "transfer") | .blocked_for_ms' "$J")
-[ "$third" -lt "$second" ] ||
-	fail "an unsafe state directory was used: $second ms, then $third ms"
+after=$(stat -c '%Y %s' "${files[0]}"; md5sum <"${files[0]}")
+[ "$before" = "$after" ] || fail "an unsafe state directory was used (its carry file was rewritten)"
+[ -z "$(find "$CDEADLOCK_STATE_DIR" -name '*.tmp')" ] || fail "a temporary carry file was left in an unsafe directory"
 exit 0
