@@ -29,6 +29,16 @@ static void tracer_name(int tracer, char *buf, size_t size)
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
+/* Why and hint for a target that another tracer holds. */
+static void say_traced(struct cdl_diag *d, long tracer)
+{
+	char name[64];
+
+	tracer_name((int)tracer, name, sizeof(name));
+	cdl_diag_why(d, "already traced by process %ld (%s)", tracer, name);
+	cdl_diag_hint(d, "a process has only one tracer: detach %s (pid %ld) first", name, tracer);
+}
+
 long cdl_live_tracer_of(int tid, bool *is_cdl)
 {
 	char path[64], buf[4096], name[64];
@@ -147,13 +157,8 @@ int cdl_live_validate(struct ctx *c)
 		return -EPERM;
 	}
 	if (tracer > 0) {
-		char name[64];
-
-		tracer_name((int)tracer, name, sizeof(name));
 		cdl_diag_set(c->d, EPERM, "attach: ptrace(PTRACE_SEIZE, %d)", c->pid);
-		cdl_diag_why(c->d, "already traced by process %ld (%s)", tracer, name);
-		cdl_diag_hint(c->d, "a process has only one tracer: detach %s (pid %ld) first",
-			      name, tracer);
+		say_traced(c->d, tracer);
 		return -EPERM;
 	}
 	return 0;
@@ -314,12 +319,7 @@ void cdl_live_diagnose_eperm(struct ctx *c, int tid)
 		status_caps(buf, "CapPrm", &theirs);
 	}
 	if (tracer > 0 && tracer != getpid()) {
-		char name[64];
-
-		tracer_name((int)tracer, name, sizeof(name));
-		cdl_diag_why(c->d, "already traced by process %ld (%s)", tracer, name);
-		cdl_diag_hint(c->d, "a process has only one tracer: detach %s (pid %ld) first",
-			      name, tracer);
+		say_traced(c->d, tracer);
 		return;
 	}
 	if (cdl_proc_read_at(AT_FDCWD, "/proc/sys/kernel/yama/ptrace_scope", buf, sizeof(buf)) > 0)
