@@ -21,6 +21,14 @@
 #include <stdint.h>
 #include "snapshot.h"
 
+/* The file name of a module path, for the backends' name tests. */
+static inline const char *cdl_libc_base_name(const char *path)
+{
+	const char *b = __builtin_strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
 /* Layout of the glibc objects we read, for one glibc version. */
 struct cdl_libc_layout {
 	int major, minor;          /* glibc version, 0.0 if unknown */

@@ -97,8 +97,7 @@ static bool runtime_module(const char *mod)
 
 	if (!mod)
 		return false;
-	base = strrchr(mod, '/');
-	base = base ? base + 1 : mod;
+	base = cdl_libc_base_name(mod);
 	return strncmp(base, "libc.so", 7) == 0 || strncmp(base, "libc-", 5) == 0 ||
 	       strncmp(base, "libpthread", 10) == 0 || strncmp(base, "ld-linux", 8) == 0 ||
 	       strncmp(base, "libstdc++", 9) == 0 || strncmp(base, "libgcc_s", 8) == 0 ||
@@ -145,9 +144,8 @@ static bool is_runtime_frame(const struct cdl_frame *f)
 /* The libc proper (its debug info is worth a hint of its own). */
 static bool is_libc_module(const char *path)
 {
-	const char *base = strrchr(path, '/');
+	const char *base = cdl_libc_base_name(path);
 
-	base = base ? base + 1 : path;
 	return strncmp(base, "libc.so", 7) == 0 || strncmp(base, "libc-", 5) == 0 ||
 	       strncmp(base, "ld-linux", 8) == 0 || strncmp(base, "libpthread", 10) == 0 ||
 	       strncmp(base, "libm.so", 7) == 0;
@@ -155,16 +153,9 @@ static bool is_libc_module(const char *path)
 
 /* ---- which glibc ---- */
 
-static const char *base_name(const char *p)
-{
-	const char *b = strrchr(p, '/');
-
-	return b ? b + 1 : p;
-}
-
 static bool is_main_module(const char *path)
 {
-	const char *b = base_name(path);
+	const char *b = cdl_libc_base_name(path);
 
 	return strncmp(b, "libc.so", 7) == 0 || strncmp(b, "libc-2.", 7) == 0;
 }

@@ -280,13 +280,6 @@ static enum hint frame_hint(const struct cdl_thread *t)
 
 /* ---- futex waits that are not glibc's objects ---- */
 
-static const char *base_name(const char *path)
-{
-	const char *b = strrchr(path, '/');
-
-	return b ? b + 1 : path;
-}
-
 /* glibc's own objects wait with an inlined futex syscall, never through
  * the generic syscall(2) wrapper: a wait entered there belongs to code
  * that implements its own lock (GLib, Rust std, ...) and glibc's rules
@@ -320,7 +313,7 @@ static bool foreign_futex_wait(const struct cdl_thread *t, struct cdl_wait *w, u
 		return false;
 	f = &t->frames[caller];
 	w->kind = CDL_WAIT_FUTEX;
-	if (f->module && strncmp(base_name(f->module), "libglib-2.0", 11) == 0 &&
+	if (f->module && strncmp(cdl_libc_base_name(f->module), "libglib-2.0", 11) == 0 &&
 	    (op & 0x7f) == FUTEX_WAIT && val == 2 &&
 	    !(f->function && (has(f->function, "cond") || has(f->function, "bit_lock")))) {
 		w->detail = "GLib GMutex";

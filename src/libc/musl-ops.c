@@ -14,9 +14,8 @@
 
 static bool is_musl_module(const char *path)
 {
-	const char *b = strrchr(path, '/');
+	const char *b = cdl_libc_base_name(path);
 
-	b = b ? b + 1 : path;
 	return strncmp(b, "ld-musl", 7) == 0 || strncmp(b, "libc.musl", 9) == 0;
 }
 
