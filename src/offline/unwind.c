@@ -209,6 +209,7 @@ void cdl_unwinder_destroy(struct cdl_unwinder *u)
 	if (!u)
 		return;
 	cdl_symdata_free(u);
+	cdl_symcu_free(u);
 	if (u->dwfl)
 		dwfl_end(u->dwfl);
 	for (size_t i = 0; i < u->nmods; i++) {
@@ -370,19 +371,17 @@ static struct cdl_frame *tmpl_add(struct cdl_unwinder *u)
 	return &u->tmpl[u->ntmpl++];
 }
 
-static void set_line(struct cdl_snapshot *s, struct cdl_frame *f, Dwfl_Line *line)
+static void set_line(struct cdl_unwinder *u, struct cdl_frame *f, Dwfl_Module *mod,
+		     Dwarf_Addr addr)
 {
-	int lineno = 0, col = 0;
-	const char *file;
+	struct cdl_symline line;
 
-	if (!line)
+	cdl_symcu_line(u, mod, addr, &line);
+	if (!line.file)
 		return;
-	file = dwfl_lineinfo(line, NULL, &lineno, &col, NULL, NULL);
-	if (!file)
-		return;
-	f->file = cdl_snapshot_intern(s, file);
-	f->line = lineno;
-	f->column = col;
+	f->file = cdl_snapshot_intern(u->s, line.file);
+	f->line = line.line;
+	f->column = line.column;
 }
 
 /* file:line:column of the call site recorded in an inlined_subroutine */
@@ -470,7 +469,7 @@ static int symbolize(struct cdl_unwinder *u, uint64_t pc, bool act)
 	GElf_Off symoff = 0;
 	GElf_Sym sym;
 	Dwarf_Addr bias = 0;
-	Dwarf_Die *cudie = NULL;
+	Dwarf_Die cubuf, *cudie = NULL;
 	Dwarf_Die *scopes = NULL, *chain = NULL;
 	int nchain = 0, count = 0;
 	size_t first = u->ntmpl;
@@ -481,7 +480,7 @@ static int symbolize(struct cdl_unwinder *u, uint64_t pc, bool act)
 		symname = dwfl_module_addrinfo(mod, a, &symoff, &sym, NULL, NULL, NULL);
 		if (symname)
 			symname = cdl_sym_pick_alias(mod, symname, &sym, a - symoff);
-		cudie = dwfl_module_addrdie(mod, a, &bias);
+		cudie = cdl_symcu_addrdie(u, mod, a, &bias, &cubuf);
 		check_debuginfo(u, mod, cudie != NULL || dwfl_module_getdwarf(mod, &bias) != NULL);
 	}
 	if (cudie) {
@@ -554,7 +553,7 @@ static int symbolize(struct cdl_unwinder *u, uint64_t pc, bool act)
 	 * the call site of the inline instance inside it */
 	f = &u->tmpl[first];
 	if (mod)
-		set_line(s, f, dwfl_module_getsrc(mod, a));
+		set_line(u, f, mod, a);
 	for (int i = 0, k = 0; i < nchain && k + 1 < count; i++) {
 		if (dwarf_tag(&chain[i]) != DW_TAG_inlined_subroutine)
 			continue;
