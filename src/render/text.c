@@ -74,13 +74,13 @@ static void user_frame_line(struct out *o, const struct cdl_thread *t)
 
 	if (!f)
 		return;
-	/* the file's base name, as jstack does; the thread's stack below has
-	 * the path */
+	/* the file as the thread's stack below (and gdb) shows it, so the
+	 * two can be matched */
 	cdl_sb_add(&b, "      at %s", f->function ? f->function : "??");
 	if (f->file && f->line > 0)
-		cdl_sb_add(&b, " (%s:%d)", cdl_words_base(f->file), f->line);
+		cdl_sb_add(&b, " (%s:%d)", f->file, f->line);
 	else if (f->file)
-		cdl_sb_add(&b, " (%s)", cdl_words_base(f->file));
+		cdl_sb_add(&b, " (%s)", f->file);
 	else if (f->module)
 		cdl_sb_add(&b, " from %s", cdl_words_base(f->module));
 	emit(o, cdl_sb_str(&b));
