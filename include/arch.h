@@ -15,8 +15,8 @@
 enum cdl_sys_wait {
 	CDL_SYSW_NONE,     /* not a blocking call we name (or the futex family) */
 	CDL_SYSW_IO,       /* I/O, poll, accept, wait4, ... */
-	CDL_SYSW_SLEEP,    /* nanosleep, pause, sigsuspend */
-	CDL_SYSW_OTHER,    /* semop, flock, sigtimedwait, ... */
+	CDL_SYSW_SLEEP,    /* nanosleep, pause, sigsuspend, sigtimedwait */
+	CDL_SYSW_OTHER,    /* semop, flock, ... */
 };
 
 struct cdl_arch {

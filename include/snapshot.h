@@ -142,6 +142,9 @@ struct cdl_wait_kind_info {
 	bool is_lock;            /* waits for a lock-like object (can be stuck) */
 	bool owner_edge;         /* a recorded owner is a wait-for edge (not a
 	                            condvar's or a semaphore's: they have none) */
+	bool idle;               /* waits for work, time or events (a condvar,
+	                            a semaphore, a sleep, I/O): never stuck;
+	                            long waits are grouped as idle */
 };
 
 /* The row of kind k; kinds out of range get the CDL_WAIT_OTHER row.
@@ -156,6 +159,8 @@ int cdl_wait_kind_from_name(const char *name);
 const char *cdl_wait_flag_name(unsigned bit);
 /* true for kinds that mean "waits for a lock-like object" */
 bool cdl_wait_kind_is_lock(enum cdl_wait_kind k);
+/* true for kinds that mean "idle: waits for work, time or events" */
+bool cdl_wait_kind_is_idle(enum cdl_wait_kind k);
 
 /* Allocate an empty snapshot; NULL on ENOMEM.  Caller frees with
  * cdl_snapshot_free. */

@@ -73,7 +73,7 @@ static void usage(FILE *out)
 "  -o, --output FILE      write the dump or JSON to FILE instead of stdout\n"
 "  -g, --group            text dump: one entry per distinct stack\n"
 "  -i, --interval SECS    TUI: take a new snapshot every SECS seconds\n"
-"      --stuck SECS       report threads blocked this long as stuck (default 5)\n"
+"      --stuck SECS       report lock waits this long as stuck (default 5)\n"
 "      --max-stack BYTES  copy at most BYTES of each thread's stack\n"
 "                         (suffix k/m allowed; default 1m)\n"
 "      --no-unwind        skip stack unwinding (waits and verdict only)\n"

@@ -171,7 +171,7 @@ static const struct {
 	[125] = { "capget" },
 	[126] = { "capset" },
 	[127] = { "rt_sigpending" },
-	[128] = { "rt_sigtimedwait", CDL_SYSW_OTHER },
+	[128] = { "rt_sigtimedwait", CDL_SYSW_SLEEP },
 	[129] = { "rt_sigqueueinfo" },
 	[130] = { "rt_sigsuspend", CDL_SYSW_SLEEP },
 	[131] = { "sigaltstack" },

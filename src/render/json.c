@@ -8,7 +8,8 @@
  * the text dump need, so that `--load` reproduces the same verdict:
  *
  *   top level:  captured_at_ms, libc, stuck (tids, longest blocked first),
- *               undecided (tids, only when not empty)
+ *               undecided (tids, only when not empty), idle (tids of long
+ *               idle waits, grouped; only when not empty)
  *   thread:     verdict, syscall {nr, name, args[]} | null, wchan,
  *               unwind_error
  *   wait:       futex, location, owner_pid, flags[], readers, mutex,
@@ -257,6 +258,13 @@ int cdl_render_json(FILE *out, const struct cdl_snapshot *s, const struct cdl_an
 		fputs(",\n  \"undecided\": [", out);
 		for (size_t i = 0; i < a->nundecided; i++)
 			fprintf(out, "%s%d", i ? ", " : "", s->threads[a->undecided[i]].tid);
+		fputs("]", out);
+	}
+	/* only when there are some: long idle waits, grouped */
+	if (a && a->nidle) {
+		fputs(",\n  \"idle\": [", out);
+		for (size_t i = 0; i < a->nidle; i++)
+			fprintf(out, "%s%d", i ? ", " : "", s->threads[a->idle[i]].tid);
 		fputs("]", out);
 	}
 

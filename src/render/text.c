@@ -132,6 +132,42 @@ static void chain_line(struct out *o, const struct cdl_snapshot *s, const struct
 	free(who.p);
 }
 
+/* Threads that wait for work, time or events: one line per group of
+ * threads waiting alike (cdl_analyze_idle_cmp), their names after it. */
+static void idle_section(struct out *o, const struct cdl_snapshot *s,
+			 const struct cdl_analysis *a)
+{
+	struct sb b = { 0 };
+	char dur[32];
+
+	if (!a->nidle)
+		return;
+	emit(o, "");
+	cdl_sb_add(&b, "Idle threads (waiting %s or more for work, time or events; not counted as stuck):",
+		   cdl_render_duration(dur, sizeof(dur), a->stuck_ms));
+	emit(o, cdl_sb_str(&b));
+	for (size_t i = 0, end; i < a->nidle; i = end) {
+		const struct cdl_thread *t = &s->threads[a->idle[i]];
+
+		for (end = i + 1; end < a->nidle &&
+		     cdl_analyze_idle_cmp(t, &s->threads[a->idle[end]]) == 0; end++)
+			;
+		cdl_sb_reset(&b);
+		cdl_sb_add(&b, "  %zu %s ", end - i, end - i == 1 ? "thread" : "threads");
+		cdl_words_idle_group(&b, t);
+		for (size_t k = i; k < end; k++) {
+			if (k - i == CDL_IDLE_NAMES) {
+				cdl_sb_add(&b, ", and %zu more", end - k);
+				break;
+			}
+			cdl_sb_add(&b, k == i ? ": " : ", ");
+			cdl_words_thread(&b, s, s->threads[a->idle[k]].tid, true);
+		}
+		emit(o, cdl_sb_str(&b));
+	}
+	free(b.p);
+}
+
 static void verdict_section(struct out *o, const struct cdl_snapshot *s,
 			    const struct cdl_analysis *a)
 {
@@ -213,6 +249,7 @@ static void verdict_section(struct out *o, const struct cdl_snapshot *s,
 			chain_line(o, s, t, mid, NULL);
 		}
 	}
+	idle_section(o, s, a);
 	free(b.p);
 }
 
@@ -271,6 +308,8 @@ static const char *verdict_tag(const struct cdl_analysis *a, size_t i, char *buf
 		return " [behind a deadlock]";
 	case CDL_VERDICT_STUCK:
 		return " [stuck]";
+	case CDL_VERDICT_IDLE:
+		return " [idle]";
 	default:
 		return "";
 	}

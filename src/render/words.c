@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "render.h"
+#include "arch.h"
 #include "render-int.h"
 #include "utf8.h"
 
@@ -496,6 +497,21 @@ static const char *no_owner_why(const struct cdl_wait *w)
 	if (w->flags & CDL_WAITF_LIBC_INTERNAL)
 		return "libc internal lock";
 	return cdl_wait_kind_info(w->kind)->noun;
+}
+
+void cdl_words_idle_group(struct sb *b, const struct cdl_thread *t)
+{
+	const struct cdl_wait *w = &t->wait;
+	const char *sc = t->syscall_nr >= 0 ? cdl_arch_syscall_name(t->syscall_nr) : NULL;
+
+	if (w->kind == CDL_WAIT_CONDVAR || w->kind == CDL_WAIT_SEMAPHORE) {
+		cdl_sb_add(b, "on ");
+		cdl_words_object(b, w, true, false);
+	} else if (sc) {
+		cdl_sb_add(b, "in %s", sc);
+	} else {
+		cdl_sb_add(b, "%s", w->kind == CDL_WAIT_SLEEP ? "sleeping" : "waiting for I/O");
+	}
 }
 
 void cdl_words_undecided(struct sb *b, const struct cdl_snapshot *s,

@@ -149,7 +149,8 @@ int cdl_tui_severity(const struct tui *t, size_t i)
 	case CDL_VERDICT_ORPHANED: return 4;
 	case CDL_VERDICT_BEHIND: return 3;
 	case CDL_VERDICT_STUCK: return 2;
-	default: return tracked_stuck(t, i) ? 2 : verdict_of(t, i) == CDL_VERDICT_WAITING ? 1 : 0;
+	default: return tracked_stuck(t, i) ? 2 : (verdict_of(t, i) == CDL_VERDICT_WAITING ||
+						 verdict_of(t, i) == CDL_VERDICT_IDLE) ? 1 : 0;
 	}
 }
 

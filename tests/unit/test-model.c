@@ -82,6 +82,7 @@ START_TEST(wait_kind_table)
 		ck_assert_ptr_nonnull(i->noun);
 		ck_assert_ptr_nonnull(i->label);
 		ck_assert(!i->owner_edge || i->is_lock);
+		ck_assert(!(i->idle && i->is_lock));
 		ck_assert((i->access == NULL) == (i->access_long == NULL));
 	}
 	ck_assert_str_eq(cdl_wait_kind_info(CDL_WAIT__COUNT)->name, "other");
@@ -89,7 +90,11 @@ START_TEST(wait_kind_table)
 	ck_assert_str_eq(cdl_wait_kind_info(CDL_WAIT_RWLOCK_READ)->label, "rwlock-r");
 	ck_assert(cdl_wait_kind_info(CDL_WAIT_MUTEX)->owner_edge);
 	ck_assert(!cdl_wait_kind_info(CDL_WAIT_CONDVAR)->owner_edge);
-	ck_assert(cdl_wait_kind_info(CDL_WAIT_CONDVAR)->is_lock);
+	ck_assert(!cdl_wait_kind_info(CDL_WAIT_CONDVAR)->is_lock);
+	ck_assert(cdl_wait_kind_info(CDL_WAIT_CONDVAR)->idle);
+	ck_assert(cdl_wait_kind_info(CDL_WAIT_IO)->idle);
+	ck_assert(!cdl_wait_kind_info(CDL_WAIT_FUTEX)->idle);
+	ck_assert(!cdl_wait_kind_info(CDL_WAIT_OTHER)->idle);
 }
 END_TEST
 
