@@ -88,7 +88,8 @@ void cdl_analysis_free(struct cdl_analysis *a);
 
 /* The one rule for "stuck": t waits for a lock-like object (see
  * cdl_wait_kind_info: a mutex, rwlock, join or futex lock; not an idle
- * wait) and has done so for waited_ms >= stuck_ms.
+ * wait) and has done so for waited_ms >= stuck_ms, or for a time nobody
+ * knows (CDL_WAITF_RECHECKS: it wakes by itself to re-check).
  * waited_ms < 0 means unknown: never stuck.  cdl_analyze applies it to the
  * kernel's blocked_for_ms (CDL_VERDICT_STUCK, unless a deadlock verdict
  * comes first); the TUI to how long it has seen the same wait. */

@@ -43,6 +43,9 @@ enum {
 	CDL_WAITF_TIMED         = 1u << 7,  /* wait has a timeout */
 	CDL_WAITF_LIBC_INTERNAL = 1u << 8,  /* libc internal lock (stdio, ...) */
 	CDL_WAITF_LAYOUT_UNKNOWN= 1u << 9,  /* libc layout not known: owner left unset */
+	CDL_WAITF_RECHECKS      = 1u << 10, /* the waiter wakes by itself to re-check
+	                                       (HotSpot's monitor enter): the kernel's
+	                                       off-CPU time is not how long it waited */
 };
 
 /* What a blocked thread waits for. */
@@ -113,6 +116,8 @@ struct cdl_snapshot {
 	int64_t captured_at_ms;  /* same, ms since the epoch */
 	uint64_t pause_us;
 	const char *libc;        /* "glibc 2.36", "musl", NULL if unknown */
+	const char *runtime;     /* a language runtime with locks of its own that
+	                            are not analysed ("HotSpot JVM"), NULL none */
 	const char *tool_version;/* producer version (from a loaded file) */
 	const char *source;      /* "live" or the path of a loaded file */
 

@@ -86,7 +86,7 @@ static void usage(FILE *out)
 "In the TUI, press ? for the keys.\n"
 "\n"
 "Exit status: 0 no deadlock found, 2 deadlock found, 3 no deadlock proven\n"
-"but threads have waited --stuck seconds on locks that record no owner\n"
+"but threads have waited --stuck seconds on locks whose owner is not known\n"
 "(a deadlock can be neither proven nor excluded), 1 error.\n"
 "\n"
 "Attaching needs ptrace permission: the same user with\n"

@@ -99,8 +99,13 @@ static bool lock_with_owner(const struct cdl_thread *t)
 
 bool cdl_analyze_is_stuck(const struct cdl_thread *t, int64_t waited_ms, int64_t stuck_ms)
 {
-	return t->has_wait && cdl_wait_kind_is_lock(t->wait.kind) && waited_ms >= 0 &&
-	       waited_ms >= stuck_ms;
+	if (!t->has_wait || !cdl_wait_kind_is_lock(t->wait.kind))
+		return false;
+	/* a waiter that keeps waking to re-check has waited for a time
+	 * nobody measured: it cannot be told from a stuck one */
+	if (t->wait.flags & CDL_WAITF_RECHECKS)
+		return true;
+	return waited_ms >= 0 && waited_ms >= stuck_ms;
 }
 
 bool cdl_analyze_is_undecided(const struct cdl_thread *t)

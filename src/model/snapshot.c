@@ -163,7 +163,7 @@ int cdl_wait_kind_from_name(const char *name)
 /* indexed by bit number of CDL_WAITF_* */
 static const char *const wait_flag_names[] = {
 	"robust", "pi", "recursive", "errorcheck", "pshared", "owner_unknown",
-	"readers", "timed", "libc_internal", "layout_unknown",
+	"readers", "timed", "libc_internal", "layout_unknown", "rechecks",
 };
 
 const char *cdl_wait_flag_name(unsigned bit)

@@ -138,6 +138,7 @@ static void analyse(const struct cdl_rawcap *rc, const struct cdl_offline_opts *
 			cdl_snapshot_warn(s, "stack unwinding ran out of memory");
 	}
 	identify_libc(u, s, &lay)->classify(s, &lay);
+	cdl_jvm_classify(s);
 
 	cdl_snapshot_sort(s);
 	for (size_t i = 0; u && i < s->nthreads; i++) {

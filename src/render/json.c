@@ -7,7 +7,7 @@
  * consumers ignore what they do not know) keep everything the analysis and
  * the text dump need, so that `--load` reproduces the same verdict:
  *
- *   top level:  captured_at_ms, libc, stuck (tids, longest blocked first),
+ *   top level:  captured_at_ms, libc, runtime (only when set), stuck (tids, longest blocked first),
  *               undecided (tids, only when not empty), idle (tids of long
  *               idle waits, grouped; only when not empty)
  *   thread:     verdict, syscall {nr, name, args[]} | null, wchan,
@@ -231,6 +231,10 @@ int cdl_render_json(FILE *out, const struct cdl_snapshot *s, const struct cdl_an
 	fprintf(out, ",\n  \"pause_us\": %" PRIu64, s->pause_us);
 	fputs(",\n  \"libc\": ", out);
 	cdl_json_string(out, s->libc);
+	if (s->runtime) {
+		fputs(",\n  \"runtime\": ", out);
+		cdl_json_string(out, s->runtime);
+	}
 
 	fputs(",\n  \"threads\": [", out);
 	for (size_t i = 0; i < s->nthreads; i++) {

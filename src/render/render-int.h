@@ -49,9 +49,12 @@ void cdl_words_wait(struct sb *what, struct sb *who, const struct cdl_snapshot *
 		    const struct cdl_wait *w, bool compact);
 /* The verdict when no deadlock is proven but threads wait on locks
  * whose holder is not known (a->nundecided > 0): one sentence, with the
- * threads and the lock implementations that record no owner. */
+ * threads and the lock implementations whose owners are not known. */
 void cdl_words_undecided(struct sb *b, const struct cdl_snapshot *s,
 			 const struct cdl_analysis *a);
+/* When the process runs a language runtime whose own locks are not
+ * analysed (s->runtime): one sentence saying so and which tool does. */
+void cdl_words_runtime(struct sb *b, const struct cdl_snapshot *s);
 /* What a group of idle threads waits on, after "N threads ": "on
  * condvar queue_nonempty (0x..) with mutex queue_lock (0x..)", "in
  * epoll_wait", "sleeping". */

@@ -189,6 +189,11 @@ static void verdict_section(struct out *o, const struct cdl_snapshot *s,
 			emit(o, cdl_sb_str(&b));
 		}
 	}
+	if (s->runtime) {
+		cdl_sb_reset(&b);
+		cdl_words_runtime(&b, s);
+		emit(o, cdl_sb_str(&b));
+	}
 	for (size_t i = 0; i < a->ndeadlocks; i++) {
 		const struct cdl_deadlock *d = &a->deadlocks[i];
 
@@ -244,8 +249,11 @@ static void verdict_section(struct out *o, const struct cdl_snapshot *s,
 			if (a->stuck[i] >= s->nthreads)
 				continue;
 			t = &s->threads[a->stuck[i]];
-			snprintf(mid, sizeof(mid), " blocked %s,",
-				 cdl_render_duration(dur, sizeof(dur), t->blocked_for_ms));
+			if (t->wait.flags & CDL_WAITF_RECHECKS)
+				snprintf(mid, sizeof(mid), " for an unknown time,");
+			else
+				snprintf(mid, sizeof(mid), " blocked %s,",
+					 cdl_render_duration(dur, sizeof(dur), t->blocked_for_ms));
 			chain_line(o, s, t, mid, NULL);
 		}
 	}

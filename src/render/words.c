@@ -499,6 +499,18 @@ static const char *no_owner_why(const struct cdl_wait *w)
 	return cdl_wait_kind_info(w->kind)->noun;
 }
 
+void cdl_words_runtime(struct sb *b, const struct cdl_snapshot *s)
+{
+	if (!s->runtime)
+		return;
+	if (strcmp(s->runtime, "HotSpot JVM") == 0)
+		cdl_sb_add(b, "This process runs a Java VM (HotSpot): its Java-level locks (synchronized, "
+			   "java.util.concurrent) are not analysed here; `jstack %d` reports Java deadlocks.",
+			   s->pid);
+	else
+		cdl_sb_add(b, "This process runs %s: its own locks are not analysed here.", s->runtime);
+}
+
 void cdl_words_idle_group(struct sb *b, const struct cdl_thread *t)
 {
 	const struct cdl_wait *w = &t->wait;
@@ -518,7 +530,7 @@ void cdl_words_undecided(struct sb *b, const struct cdl_snapshot *s,
 			 const struct cdl_analysis *a)
 {
 	const char *why[8];
-	size_t nwhy = 0;
+	size_t nwhy = 0, nrecheck = 0;
 	char dur[32];
 
 	cdl_sb_add(b, "No deadlock proven, but %zu thread%s (", a->nundecided,
@@ -529,14 +541,20 @@ void cdl_words_undecided(struct sb *b, const struct cdl_snapshot *s,
 		size_t k = 0;
 
 		cdl_sb_add(b, "%s%d", i ? ", " : "", t->tid);
+		if (t->wait.flags & CDL_WAITF_RECHECKS)
+			nrecheck++;
 		while (k < nwhy && strcmp(why[k], w) != 0)
 			k++;
 		if (k == nwhy && nwhy < sizeof(why) / sizeof(why[0]))
 			why[nwhy++] = w;
 	}
-	cdl_sb_add(b, ") %s waited at least %s on locks that record no owner (",
-		   a->nundecided == 1 ? "has" : "have",
-		   cdl_render_duration(dur, sizeof(dur), a->stuck_ms));
+	if (nrecheck == a->nundecided)
+		cdl_sb_add(b, ") %s waited for a time nobody measured", a->nundecided == 1 ? "has" : "have");
+	else
+		cdl_sb_add(b, ") %s waited at least %s%s", a->nundecided == 1 ? "has" : "have",
+			   cdl_render_duration(dur, sizeof(dur), a->stuck_ms),
+			   nrecheck ? " or for a time nobody measured" : "");
+	cdl_sb_add(b, " on locks whose owner is not known (");
 	for (size_t k = 0; k < nwhy; k++)
 		cdl_sb_add(b, "%s%s", k ? ", " : "", why[k]);
 	cdl_sb_add(b, "): a deadlock can be neither proven nor excluded.");

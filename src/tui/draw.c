@@ -137,6 +137,14 @@ static void draw_header(struct tui *t)
 			put(0, n, 1, cls_attr[C_HEADER], " ", false);
 			n++;
 		}
+		if (s->runtime) {
+			/* its own locks are not analysed: say which tool does */
+			const char *rt = strcmp(s->runtime, "HotSpot JVM") == 0 ?
+					 "Java locks: see jstack  " : "runtime locks not analysed  ";
+
+			put(0, n, COLS - n, cls_attr[C_HEADER], rt, false);
+			n += (int)strlen(rt);
+		}
 		if (s->nwarnings) {
 			char wn[48];
 
