@@ -270,6 +270,15 @@ static int raw_modules(struct ctx *c, struct cdl_rawcap *rc)
 	return 0;
 }
 
+/* the process's pid in its own PID namespace: its main thread's */
+static int ns_pid_of(const struct cdl_rawcap *rc, int pid)
+{
+	for (size_t i = 0; i < rc->nthreads; i++)
+		if (rc->threads[i].tid == pid && rc->threads[i].ns_tid > 0)
+			return rc->threads[i].ns_tid;
+	return pid;
+}
+
 /* Process facts and the address space, read after the thaw as the
  * unwinder once read them: the mappings now, the executable's path. */
 static int raw_process(struct ctx *c, struct cdl_rawcap *rc)
@@ -291,6 +300,8 @@ static int raw_process(struct ctx *c, struct cdl_rawcap *rc)
 	}
 	if (cdl_proc_maps(c->mm_pid, &rc->maps) < 0)
 		rc->maps.n = 0;      /* no modules: the offline stage says so */
+	if (cdl_live_perfmap(rc, c->mm_pid, ns_pid_of(rc, c->pid)) < 0)
+		return -ENOMEM;
 	return raw_modules(c, rc);
 }
 

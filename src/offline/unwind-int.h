@@ -69,6 +69,8 @@ struct cdl_unwinder {
 	const struct cdl_maps *maps; /* the raw capture's mappings while a
 	                            capture is worked on, else NULL */
 	uint64_t maps_sig;       /* hash of the file mappings (reuse check) */
+	const struct cdl_perfmap *perfmap; /* the raw capture's JIT names while a
+	                            capture is worked on */
 	const char *exe;         /* the raw capture's executable, or NULL */
 	struct cdl_modrec *mods;
 	size_t nmods;

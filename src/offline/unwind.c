@@ -269,6 +269,7 @@ int cdl_unwinder_new(const struct cdl_rawcap *rc, struct cdl_offline_cache *cach
 		cache->parked = NULL;
 		u = parked;
 		u->maps = &rc->maps;
+		u->perfmap = &rc->perfmap;
 		u->exe = rc->exe;
 		cache_clear(u);           /* its strings belong to a freed snapshot */
 		*out = u;
@@ -285,6 +286,7 @@ int cdl_unwinder_new(const struct cdl_rawcap *rc, struct cdl_offline_cache *cach
 	}
 	u->pid = rc->pid;
 	u->maps = &rc->maps;
+	u->perfmap = &rc->perfmap;
 	u->maps_sig = sig;
 	u->exe = rc->exe;
 	u->dwfl = dwfl_begin(&callbacks);
@@ -323,6 +325,7 @@ void cdl_unwinder_free(struct cdl_unwinder *u, struct cdl_offline_cache *cache)
 	u->s = NULL;
 	u->cur = NULL;
 	u->maps = NULL;
+	u->perfmap = NULL;
 	u->exe = NULL;
 	cache->parked = u;
 }
@@ -474,6 +477,8 @@ static int symbolize(struct cdl_unwinder *u, uint64_t pc, bool act)
 	int nchain = 0, count = 0;
 	size_t first = u->ntmpl;
 	struct cdl_frame *f;
+	/* code no module holds: JIT code the runtime named in a perf map */
+	const struct cdl_perfsym *jit = !mod && u->perfmap ? cdl_perfmap_find(u->perfmap, a) : NULL;
 
 	if (mod) {
 		modpath = cdl_snapshot_intern(s, cdl_unwind_modpath(mod));
@@ -545,8 +550,11 @@ static int symbolize(struct cdl_unwinder *u, uint64_t pc, bool act)
 			free(chain);
 			return -ENOMEM;
 		}
-		f->function = symname ? cdl_sym_elf_function(s, symname) : NULL;
-		f->module = modpath;
+		if (symname)
+			f->function = cdl_sym_elf_function(s, symname);
+		else if (jit)
+			f->function = cdl_snapshot_intern(s, jit->name);
+		f->module = jit ? cdl_snapshot_intern(s, u->perfmap->path) : modpath;
 		count++;
 	}
 	/* lines: the innermost frame from the line table, each outer one from
@@ -566,6 +574,8 @@ static int symbolize(struct cdl_unwinder *u, uint64_t pc, bool act)
 		f->pc = pc;
 		if (symname)
 			f->offset = symoff + (act ? 0 : 1);
+		else if (jit)
+			f->offset = a - jit->start + (act ? 0 : 1);
 		else if (u->sym_entry && u->sym_entry <= pc)
 			f->offset = pc - u->sym_entry;   /* a local function of a
 			                                    stripped symbol table */

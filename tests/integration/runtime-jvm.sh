@@ -60,6 +60,22 @@ run_cdl --load "$TEST_TMP/abba.json" --dump --stuck 1
 expect_rc 3
 grep -q "jstack $pid" "$TEST_TMP/out" || fail "--load lost the runtime"
 
+# JIT code is named from the perf map the runtime writes on request, as
+# perf does (the map is this test's: removed at exit)
+if JCMD=$(command -v jcmd); then
+	PERFMAP=/tmp/perf-$pid.map
+	trap 'rm -f "$PERFMAP"; cleanup' EXIT
+	"$JCMD" "$pid" Compiler.perfmap >/dev/null 2>&1 || fail "jcmd $pid Compiler.perfmap failed"
+	[ -s "$PERFMAP" ] || fail "jcmd wrote no $PERFMAP"
+	snapshot "$pid" --stuck 1
+	jq -e --arg m "perf-$pid.map" --argjson t "$(tid_of jtransfer)" '
+		[.threads[] | select(.tid == $t) | .frames[] | select(.module != null and (.module | endswith($m)))] |
+		length > 0 and all(.function != null)' "$J" >/dev/null ||
+		fail "no frame named from $PERFMAP: $(jq -c --argjson t "$(tid_of jtransfer)" '[.threads[] | select(.tid == $t) | .frames[] | {function, module}]' "$J")"
+else
+	note "no jcmd: JIT frames from the perf map not checked"
+fi
+
 jvm idle
 pid=$FIX_PID
 deadline=$((SECONDS + 120))
