@@ -95,10 +95,11 @@ void cdl_analysis_free(struct cdl_analysis *a);
  * comes first); the TUI to how long it has seen the same wait. */
 bool cdl_analyze_is_stuck(const struct cdl_thread *t, int64_t waited_ms, int64_t stuck_ms);
 
-/* t waits for a lock (mutex, rwlock, or a futex lock of a known
+/* t waits for a lock (mutex, rwlock, a futex lock of a known
  * implementation that records no owner: CDL_WAIT_FUTEX with
- * CDL_WAITF_OWNER_UNKNOWN) and its holder is not known: none recorded,
- * or an unverified layout.  A writer waiting for readers (counted by the
+ * CDL_WAITF_OWNER_UNKNOWN, or a futex no known implementation explains:
+ * CDL_WAIT_FUTEX without a detail) and its holder is not known: none
+ * recorded, or an unverified layout.  A writer waiting for readers (counted by the
  * lock) is not; nor are condvars, semaphores, joins, sleeps and I/O. */
 bool cdl_analyze_is_undecided(const struct cdl_thread *t);
 

@@ -126,7 +126,11 @@ bool cdl_analyze_is_undecided(const struct cdl_thread *t)
 	case CDL_WAIT_RWLOCK_WRITE:
 		break;
 	case CDL_WAIT_FUTEX:
-		if (w->flags & CDL_WAITF_OWNER_UNKNOWN)
+		/* a futex lock of a known implementation that records no
+		 * owner, or a futex no known implementation explains (a
+		 * runtime's own latch, MariaDB's InnoDB): either may be a
+		 * lock, and nobody can say who holds it */
+		if ((w->flags & CDL_WAITF_OWNER_UNKNOWN) || !w->detail)
 			break;
 		return false;
 	default:

@@ -492,6 +492,8 @@ static const char *no_owner_why(const struct cdl_wait *w)
 {
 	if (w->kind == CDL_WAIT_FUTEX && w->detail)
 		return w->detail;                  /* "GLib GMutex" */
+	if (w->kind == CDL_WAIT_FUTEX)
+		return "futexes no known lock implementation explains";
 	if (w->flags & CDL_WAITF_LAYOUT_UNKNOWN)
 		return "unknown libc layout";
 	if (w->flags & CDL_WAITF_LIBC_INTERNAL)
