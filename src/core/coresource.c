@@ -116,14 +116,6 @@ static int add_threads(const struct cdl_core *c, struct cdl_rawcap *rc)
 
 /* ---- mappings: the core's segments, named from NT_FILE ---- */
 
-static const struct cdl_core_map *file_map_at(const struct cdl_core *c, uint64_t start)
-{
-	for (size_t i = 0; i < c->nmaps; i++)
-		if (c->maps[i].start == start)
-			return &c->maps[i];
-	return NULL;
-}
-
 static int cmp_map(const void *x, const void *y)
 {
 	const struct cdl_map *a = x, *b = y;
@@ -131,56 +123,95 @@ static int cmp_map(const void *x, const void *y)
 	return a->start < b->start ? -1 : a->start > b->start;
 }
 
+static int cmp_file_start(const void *x, const void *y)
+{
+	const struct cdl_core_map *a = *(const struct cdl_core_map *const *)x;
+	const struct cdl_core_map *b = *(const struct cdl_core_map *const *)y;
+
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+/* The NT_FILE mapping starting at addr (files: sorted by start), or NULL. */
+static const struct cdl_core_map *file_at(const struct cdl_core_map **files, size_t n,
+					  uint64_t addr)
+{
+	struct cdl_core_map key = { .start = addr };
+	const struct cdl_core_map *kp = &key, **hit;
+
+	hit = bsearch(&kp, files, n, sizeof(*files), cmp_file_start);
+	return hit ? *hit : NULL;
+}
+
+/* Every mapping: a PT_LOAD segment each, named from the NT_FILE entry
+ * at its address (the kernel and gdb write one segment per mapping), then
+ * the NT_FILE entries no segment covers.  Paths point into c's NT_FILE
+ * strings, copied once into strbuf. */
 static int add_maps(const struct cdl_core *c, struct cdl_rawcap *rc)
 {
 	struct cdl_maps *mp = &rc->maps;
-	size_t nstr = 8, pos = 0, n = 0;
+	const struct cdl_core_map **files = malloc((c->nmaps + 1) * sizeof(*files));
+	size_t *off = malloc((c->nmaps + 1) * sizeof(*off));
+	size_t nstr = sizeof("[vdso]") + 1, n = 0, nseg;
 	uint64_t vdso = 0;
 
-	cdl_core_auxv(c, AT_SYSINFO_EHDR, &vdso);
+	mp->m = calloc(c->nsegments + c->nmaps + 1, sizeof(*mp->m));
 	for (size_t i = 0; i < c->nmaps; i++)
 		nstr += strlen(c->maps[i].path) + 1;
-	mp->m = calloc(c->nsegments + c->nmaps + 1, sizeof(*mp->m));
-	mp->strbuf = malloc(nstr + sizeof("[vdso]"));
-	if (!mp->m || !mp->strbuf)
+	mp->strbuf = malloc(nstr);
+	if (!files || !off || !mp->m || !mp->strbuf) {
+		free(files);
+		free(off);
 		return -ENOMEM;
-	strcpy(mp->strbuf, "[vdso]");
-	pos = sizeof("[vdso]");
-	mp->strbuf[pos++] = '\0';   /* "" for anonymous mappings */
-	for (size_t i = 0; i < c->nsegments + c->nmaps; i++) {
-		bool seg = i < c->nsegments;
-		const struct cdl_core_segment *s = seg ? &c->segments[i] : NULL;
-		const struct cdl_core_map *f = seg ? file_map_at(c, s->vaddr) : &c->maps[i - c->nsegments];
+	}
+	/* "[vdso]", "" for anonymous mappings, then each NT_FILE path */
+	memcpy(mp->strbuf, "[vdso]\0", sizeof("[vdso]") + 1);
+	for (size_t i = 0, pos = sizeof("[vdso]") + 1; i < c->nmaps; i++) {
+		off[i] = pos;
+		strcpy(mp->strbuf + pos, c->maps[i].path);
+		pos += strlen(c->maps[i].path) + 1;
+		files[i] = &c->maps[i];
+	}
+	qsort(files, c->nmaps, sizeof(*files), cmp_file_start);
+	cdl_core_auxv(c, AT_SYSINFO_EHDR, &vdso);
+	for (size_t i = 0; i < c->nsegments; i++) {
+		const struct cdl_core_segment *s = &c->segments[i];
+		const struct cdl_core_map *f = file_at(files, c->nmaps, s->vaddr);
 		struct cdl_map *m = &mp->m[n];
 
-		if (!seg && (cdl_maps_find(&(struct cdl_maps){ mp->m, n, NULL }, f->start) ||
-			     f->end <= f->start))
-			continue;       /* a file mapping the segments already cover */
-		if (seg && s->memsz == 0)
+		if (s->memsz == 0 || s->vaddr + s->memsz < s->vaddr)
 			continue;
-		m->start = seg ? s->vaddr : f->start;
-		m->end = seg ? s->vaddr + s->memsz : f->end;
-		if (m->end < m->start)
-			continue;
-		snprintf(m->perms, sizeof(m->perms), "%c%c%cp", !seg || (s->flags & 4) ? 'r' : '-',
-			 seg && (s->flags & 2) ? 'w' : '-', seg && (s->flags & 1) ? 'x' : '-');
+		m->start = s->vaddr;
+		m->end = s->vaddr + s->memsz;
+		snprintf(m->perms, sizeof(m->perms), "%c%c%cp", s->flags & 4 ? 'r' : '-',
+			 s->flags & 2 ? 'w' : '-', s->flags & 1 ? 'x' : '-');
 		m->path = mp->strbuf + sizeof("[vdso]");
 		if (f) {
 			m->offset = f->offset;
-			m->path = mp->strbuf + pos;
-			strcpy(mp->strbuf + pos, f->path);
-			pos += strlen(f->path) + 1;
+			m->path = mp->strbuf + off[f - c->maps];
 		} else if (vdso && m->start == vdso) {
 			m->path = mp->strbuf;
 		}
 		n++;
-		/* segments come sorted from every writer we know; keep the
-		 * lookup valid if one does not */
-		if (n > 1 && mp->m[n - 2].start > m->start)
-			qsort(mp->m, n, sizeof(*mp->m), cmp_map);
+	}
+	qsort(mp->m, n, sizeof(*mp->m), cmp_map);
+	nseg = n;
+	for (size_t i = 0; i < c->nmaps; i++) {
+		const struct cdl_core_map *f = &c->maps[i];
+		struct cdl_map *m = &mp->m[n];
+
+		if (f->end <= f->start || cdl_maps_find(&(struct cdl_maps){ mp->m, nseg, NULL }, f->start))
+			continue;       /* a file mapping the segments already cover */
+		m->start = f->start;
+		m->end = f->end;
+		m->offset = f->offset;
+		snprintf(m->perms, sizeof(m->perms), "????");   /* no segment: unknown */
+		m->path = mp->strbuf + off[i];
+		n++;
 	}
 	mp->n = n;
 	qsort(mp->m, n, sizeof(*mp->m), cmp_map);
+	free(files);
+	free(off);
 	return 0;
 }
 
@@ -316,6 +347,14 @@ static int add_module(const struct cdl_core *c, const struct cdl_core_module *m,
 			return -ENOMEM;
 		copy_vdso(c, rm);
 		return 0;
+	}
+	if (is_main && (!name || !name[0]) && o->exe)
+		name = o->exe;
+	if (is_main && (!name || !name[0])) {
+		cdl_diag_set(d, ENOENT, "core: %s", c->path);
+		cdl_diag_why(d, "the core does not name its executable");
+		cdl_diag_hint(d, "name it: cdeadlock --core %s EXE", c->path);
+		return -ENOENT;
 	}
 	if (!name || !name[0])
 		return 0;

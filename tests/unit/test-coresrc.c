@@ -376,7 +376,7 @@ START_TEST(fuzz_flips)
 	unsigned seed = 4242;
 	int ok = 0;
 
-	for (int iter = 0; iter < 1500; iter++) {
+	for (int iter = 0; iter < 1000; iter++) {
 		int flips = 1 + (int)(rand_r(&seed) % 4);
 
 		memcpy(mut, buf, len);
@@ -391,7 +391,7 @@ START_TEST(fuzz_flips)
 		ok += pipeline(mut, len, null);
 	}
 	if (getenv("CDL_TEST_VERBOSE"))
-		fprintf(stderr, "flips: %d of 1500 ran the whole pipeline\n", ok);
+		fprintf(stderr, "flips: %d of 1000 ran the whole pipeline\n", ok);
 	ck_assert_int_gt(ok, 0);
 	fclose(null);
 	free(mut);
