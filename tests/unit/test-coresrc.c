@@ -313,6 +313,64 @@ START_TEST(snapshot_note)
 }
 END_TEST
 
+/* The note as --save-core writes it: the JSON cdl_render_json prints for
+ * the live snapshot.  Its live facts reach the snapshot of the core, and
+ * the verdict uses them (a thread blocked long enough is stuck). */
+START_TEST(snapshot_note_from_json_writer)
+{
+	struct cdl_snapshot *live = cdl_snapshot_new(), *s = NULL;
+	struct cdl_core_source_opts o = { .sysroot = root };
+	struct cdl_offline_opts oo = { 0 };
+	struct cdl_rawcap *rc = NULL;
+	struct cdl_diag d = { 0 };
+	struct cdl_thread *t;
+	char *json = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&json, &len);
+
+	ck_assert_ptr_nonnull(live);
+	live->pid = GEN_TID0;
+	live->captured_at = "2026-12-02T07:00:00.250Z";
+	live->captured_at_ms = 1796194800250;
+	live->pause_us = 1234;
+	t = cdl_snapshot_add_thread(live, GEN_TID0);
+	t->name = "main";
+	t->state = 'S';
+	t->wchan = "do_sys_poll";
+	t->blocked_for_ms = 3000;
+	t = cdl_snapshot_add_thread(live, GEN_TID1);
+	t->name = "worker-1";
+	t->state = 'D';
+	t->wchan = "io_schedule";
+	t->blocked_for_ms = 600000;
+	ck_assert_int_eq(cdl_render_json(out, live, NULL), 0);
+	fclose(out);
+	cdl_snapshot_free(live);
+
+	struct core_gen g = { .snapshot_json = json };
+	ck_assert_int_eq(convert(&g, &o, &rc, &d), 0);
+	ck_assert(!has_warning(rc, "snapshot", NULL));
+	ck_assert_int_eq(cdl_offline_run(rc, &oo, NULL, &s, &d), 0);
+	cdl_rawcap_free(rc);
+	cdl_snapshot_sort(s);
+	ck_assert(s->core_live_facts);
+	ck_assert_str_eq(s->captured_at, "2026-12-02T07:00:00.250Z");
+	ck_assert_uint_eq(s->pause_us, 1234);
+	t = cdl_snapshot_find_thread(s, GEN_TID1);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_str_eq(t->name, "worker-1");
+	ck_assert_int_eq(t->state, 'D');
+	ck_assert_str_eq(t->wchan, "io_schedule");
+	ck_assert_int_eq(t->blocked_for_ms, 600000);
+	ck_assert_uint_eq(t->pc, GEN_PC1);     /* the registers are the core's */
+	t = cdl_snapshot_find_thread(s, GEN_TID0);
+	ck_assert_str_eq(t->name, "main");
+	ck_assert_int_eq(t->blocked_for_ms, 3000);
+	cdl_snapshot_free(s);
+	free(json);
+}
+END_TEST
+
 /* The whole --core pipeline over buf: reader, core source, offline
  * stage, analysis, text and JSON.  1 when it produced a snapshot. */
 static int pipeline(const unsigned char *buf, size_t len, FILE *null)
@@ -410,6 +468,7 @@ static Suite *coresrc_suite(void)
 	tcase_add_test(tc, missing_and_mismatched_files);
 	tcase_add_test(tc, sysroot_paths);
 	tcase_add_test(tc, snapshot_note);
+	tcase_add_test(tc, snapshot_note_from_json_writer);
 	tcase_add_test(tc, fuzz_truncation);
 	tcase_add_test(tc, fuzz_flips);
 	suite_add_tcase(s, tc);
