@@ -132,6 +132,28 @@ jq -e '[.warnings[] | select(test("not found|not the one"))] | length == 0' "$TE
 	fail "--sysroot warnings: $(jq -c .warnings "$TEST_TMP/out")"
 note "--core CORE EXE and --sysroot DIR: the same verdict, names and frames"
 
+# separate debug information under the sysroot, found by build-id: the
+# program stripped in the tree, its DWARF in ROOT/usr/lib/debug/.build-id
+if command -v eu-strip >/dev/null 2>&1; then
+	exe_bid=$(eu-readelf -n "$ROOT$APP/lock-abba" | awk '/Build ID:/ {print $3}')
+	cp "$ROOT$APP/lock-abba" "$TEST_TMP/exe.full"
+	mkdir -p "$ROOT/usr/lib/debug/.build-id/${exe_bid:0:2}"
+	eu-strip -f "$ROOT/usr/lib/debug/.build-id/${exe_bid:0:2}/${exe_bid:2}.debug" \
+		-o "$ROOT$APP/lock-abba" "$TEST_TMP/exe.full" || fail "eu-strip"
+	run_cdl --core "$CORE" --sysroot "$ROOT" --json
+	expect_rc 2
+	jq -e '[.threads[].frames[] | select(.function == "transfer") | .file] | .[0] | endswith("lock-abba.c")' \
+		"$TEST_TMP/out" >/dev/null || fail "no lines from the debug file under the sysroot: $(jq -c '[.threads[].frames[] | {function, file}]' "$TEST_TMP/out")"
+	rm -r "$ROOT/usr/lib/debug"
+	run_cdl --core "$CORE" --sysroot "$ROOT" --json
+	jq -e '[.threads[].frames[] | select(.file != null and (.file | endswith("lock-abba.c")))] | length == 0' \
+		"$TEST_TMP/out" >/dev/null || fail "lines without the debug file?"
+	cp "$TEST_TMP/exe.full" "$ROOT$APP/lock-abba"
+	note "separate debug file under --sysroot found by build-id"
+else
+	note "eu-strip not installed: separate debug file part not run"
+fi
+
 # rebuild FILE: give FILE another build-id (a rebuilt copy); its old
 # and new build-ids in OLD and NEW
 rebuild() {
