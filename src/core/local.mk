@@ -14,4 +14,4 @@ src_libcdl_core_a_SOURCES = \
 	include/core.h include/modfile.h include/coresource.h
 src_libcdl_core_a_CFLAGS = $(AM_CFLAGS) $(ZSTD_CFLAGS) $(LZMA_CFLAGS) $(LZ4_CFLAGS)
 ## what a program linking src/libcdl_core.a adds
-CORE_LIBS = src/libcdl_core.a src/libcdl_model.a src/libcdl_arch.a $(ZSTD_LIBS) $(LZMA_LIBS) $(LZ4_LIBS)
+CORE_LIBS = src/libcdl_core.a src/libcdl_libc.a src/libcdl_model.a src/libcdl_arch.a $(ZSTD_LIBS) $(LZMA_LIBS) $(LZ4_LIBS)
