@@ -97,7 +97,17 @@ run_cdl -p "$pid" --json --sysroot "$ROOT"
 expect_rc 2
 jq -e '[.deadlocks[].edges[].symbol] | sort == ["lock_audit", "lock_ledger"]' "$TEST_TMP/out" >/dev/null ||
 	fail "-p --sysroot: lock names: $(jq -c .deadlocks "$TEST_TMP/out")"
-note "-p PID --sysroot: the same lock names"
+# ... and it is DIR's copy that is read: a stripped one names nothing
+if command -v eu-strip >/dev/null 2>&1; then
+	cp "$ROOT$APP/lock-abba" "$TEST_TMP/exe.copy"
+	eu-strip "$ROOT$APP/lock-abba" || fail "eu-strip"
+	run_cdl -p "$pid" --json --sysroot "$ROOT"
+	expect_rc 2
+	jq -e '[.deadlocks[].edges[].symbol] == [null, null]' "$TEST_TMP/out" >/dev/null ||
+		fail "-p --sysroot: names from a file outside DIR: $(jq -c .deadlocks "$TEST_TMP/out")"
+	cp "$TEST_TMP/exe.copy" "$ROOT$APP/lock-abba"
+fi
+note "-p PID --sysroot: the same lock names, from DIR's files"
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
 
