@@ -146,6 +146,19 @@ struct cdl_rawcap {
 
 	char **warnings;           /* what the source noticed, in order; owned */
 	size_t nwarnings, warnings_cap;
+
+	/* where the offline stage looks for separate debug files, in libdw's
+	 * debuginfo_path syntax (":.debug:/usr/lib/debug"); NULL: libdw's
+	 * default; owned */
+	char *debuginfo_path;
+	/* a core-file source (source "core"): the core's path (owned), the
+	 * signal that made it (0: none, as gcore's), and whether the live
+	 * facts (captured_*, pause_us, thread states) come from a live
+	 * capture (cdeadlock's note in the core); false: captured_* is when
+	 * the core was written and pause_us is unknown */
+	char *core_path;
+	int core_signal;
+	bool core_live_facts;
 };
 
 /* An empty capture with an empty memory image; NULL on ENOMEM.  Free with

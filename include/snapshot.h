@@ -119,7 +119,13 @@ struct cdl_snapshot {
 	const char *runtime;     /* a language runtime with locks of its own that
 	                            are not analysed ("HotSpot JVM"), NULL none */
 	const char *tool_version;/* producer version (from a loaded file) */
-	const char *source;      /* "live" or the path of a loaded file */
+	const char *source;      /* "live", "core", or the path of a loaded file */
+	const char *core_path;   /* source "core": the core file, else NULL */
+	int core_signal;         /* the signal that made the core, 0 none/unknown */
+	bool core_live_facts;    /* the core held cdeadlock's snapshot: the
+	                            time, pause and thread states are a live
+	                            capture's; false: captured_at is when the
+	                            core was written, the rest unknown */
 
 	struct cdl_thread *threads;   /* sorted by tid after cdl_snapshot_sort */
 	size_t nthreads, threads_cap;

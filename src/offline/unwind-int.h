@@ -74,6 +74,8 @@ struct cdl_unwinder {
 	const char *exe;         /* the raw capture's executable, or NULL */
 	struct cdl_modrec *mods;
 	size_t nmods;
+	Dwfl_Callbacks cb;       /* the callbacks below, with its own */
+	char *debuginfo_path;    /* separate debug file path (NULL: libdw's) */
 
 	/* the snapshot being unwound (thread callbacks read its memory) */
 	struct cdl_snapshot *s;

@@ -135,8 +135,6 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 
 /* ---- unwinder ---- */
 
-static char *debuginfo_path;
-
 /* Dwfl_Callbacks.find_elf: the file the raw capture says to open (a
  * regular file only: special devices might hang), or the ELF image it
  * copied from memory (the vdso). */
@@ -173,7 +171,7 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
 static const Dwfl_Callbacks callbacks = {
 	.find_elf = find_elf,
 	.find_debuginfo = dwfl_standard_find_debuginfo,
-	.debuginfo_path = &debuginfo_path,
+	/* .debuginfo_path: the unwinder's own (cdl_unwinder_new) */
 };
 
 static void cache_clear(struct cdl_unwinder *u);
@@ -217,6 +215,7 @@ void cdl_unwinder_destroy(struct cdl_unwinder *u)
 		free(u->mods[i].image);
 	}
 	free(u->mods);
+	free(u->debuginfo_path);
 	free(u->raw);
 	free(u->pcs);
 	free(u->tmpl);
@@ -289,7 +288,15 @@ int cdl_unwinder_new(const struct cdl_rawcap *rc, struct cdl_offline_cache *cach
 	u->perfmap = &rc->perfmap;
 	u->maps_sig = sig;
 	u->exe = rc->exe;
-	u->dwfl = dwfl_begin(&callbacks);
+	/* where separate debug files are looked for: the source's (a
+	 * --sysroot), else libdw's default */
+	u->cb = callbacks;
+	u->cb.debuginfo_path = &u->debuginfo_path;
+	if (rc->debuginfo_path && !(u->debuginfo_path = strdup(rc->debuginfo_path))) {
+		cdl_unwinder_destroy(u);
+		return cdl_diag_set(d, ENOMEM, "unwind: allocate");
+	}
+	u->dwfl = dwfl_begin(&u->cb);
 	if (!u->dwfl) {
 		cdl_diag_set(d, ENOMEM, "unwind: dwfl_begin");
 		cdl_diag_why(d, "%s", dwfl_errmsg(-1));

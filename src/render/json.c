@@ -235,6 +235,12 @@ int cdl_render_json(FILE *out, const struct cdl_snapshot *s, const struct cdl_an
 		fputs(",\n  \"runtime\": ", out);
 		cdl_json_string(out, s->runtime);
 	}
+	if (s->core_path) {
+		fputs(",\n  \"core\": {\"path\": ", out);
+		cdl_json_string(out, s->core_path);
+		member_int(out, ", \"signal\": ", s->core_signal > 0, s->core_signal);
+		fprintf(out, ", \"live_facts\": %s}", s->core_live_facts ? "true" : "false");
+	}
 
 	fputs(",\n  \"threads\": [", out);
 	for (size_t i = 0; i < s->nthreads; i++) {

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,12 +274,24 @@ static void header(struct out *o, const struct cdl_snapshot *s)
 	       s->libc ? s->libc : "libc unknown");
 	emit(o, cdl_sb_str(&b));
 	cdl_sb_reset(&b);
-	cdl_sb_add(&b, "Captured %s", s->captured_at ? s->captured_at : "at an unknown time");
-	cdl_sb_add(&b, ", target paused %s", cdl_render_pause(pause, sizeof(pause), s->pause_us, false));
+	if (s->core_path && !s->core_live_facts) {
+		/* a core records no capture time, pause or thread states */
+		cdl_sb_add(&b, "Core written %s", s->captured_at_ms > 0 && s->captured_at ? s->captured_at
+										  : "at an unknown time");
+		cdl_sb_add(&b, "; thread states and blocked times unknown (not in a core)");
+	} else {
+		cdl_sb_add(&b, "Captured %s", s->captured_at ? s->captured_at : "at an unknown time");
+		cdl_sb_add(&b, ", target paused %s",
+			   cdl_render_pause(pause, sizeof(pause), s->pause_us, false));
+	}
 	if (s->nwarnings)
 		cdl_sb_add(&b, "; %zu warning%s at the end", s->nwarnings, s->nwarnings == 1 ? "" : "s");
 	emit(o, cdl_sb_str(&b));
-	if (s->source && strcmp(s->source, "live") != 0) {
+	if (s->core_path) {
+		char line[PATH_MAX + 128];
+
+		emit(o, cdl_render_core_source(line, sizeof(line), s, false));
+	} else if (s->source && strcmp(s->source, "live") != 0) {
 		cdl_sb_reset(&b);
 		cdl_sb_add(&b, "Loaded from %s", s->source);
 		emit(o, cdl_sb_str(&b));

@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -192,6 +193,23 @@ char *cdl_render_tid(char *buf, size_t n, const struct cdl_thread *t)
 		snprintf(buf, n, "%d (host %d)", t->ns_tid, t->tid);
 	else
 		snprintf(buf, n, "%d", t->tid);
+	return buf;
+}
+
+char *cdl_render_core_source(char *buf, size_t n, const struct cdl_snapshot *s, bool compact)
+{
+	const char *sig = s->core_signal > 0 ? sigabbrev_np(s->core_signal) : NULL;
+	const char *path = s->core_path ? s->core_path : "?";
+
+	if (compact)
+		snprintf(buf, n, "core %s%s%s%s", cdl_words_base(path), sig ? " (SIG" : "",
+			 sig ? sig : "", sig ? ")" : "");
+	else if (s->core_signal > 0)
+		snprintf(buf, n, "Read from core %s of process %d, made by signal %d (%s%s)", path,
+			 s->pid, s->core_signal, sig ? "SIG" : "", sig ? sig : "unknown");
+	else
+		snprintf(buf, n, "Read from core %s of process %d, made without a signal (gcore)",
+			 path, s->pid);
 	return buf;
 }
 

@@ -129,6 +129,9 @@ int64_t cdl_tui_blocked(const struct tui *t, size_t i)
 
 	if (!th->has_wait && th->state == 'R')
 		return -1;
+	/* unknown (a core, a loaded file) and not seen across refreshes */
+	if (th->blocked_for_ms < 0 && seen <= 0)
+		return -1;
 	return th->blocked_for_ms > seen ? th->blocked_for_ms : seen;
 }
 
