@@ -3,9 +3,9 @@
  *
  * Everything the tool knows of a libc sits behind one table, struct
  * cdl_libc_ops: how to recognize and identify it, its layouts, how to
- * classify a wait, which frames are its runtime.  glibc (src/libc/glibc*.c)
- * is the backend; musl (musl-ops.c) is only recognized so far, its
- * layouts unknown, so its owners are not trusted.
+ * classify a wait, which frames are its runtime.  The backends: glibc
+ * (src/libc/glibc*.c) and musl (src/libc/musl*.c); classify.c holds what
+ * they share.
  *
  * Pure: works on a snapshot whose threads have syscall state, thread
  * pointers and frames filled, and on the memory image copied at the
@@ -29,16 +29,23 @@ static inline const char *cdl_libc_base_name(const char *path)
 	return b ? b + 1 : path;
 }
 
-/* Layout of the glibc objects we read, for one glibc version. */
+/* Layout of the libc objects we read, for one release of one libc. */
 struct cdl_libc_layout {
-	int major, minor;          /* glibc version, 0.0 if unknown */
+	const char *libc;          /* "glibc", "musl": for messages */
+	int major, minor, patch;   /* release, 0.0.0 if unknown */
 	bool known;                /* false: owners are not trusted */
 	unsigned pthread_size;     /* sizeof(struct pthread) */
 	unsigned pthread_tid;      /* offsetof(struct pthread, tid) */
-	unsigned pthread_cleanup;  /* offsetof(struct pthread, cleanup) */
-	unsigned pthread_joinid;   /* offsetof(struct pthread, joinid) */
-	bool rwlock_new;           /* 2.25+ rwlock layout */
-	int cond_gen;              /* 0: <=2.24, 1: 2.25-2.40, 2: 2.41+ */
+	unsigned pthread_cleanup;  /* glibc: offsetof(struct pthread, cleanup) */
+	unsigned pthread_joinid;   /* glibc: offsetof(struct pthread, joinid);
+	                              musl: detach_state, the word joiners wait on */
+	unsigned pthread_canceldisable; /* musl: its cancel state byte, 0 none */
+	unsigned pthread_robust_head;   /* musl: the list of held owner-recording
+	                              mutexes (robust_list.head), 0 none */
+	bool rwlock_new;           /* glibc 2.25+ rwlock layout */
+	int cond_gen;              /* glibc 0: <=2.24, 1: 2.25-2.40, 2: 2.41+;
+	                              musl: 1 when a sem waits with val
+	                              0x80000000 (1.2.4+), 0 with -1 */
 };
 
 /* Fill the layout for glibc major.minor (x86-64).  Returns true if the
@@ -68,9 +75,9 @@ struct cdl_libc_module {
 
 /* Which release of a libc a process runs. */
 struct cdl_libc_id {
-	char name[32];             /* "glibc 2.36", "musl"; "" if the libc was
-	                              found but not its release */
-	int major, minor;          /* 0 if unknown */
+	char name[48];             /* "glibc 2.36", "musl 1.2.3"; "" if the
+	                              libc was found but not its release */
+	int major, minor, patch;   /* 0 if unknown */
 	long pthread_tid;          /* offsets the libc publishes (glibc's
 	                              _thread_db_*), -1 if it does not */
 	long sizeof_pthread;
@@ -88,7 +95,7 @@ struct cdl_libc_ops {
 	int (*identify)(const struct cdl_libc_module *m, struct cdl_libc_id *id);
 	/* The layout of a release (found offline in the libc's files):
 	 * true if it is one we know and trust. */
-	bool (*layout_for)(struct cdl_libc_layout *l, int major, int minor);
+	bool (*layout_for)(struct cdl_libc_layout *l, int major, int minor, int patch);
 	/* Confirm l with the offsets the libc itself publishes (-1: not
 	 * published); where they differ they win, with a warning in s. */
 	void (*confirm_layout)(struct cdl_libc_layout *l, long pthread_tid,
@@ -103,7 +110,13 @@ struct cdl_libc_ops {
 	/* The largest thread descriptor of the known releases: what a source
 	 * copies at each thread pointer before the libc is identified. */
 	unsigned (*max_thread_desc_size)(void);
+	/* Warn in s that the libc module path has no debug info, with the
+	 * advice that fits this libc (called once per snapshot). */
+	void (*warn_no_debuginfo)(struct cdl_snapshot *s, const char *path);
 };
+
+/* The backend whose libc (or loader) a module is, or NULL. */
+const struct cdl_libc_ops *cdl_libc_ops_for_module(const char *path);
 
 /* The backend to use before the libc is identified (glibc). */
 const struct cdl_libc_ops *cdl_libc_ops_default(void);

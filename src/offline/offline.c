@@ -106,7 +106,7 @@ static const struct cdl_libc_ops *identify_libc(struct cdl_unwinder *u, struct c
 
 	if (u && cdl_unwinder_libc_id(u, s, &ops, &id, &path) == 0 && id.name[0]) {
 		s->libc = cdl_snapshot_intern(s, id.name);
-		if (!ops->layout_for(lay, id.major, id.minor))
+		if (!ops->layout_for(lay, id.major, id.minor, id.patch))
 			cdl_snapshot_warn(s, "unknown libc %s: lock owners are not trusted", s->libc);
 		else
 			ops->confirm_layout(lay, id.pthread_tid, id.sizeof_pthread, s);
@@ -114,7 +114,7 @@ static const struct cdl_libc_ops *identify_libc(struct cdl_unwinder *u, struct c
 	}
 	cdl_snapshot_warn(s, "unknown libc (version not found%s%s): lock owners are not trusted",
 			  path ? " in " : "", path ? path : "");
-	ops->layout_for(lay, 0, 0);
+	ops->layout_for(lay, 0, 0, 0);
 	lay->known = false;
 	return ops;
 }

@@ -336,6 +336,7 @@ void cdl_unwinder_cache_stats(const struct cdl_unwinder *u, size_t *hits, size_t
 
 static void check_debuginfo(struct cdl_unwinder *u, Dwfl_Module *mod, bool has_dwarf)
 {
+	const struct cdl_libc_ops *lo;
 	const char *path;
 
 	for (size_t i = 0; i < u->nchecked; i++)
@@ -349,10 +350,9 @@ static void check_debuginfo(struct cdl_unwinder *u, Dwfl_Module *mod, bool has_d
 	path = cdl_unwind_modpath(mod);
 	if (!path || path[0] == '[')
 		return;
-	if (cdl_libc_ops_default()->is_libc_module(path)) {
+	if ((lo = cdl_libc_ops_for_module(path))) {
 		if (!u->libc_warned)
-			cdl_snapshot_warn(u->s, "no debug info for libc: install libc6-dbg "
-					  "for file:line in libc frames");
+			lo->warn_no_debuginfo(u->s, path);
 		u->libc_warned = true;
 		return;
 	}
