@@ -83,6 +83,27 @@ struct cdl_libc_id {
 	long sizeof_pthread;
 };
 
+/* What a backend may read to unwind a frame of its libc's code that no
+ * CFI describes (the offline stage implements the calls). */
+struct cdl_libc_code {
+	void *priv;                /* the offline stage's */
+	/* 8 bytes of the copied memory at addr */
+	bool (*read)(const struct cdl_libc_code *q, uint64_t addr, uint64_t *v);
+	/* len bytes of code at addr, from the module's file, or NULL */
+	const unsigned char *(*code)(const struct cdl_libc_code *q, uint64_t addr, size_t len);
+	/* start of the function symbol holding addr, 0 if no symbol says */
+	uint64_t (*entry)(const struct cdl_libc_code *q, uint64_t addr);
+};
+
+/* Such a frame, unwound: the slot holding its return address (the
+ * caller's stack pointer is ra_slot + 8 on x86-64) and where it saved
+ * callee-saved registers (DWARF numbers); the others are unchanged. */
+struct cdl_libc_nocfi {
+	uint64_t ra_slot;
+	unsigned nsaved;
+	struct { unsigned reg; uint64_t at; } saved[8];
+};
+
 /* One libc backend. */
 struct cdl_libc_ops {
 	const char *name;                  /* "glibc" */
@@ -113,6 +134,11 @@ struct cdl_libc_ops {
 	/* Warn in s that the libc module path has no debug info, with the
 	 * advice that fits this libc (called once per snapshot). */
 	void (*warn_no_debuginfo)(struct cdl_snapshot *s, const char *path);
+	/* Optional (NULL: none).  Unwind a frame at pc (stack pointer sp)
+	 * in this libc's code that no CFI describes: true with *out filled
+	 * only when the code and the stack prove the return address. */
+	bool (*nocfi_frame)(const struct cdl_libc_code *q, uint64_t pc, uint64_t sp,
+			    struct cdl_libc_nocfi *out);
 };
 
 /* The backend whose libc (or loader) a module is, or NULL. */

@@ -114,5 +114,8 @@ bool cdl_libc_foreign_futex_wait(const struct cdl_thread *t, struct cdl_wait *w,
 /* musl's classifier (musl.c) and its row of the ops table (musl-ops.c) */
 void cdl_musl_classify(struct cdl_snapshot *s, const struct cdl_libc_layout *l);
 extern const struct cdl_libc_ops cdl_musl_ops;
+/* musl's frames without CFI (musl-unwind.c; libc.h's nocfi_frame) */
+bool cdl_musl_nocfi_frame(const struct cdl_libc_code *q, uint64_t pc, uint64_t sp,
+			  struct cdl_libc_nocfi *out);
 
 #endif

@@ -6,5 +6,6 @@ src_libcdl_libc_a_SOURCES = \
 	src/libc/glibc-ops.c \
 	src/libc/musl.c \
 	src/libc/musl-ops.c \
+	src/libc/musl-unwind.c \
 	src/libc/libc-int.h \
 	include/libc.h

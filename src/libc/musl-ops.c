@@ -195,4 +195,5 @@ const struct cdl_libc_ops cdl_musl_ops = {
 	.is_libc_module = is_musl_module,
 	.max_thread_desc_size = max_thread_desc_size,
 	.warn_no_debuginfo = warn_no_debuginfo,
+	.nocfi_frame = cdl_musl_nocfi_frame,
 };

@@ -479,6 +479,10 @@ static int symbolize(struct cdl_unwinder *u, uint64_t pc, bool act)
 	if (mod) {
 		modpath = cdl_snapshot_intern(s, cdl_unwind_modpath(mod));
 		symname = dwfl_module_addrinfo(mod, a, &symoff, &sym, NULL, NULL, NULL);
+		/* a sizeless symbol (assembly without .size: musl's memset)
+		 * names its own address, not the hidden functions after it */
+		if (symname && sym.st_size == 0 && symoff > 0)
+			symname = NULL;
 		if (symname)
 			symname = cdl_sym_pick_alias(mod, symname, &sym, a - symoff);
 		cudie = dwfl_module_addrdie(mod, a, &bias);
@@ -653,6 +657,36 @@ static const struct cdl_pcent *lookup_pc(struct cdl_unwinder *u, uint64_t pc, bo
 
 /* ---- walking ---- */
 
+/* Plan to resume the walk at ret with the stack pointer sp, the
+ * callee-saved registers as in state (a function without CFI that keeps
+ * them) except those saved at addresses in r. */
+static bool set_restart(struct cdl_unwinder *u, Dwfl_Frame *state, uint64_t sp, uint64_t ret,
+			const struct cdl_libc_nocfi *r)
+{
+	const struct cdl_arch *arch = cdl_arch();
+	Dwarf_Word w;
+
+	u->restart_known = 0;
+	for (unsigned i = 0; i < NREGS_SAVED && i < 32; i++)
+		if ((arch->callee_saved & (1u << i)) && dwfl_frame_reg(state, i, &w) == 0) {
+			u->restart_regs[i] = w;
+			u->restart_known |= 1u << i;
+		}
+	for (unsigned k = 0; r && k < r->nsaved; k++) {
+		uint64_t v;
+
+		if (r->saved[k].reg >= NREGS_SAVED || cdl_memimg_u64(u->s->mem, r->saved[k].at, &v) < 0)
+			return false;
+		u->restart_regs[r->saved[k].reg] = v;
+		u->restart_known |= 1u << r->saved[k].reg;
+	}
+	u->restart_regs[arch->dwarf_sp] = sp;
+	u->restart_regs[arch->dwarf_pc] = ret;
+	u->restart_known |= (1u << arch->dwarf_sp) | (1u << arch->dwarf_pc);
+	u->want_resume = true;
+	return true;
+}
+
 /* A frame without CFI (a thread caught on the syscall of clone3, whose
  * FDE ends before it; assembly without CFI directives).  Like gdb's
  * analysis of a function that keeps no frame, take the word at the stack
@@ -661,23 +695,68 @@ static const struct cdl_pcent *lookup_pc(struct cdl_unwinder *u, uint64_t pc, bo
  * unchanged.  Otherwise libdw's own fallback goes on. */
 static bool plan_resume(struct cdl_unwinder *u, Dwfl_Frame *state)
 {
-	const struct cdl_arch *arch = cdl_arch();
-	Dwarf_Word sp, ret, w;
+	Dwarf_Word sp, ret;
 
-	if (dwfl_frame_reg(state, arch->dwarf_sp, &sp) != 0 || !u->s->mem ||
+	if (dwfl_frame_reg(state, cdl_arch()->dwarf_sp, &sp) != 0 || !u->s->mem ||
 	    cdl_memimg_u64(u->s->mem, sp, &ret) < 0 || !after_call(u, ret))
 		return false;
-	u->restart_known = 0;
-	for (unsigned i = 0; i < NREGS_SAVED && i < 32; i++)
-		if ((arch->callee_saved & (1u << i)) && dwfl_frame_reg(state, i, &w) == 0) {
-			u->restart_regs[i] = w;
-			u->restart_known |= 1u << i;
-		}
-	u->restart_regs[arch->dwarf_sp] = sp + 8;
-	u->restart_regs[arch->dwarf_pc] = ret;
-	u->restart_known |= (1u << arch->dwarf_sp) | (1u << arch->dwarf_pc);
-	u->want_resume = true;
-	return true;
+	return set_restart(u, state, sp + 8, ret, NULL);
+}
+
+/* ---- the libc's own frames without CFI: its backend reads the code ---- */
+
+static bool q_read(const struct cdl_libc_code *q, uint64_t addr, uint64_t *v)
+{
+	const struct cdl_unwinder *u = q->priv;
+
+	return u->s->mem && cdl_memimg_u64(u->s->mem, addr, v) == 0;
+}
+
+static const unsigned char *q_code(const struct cdl_libc_code *q, uint64_t addr, size_t len)
+{
+	Dwfl_Module *mod = cdl_unwind_module_at(q->priv, addr);
+
+	return mod ? cdl_unwind_elf_bytes(mod, addr, len) : NULL;
+}
+
+/* the start of the sized function symbol holding addr; 0 when none (a
+ * sizeless symbol like musl's memset says nothing of what follows it) */
+static uint64_t q_entry(const struct cdl_libc_code *q, uint64_t addr)
+{
+	Dwfl_Module *mod = cdl_unwind_module_at(q->priv, addr);
+	GElf_Off off = 0;
+	GElf_Sym sym;
+
+	if (!mod || !dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL) ||
+	    sym.st_size == 0 || off >= sym.st_size)
+		return 0;
+	return addr - off;
+}
+
+static bool plan_libc(struct cdl_unwinder *u, Dwfl_Frame *state, uint64_t pc, bool act)
+{
+	uint64_t a = act ? pc : pc - 1;
+	struct cdl_libc_code q = { .priv = u, .read = q_read, .code = q_code, .entry = q_entry };
+	struct cdl_libc_nocfi r;
+	Dwfl_Module *mod;
+	const char *path;
+	Dwarf_Word sp, ret;
+
+	if (!u->libc || !u->libc->nocfi_frame || !u->libc_path || !u->s->mem ||
+	    !(mod = cdl_unwind_module_at(u, a)) || !(path = cdl_unwind_modpath(mod)) ||
+	    strcmp(path, u->libc_path) != 0 ||
+	    dwfl_frame_reg(state, cdl_arch()->dwarf_sp, &sp) != 0 ||
+	    !u->libc->nocfi_frame(&q, a, sp, &r) ||
+	    cdl_memimg_u64(u->s->mem, r.ra_slot, &ret) < 0)
+		return false;
+	return set_restart(u, state, r.ra_slot + 8, ret, &r);
+}
+
+void cdl_unwinder_set_libc(struct cdl_unwinder *u, const struct cdl_libc_ops *ops,
+			   const char *path)
+{
+	u->libc = ops;
+	u->libc_path = path;
 }
 
 static int frame_cb(Dwfl_Frame *state, void *arg)
@@ -710,7 +789,7 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 		u->oom = true;
 		return DWARF_CB_ABORT;
 	}
-	if (e->nocfi && plan_resume(u, state))
+	if (e->nocfi && (plan_libc(u, state, pc, act) || plan_resume(u, state)))
 		return DWARF_CB_ABORT;
 	return DWARF_CB_OK;
 }
@@ -784,7 +863,7 @@ static int thread_cb(Dwfl_Thread *thread, void *arg)
 	u->oom = false;
 	u->want_resume = false;
 	rc = dwfl_thread_getframes(thread, frame_cb, u);
-	for (int tries = 0; u->want_resume && !u->oom && tries < 8; tries++) {
+	for (int tries = 0; u->want_resume && !u->oom && tries < 16; tries++) {
 		/* go on past a frame without CFI (plan_resume) */
 		u->want_resume = false;
 		u->restart = true;
