@@ -137,7 +137,7 @@ START_TEST(layout_table)
 	ck_assert(!cdl_libc_layout_for(&l, 2, 43));
 	ck_assert(!l.known);
 	ck_assert(!cdl_libc_layout_for(&l, 2, 16));
-	ck_assert(!cdl_libc_layout_for(&l, 0, 0));    /* musl, unknown */
+	ck_assert(!cdl_libc_layout_for(&l, 0, 0));    /* release unknown */
 	ck_assert(!l.known);
 	ck_assert_uint_eq(l.pthread_tid, 720);         /* best guess filled */
 }
