@@ -104,6 +104,78 @@ void cdl_libc_set_owner(const struct cdl_libc_ctx *c, struct cdl_wait *w, int64_
 		w->flags |= CDL_WAITF_OWNER_UNKNOWN;
 }
 
+bool cdl_libc_join_wait(const struct cdl_libc_ctx *c, const struct cdl_thread *t,
+			struct cdl_wait *w, uint64_t pd, bool plausible, enum cdl_libc_hint h)
+{
+	struct cdl_thread *o;
+
+	if (c->trust && plausible && (o = cdl_libc_thread_by_pd(c, pd)) && o != t) {
+		w->kind = CDL_WAIT_JOIN;
+		w->address = o->thread_pointer;
+		w->owner_tid = o->tid;
+		w->flags &= ~(unsigned)CDL_WAITF_PSHARED;
+		return true;
+	}
+	if (h != CDL_HINT_JOIN)
+		return false;
+	w->kind = CDL_WAIT_JOIN;
+	w->flags &= ~(unsigned)CDL_WAITF_PSHARED;
+	/* the joinee is not a thread of the snapshot: it exited (the word
+	 * changed and the joiner is being woken) or it is not the libc's;
+	 * either way there is no owner to name */
+	if (!c->trust)
+		w->flags |= CDL_WAITF_LAYOUT_UNKNOWN;
+	else
+		w->address = pd;
+	return true;
+}
+
+void cdl_libc_wait_begin(struct cdl_wait *w, uint64_t uaddr, uint32_t op, bool timed)
+{
+	w->futex = uaddr;
+	w->address = uaddr;
+	if (timed)
+		w->flags |= CDL_WAITF_TIMED;
+	if (!(op & CDL_FUTEX_PRIVATE))
+		w->flags |= CDL_WAITF_PSHARED;
+}
+
+bool cdl_libc_not_a_wait(struct cdl_wait *w, uint32_t op)
+{
+	unsigned cmd = op & 0x7f;
+
+	if (cmd == CDL_FUTEX_WAIT || cmd == CDL_FUTEX_WAIT_BITSET)
+		return false;
+	w->kind = CDL_WAIT_OTHER;
+	w->detail = "futex";
+	return true;
+}
+
+void cdl_libc_type_flags(struct cdl_wait *w, uint32_t type, const struct cdl_libc_type_bits *b)
+{
+	if ((type & b->kind_mask) == b->recursive)
+		w->flags |= CDL_WAITF_RECURSIVE;
+	if ((type & b->kind_mask) == b->errorcheck)
+		w->flags |= CDL_WAITF_ERRORCHECK;
+	if (type & b->robust)
+		w->flags |= CDL_WAITF_ROBUST;
+	if (type & b->pi)
+		w->flags |= CDL_WAITF_PI;
+}
+
+bool cdl_libc_name_in(const char *fn, const char *const *prefixes, const char *const *exact)
+{
+	if (!fn)
+		return false;
+	for (int i = 0; prefixes[i]; i++)
+		if (strncmp(fn, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	for (int i = 0; exact[i]; i++)
+		if (strcmp(fn, exact[i]) == 0)
+			return true;
+	return false;
+}
+
 /* ---- what the frames say ---- */
 
 static bool has(const char *s, const char *sub)

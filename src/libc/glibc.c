@@ -83,14 +83,11 @@ static bool mutex_kind_sane(uint32_t kind)
 
 static void mutex_flags(struct cdl_wait *w, uint32_t kind)
 {
-	if ((kind & MK_TYPE_MASK) == MK_RECURSIVE)
-		w->flags |= CDL_WAITF_RECURSIVE;
-	if ((kind & MK_TYPE_MASK) == MK_ERRORCHECK)
-		w->flags |= CDL_WAITF_ERRORCHECK;
-	if (kind & MK_ROBUST)
-		w->flags |= CDL_WAITF_ROBUST;
-	if (kind & MK_PI)
-		w->flags |= CDL_WAITF_PI;
+	static const struct cdl_libc_type_bits bits = {
+		MK_TYPE_MASK, MK_RECURSIVE, MK_ERRORCHECK, MK_ROBUST, MK_PI
+	};
+
+	cdl_libc_type_flags(w, kind, &bits);
 	/* glibc also sets the pshared bit (and waits shared) on every
 	 * robust mutex, so for those neither tells */
 	if (kind & MK_ROBUST)
@@ -416,34 +413,6 @@ found:
 	return true;
 }
 
-/* pthread_join: the joiner sleeps on the joinee's pd->tid.  True if it
- * classified. */
-static bool join_wait(const struct cdl_libc_ctx *c, const struct cdl_thread *t, struct cdl_wait *w,
-		      uint64_t uaddr, enum cdl_libc_hint h)
-{
-	struct cdl_thread *o;
-
-	if (c->trust && (o = cdl_libc_thread_by_pd(c, uaddr - c->l->pthread_tid)) && o != t) {
-		w->kind = CDL_WAIT_JOIN;
-		w->address = o->thread_pointer;
-		w->owner_tid = o->tid;
-		w->flags &= ~(unsigned)CDL_WAITF_PSHARED;
-		return true;
-	}
-	if (h != CDL_HINT_JOIN)
-		return false;
-	w->kind = CDL_WAIT_JOIN;
-	w->flags &= ~(unsigned)CDL_WAITF_PSHARED;
-	/* the joinee is not a thread of the snapshot: it exited (the kernel
-	 * cleared the word and the joiner is being woken) or it is not
-	 * glibc's; either way there is no owner to name */
-	if (!c->trust)
-		w->flags |= CDL_WAITF_LAYOUT_UNKNOWN;
-	else
-		w->address = uaddr - c->l->pthread_tid;
-	return true;
-}
-
 /* A robust mutex: a CDL_FUTEX_WAIT or WAIT_BITSET with val = owner tid |
  * CDL_FUTEX_WAITERS.  True if it classified. */
 static bool robust_wait(const struct cdl_libc_ctx *c, struct cdl_wait *w, uint32_t val, bool kind_ok,
@@ -473,12 +442,7 @@ static void futex_wait_classify(const struct cdl_libc_ctx *c, struct cdl_thread 
 	uint32_t kind = 0;
 	bool kind_ok = cdl_libc_rd32(c, uaddr + M_KIND, &kind) && mutex_kind_sane(kind);
 
-	w->futex = uaddr;
-	w->address = uaddr;
-	if (timed)
-		w->flags |= CDL_WAITF_TIMED;
-	if (!(op & CDL_FUTEX_PRIVATE))
-		w->flags |= CDL_WAITF_PSHARED;
+	cdl_libc_wait_begin(w, uaddr, op, timed);
 
 	/* priority inheritance: the kernel keeps the owner in the word */
 	if (cmd == CDL_FUTEX_LOCK_PI || cmd == CDL_FUTEX_LOCK_PI2) {
@@ -498,15 +462,13 @@ static void futex_wait_classify(const struct cdl_libc_ctx *c, struct cdl_thread 
 		cond_from_frames(c, w, uaddr);
 		return;
 	}
-	if (cmd != CDL_FUTEX_WAIT && cmd != CDL_FUTEX_WAIT_BITSET) {
-		w->kind = CDL_WAIT_OTHER;
-		w->detail = "futex";
+	if (cdl_libc_not_a_wait(w, op))
 		return;
-	}
 
 	if (cdl_libc_foreign_futex_wait(t, w, op, val))
 		return;
-	if (join_wait(c, t, w, uaddr, h) || robust_wait(c, w, val, kind_ok, kind, h))
+	if (cdl_libc_join_wait(c, t, w, uaddr - c->l->pthread_tid, true, h) ||
+	    robust_wait(c, w, val, kind_ok, kind, h))
 		return;
 
 	/* a PI mutex lock that the kernel refused with EDEADLK: glibc parks

@@ -111,6 +111,33 @@ enum cdl_libc_hint cdl_libc_frame_hint(const struct cdl_thread *t);
 bool cdl_libc_foreign_futex_wait(const struct cdl_thread *t, struct cdl_wait *w,
 				 uint32_t op, uint32_t val);
 
+/* pthread_join: the joiner sleeps on a word of the joinee's descriptor,
+ * which starts at pd (plausible: the futex value fits a join); the
+ * joinee is a thread of the snapshot, or the frames say join.  True if it
+ * classified w. */
+bool cdl_libc_join_wait(const struct cdl_libc_ctx *c, const struct cdl_thread *t,
+			struct cdl_wait *w, uint64_t pd, bool plausible, enum cdl_libc_hint h);
+
+/* Start w for a futex call on uaddr: the word, the timeout, whether it
+ * is private. */
+void cdl_libc_wait_begin(struct cdl_wait *w, uint64_t uaddr, uint32_t op, bool timed);
+/* A futex call that is no plain wait (not WAIT, WAIT_BITSET): w says
+ * "futex", true. */
+bool cdl_libc_not_a_wait(struct cdl_wait *w, uint32_t op);
+
+/* Where a libc's mutex type word keeps the kind (kind_mask: normal 0,
+ * recursive, errorcheck) and the robust and PI bits. */
+struct cdl_libc_type_bits {
+	uint32_t kind_mask, recursive, errorcheck, robust, pi;
+};
+
+/* The recursive, errorcheck, robust and PI flags of a mutex type word. */
+void cdl_libc_type_flags(struct cdl_wait *w, uint32_t type, const struct cdl_libc_type_bits *b);
+
+/* Does fn start with one of prefixes or equal one of exact (both
+ * NULL-terminated)? */
+bool cdl_libc_name_in(const char *fn, const char *const *prefixes, const char *const *exact);
+
 /* musl's classifier (musl.c) and its row of the ops table (musl-ops.c) */
 void cdl_musl_classify(struct cdl_snapshot *s, const struct cdl_libc_layout *l);
 extern const struct cdl_libc_ops cdl_musl_ops;

@@ -45,15 +45,7 @@ static bool runtime_function(const char *fn)
 		"__set_thread_area", "__unmapself", NULL
 	};
 
-	if (!fn)
-		return false;
-	for (int i = 0; prefixes[i]; i++)
-		if (strncmp(fn, prefixes[i], strlen(prefixes[i])) == 0)
-			return true;
-	for (int i = 0; exact[i]; i++)
-		if (strcmp(fn, exact[i]) == 0)
-			return true;
-	return false;
+	return cdl_libc_name_in(fn, prefixes, exact);
 }
 
 static bool is_runtime_frame(const struct cdl_frame *f)

@@ -65,14 +65,11 @@ static bool mutex_type_sane(uint32_t type)
 
 static void mutex_flags(struct cdl_wait *w, uint32_t type)
 {
-	if ((type & MT_KIND) == MT_RECURSIVE)
-		w->flags |= CDL_WAITF_RECURSIVE;
-	if ((type & MT_KIND) == MT_ERRORCHECK)
-		w->flags |= CDL_WAITF_ERRORCHECK;
-	if (type & MT_ROBUST)
-		w->flags |= CDL_WAITF_ROBUST;
-	if (type & MT_PI)
-		w->flags |= CDL_WAITF_PI;
+	static const struct cdl_libc_type_bits bits = {
+		MT_KIND, MT_RECURSIVE, MT_ERRORCHECK, MT_ROBUST, MT_PI
+	};
+
+	cdl_libc_type_flags(w, type, &bits);
 	/* musl waits shared exactly on the process-shared ones */
 	w->flags &= ~(unsigned)CDL_WAITF_PSHARED;
 	if (type & MT_PSHARED)
@@ -192,32 +189,6 @@ static bool cond_wait(const struct cdl_libc_ctx *c, const struct cdl_thread *t,
 	return true;
 }
 
-/* pthread_join: the joiner sleeps on the joinee's detach_state. */
-static bool join_wait(const struct cdl_libc_ctx *c, const struct cdl_thread *t,
-		      struct cdl_wait *w, uint64_t uaddr, uint32_t val, enum cdl_libc_hint h)
-{
-	struct cdl_thread *o = NULL;
-
-	if (c->trust && (val == 1 || val == 2))
-		o = cdl_libc_thread_by_pd(c, uaddr - c->l->pthread_joinid);
-	if (o && o != t) {
-		w->kind = CDL_WAIT_JOIN;
-		w->address = o->thread_pointer;
-		w->owner_tid = o->tid;
-		w->flags &= ~(unsigned)CDL_WAITF_PSHARED;
-		return true;
-	}
-	if (h != CDL_HINT_JOIN)
-		return false;
-	w->kind = CDL_WAIT_JOIN;
-	w->flags &= ~(unsigned)CDL_WAITF_PSHARED;
-	if (!c->trust)
-		w->flags |= CDL_WAITF_LAYOUT_UNKNOWN;
-	else
-		w->address = uaddr - c->l->pthread_joinid;
-	return true;
-}
-
 /* stdio's FILE lock: the owner's tid | 0x40000000 once there are
  * waiters; accepted only for an owner that is another thread here. */
 static bool file_wait(const struct cdl_libc_ctx *c, const struct cdl_thread *t,
@@ -295,12 +266,7 @@ static void futex_wait_classify(const struct cdl_libc_ctx *c, struct cdl_thread 
 	enum cdl_libc_hint h;
 	uint32_t type;
 
-	w->futex = uaddr;
-	w->address = uaddr;
-	if (timed)
-		w->flags |= CDL_WAITF_TIMED;
-	if (!(op & CDL_FUTEX_PRIVATE))
-		w->flags |= CDL_WAITF_PSHARED;
+	cdl_libc_wait_begin(w, uaddr, op, timed);
 	if (cmd == CDL_FUTEX_LOCK_PI || cmd == CDL_FUTEX_LOCK_PI2) {
 		/* the kernel keeps the owner in the word */
 		w->kind = CDL_WAIT_MUTEX;
@@ -311,15 +277,14 @@ static void futex_wait_classify(const struct cdl_libc_ctx *c, struct cdl_thread 
 		owner_from_word(c, w, uaddr);
 		return;
 	}
-	if (cmd != CDL_FUTEX_WAIT && cmd != CDL_FUTEX_WAIT_BITSET) {
-		w->kind = CDL_WAIT_OTHER;
-		w->detail = "futex";
+	if (cdl_libc_not_a_wait(w, op))
 		return;
-	}
 	if (cdl_libc_foreign_futex_wait(t, w, op, val))
 		return;
 	h = cdl_libc_frame_hint(t);
-	if (join_wait(c, t, w, uaddr, val, h) || mutex_wait(c, w, uaddr, val, h) ||
+	/* a joiner waits with the joinee's state: 2 joinable, 1 exiting */
+	if (cdl_libc_join_wait(c, t, w, uaddr - c->l->pthread_joinid, val == 1 || val == 2, h) ||
+	    mutex_wait(c, w, uaddr, val, h) ||
 	    parked_pi(c, t, w, uaddr, val) ||
 	    cond_wait(c, t, w, uaddr, op, val, h) || rwlock_or_sem(c, w, uaddr, op, val, h) ||
 	    file_wait(c, t, w, uaddr, val, h))

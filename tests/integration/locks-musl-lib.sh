@@ -16,14 +16,6 @@ expect_musl() {
 		fail "warnings: $(jq -c .warnings "$J")"
 }
 
-# expect_no_flag NAME FLAG: the thread's wait does not carry FLAG
-expect_no_flag() {
-	local w
-	w=$(tid_of "$1")
-	jq -e --argjson w "$w" --arg f "$2" '.threads[] | select(.tid == $w) | .wait.flags | index($f) | not' "$J" >/dev/null ||
-		fail "wait of $1 has flag $2: $(jq -c --argjson w "$w" '.threads[] | select(.tid == $w) | .wait' "$J")"
-}
-
 # snapshot_undecided PID N: poll (--stuck 0.2) until N threads are
 # undecided, as a loaded machine may capture before they have waited
 snapshot_undecided() {

@@ -53,7 +53,7 @@ expect_musl
 expect_deadlocks cycle 0
 expect_wait visitor mutex lock_tree owner waiting
 expect_flag visitor recursive
-expect_no_flag visitor robust
+expect_flag visitor robust no
 expect_wait owner semaphore sem_go null waiting
 expect_noise_quiet
 exit 0

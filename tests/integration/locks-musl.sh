@@ -22,7 +22,7 @@ for fix in musl-abba musl-abba-static; do
 	expect_unknown_owner transfer mutex lock_audit "musl normal mutex"
 	expect_unknown_owner audit mutex lock_ledger "musl normal mutex"
 	for t in transfer audit; do
-		for f in robust errorcheck recursive pi; do expect_no_flag $t $f; done
+		for f in robust errorcheck recursive pi; do expect_flag $t $f no; done
 	done
 	expect_noise_quiet
 	# the stacks reach the lock calls (see locks-musl-stacks.sh)
@@ -55,10 +55,10 @@ for fix in musl-attr musl-attr-static; do
 		expect_edge right mutex "pair_locks[0]" left
 		for t in left right; do
 			for f in robust errorcheck recursive; do
-				if [ "$f" = "$mode" ]; then expect_flag $t $f; else expect_no_flag $t $f; fi
+				if [ "$f" = "$mode" ]; then expect_flag $t $f; else expect_flag $t $f no; fi
 			done
-			[ "$mode" = pi ] || expect_no_flag $t pi
-			expect_no_flag $t pshared
+			[ "$mode" = pi ] || expect_flag $t pi no
+			expect_flag $t pshared no
 		done
 		if [ "$mode" = pi ]; then expect_flag left pi; expect_flag right pi; fi
 		expect_noise_quiet

@@ -9,10 +9,10 @@ TESTS += tests/unit/test-analysis tests/unit/test-classify tests/unit/test-class
 tests_unit_test_analysis_SOURCES = tests/unit/test-analysis.c
 tests_unit_test_analysis_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_analysis_LDADD = $(UNIT_LIBS) $(CHECK_LIBS)
-tests_unit_test_classify_SOURCES = tests/unit/test-classify.c
+tests_unit_test_classify_SOURCES = tests/unit/test-classify.c tests/unit/classify-world.h
 tests_unit_test_classify_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_classify_LDADD = $(UNIT_LIBS) $(CHECK_LIBS)
-tests_unit_test_classify_musl_SOURCES = tests/unit/test-classify-musl.c
+tests_unit_test_classify_musl_SOURCES = tests/unit/test-classify-musl.c tests/unit/classify-world.h
 tests_unit_test_classify_musl_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_classify_musl_LDADD = $(UNIT_LIBS) $(CHECK_LIBS)
 endif
