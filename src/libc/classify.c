@@ -188,7 +188,8 @@ static enum cdl_libc_hint name_hint(const char *fn)
 	while (*fn == '_')
 		fn++;
 	if (strncmp(fn, "lll_lock_wait_private", 21) == 0 || has(fn, "IO_lock") ||
-	    has(fn, "flockfile") || has(fn, "IO_acquire_lock") || strcmp(fn, "lockfile") == 0)
+	    has(fn, "flockfile") || has(fn, "IO_acquire_lock") || strcmp(fn, "lockfile") == 0 ||
+	    strcmp(fn, "lock") == 0)     /* musl's internal __lock */
 		return CDL_HINT_INTERNAL;
 	if (has(fn, "rwlock")) {
 		if (has(fn, "rdlock"))

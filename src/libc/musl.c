@@ -47,6 +47,7 @@
 #define NORMAL_LOCKED 16u      /* EBUSY: a NORMAL mutex's lock word */
 
 /* pthread_rwlock_t, sem_t, condvar waiter node, FILE */
+#define RW_WAITERS  4
 #define RW_SHARED   8
 #define RW_WRITER   0x7fffffffu
 #define SEM_PRIV    8
@@ -129,7 +130,7 @@ static bool mutex_wait(const struct cdl_libc_ctx *c, struct cdl_wait *w, uint64_
 static bool rwlock_or_sem(const struct cdl_libc_ctx *c, struct cdl_wait *w, uint64_t uaddr,
 			  uint32_t op, uint32_t val, enum cdl_libc_hint h)
 {
-	uint32_t priv = op & CDL_FUTEX_PRIVATE, at8, n = val & ~CDL_FUTEX_WAITERS;
+	uint32_t priv = op & CDL_FUTEX_PRIVATE, at8, waiters, n = val & ~CDL_FUTEX_WAITERS;
 	bool has8 = cdl_libc_rd32(c, uaddr + SEM_PRIV, &at8);
 
 	if (h == CDL_HINT_SEM ||
@@ -140,8 +141,12 @@ static bool rwlock_or_sem(const struct cdl_libc_ctx *c, struct cdl_wait *w, uint
 	}
 	if (!(val & CDL_FUTEX_WAITERS) || n == 0)
 		return false;
+	/* without frames, the word at +4 must count this waiter too: musl's
+	 * internal __lock words (INT_MIN + holders) look alike otherwise */
 	if (!(h == CDL_HINT_RDLOCK || h == CDL_HINT_WRLOCK ||
-	      (h == CDL_HINT_NONE && has8 && at8 == (priv ^ CDL_FUTEX_PRIVATE))))
+	      (h == CDL_HINT_NONE && has8 && at8 == (priv ^ CDL_FUTEX_PRIVATE) &&
+	       cdl_libc_rd32(c, uaddr + RW_WAITERS, &waiters) && waiters >= 1 &&
+	       waiters < (1u << 22))))
 		return false;
 	w->address = uaddr;
 	w->flags &= ~(unsigned)CDL_WAITF_PSHARED;

@@ -237,6 +237,8 @@ START_TEST(other_objects)
 	put32(w.data, 0, 0xffffffff);             /* rwlock write-locked, waiters */
 	put32(w.data, 8, 0);                      /* _rw_shared: private */
 	put32(w.data, 64, 0x80000002);            /* rwlock, 2 readers, waiters */
+	put32(w.data, 68, 1);                     /* _rw_waiters */
+	put32(w.data, 512, 0x80000002);           /* musl's __lock: INT_MIN + 2 */
 	put32(w.data, 128, 0xffffffff);           /* sem, 1.2.3: -1 */
 	put32(w.data, 136, 128);                  /* __val[2]: private */
 	put32(w.data, 192, 0x80000000);           /* sem, 1.2.4+ */
@@ -259,6 +261,11 @@ START_TEST(other_objects)
 	put32(w.stack[7], 0x900 + 20, 2);
 	futex_call(t, STACK(7) + 0x900 + 20, 0x80, 2);
 	futex_call(w_thread(&w, 107), DATA + 256 + 140, 0x80, 0x40000000 | 200);
+	futex_call(w_thread(&w, 108), DATA + 512, 0x80, 0x80000002);
+	t = w_thread(&w, 109);                    /* the same, frames known */
+	futex_call(t, DATA + 512, 0x80, 0x80000002);
+	frame(w.s, t, "__lock", "/usr/bin/static-app");
+	frame(w.s, t, "malloc", "/usr/bin/static-app");
 	w_classify(&w);
 
 	x = wait_of(&w, 100);          /* a reader waits for the unrecorded writer */
@@ -285,6 +292,10 @@ START_TEST(other_objects)
 	ck_assert_uint_eq(x->flags, CDL_WAITF_LIBC_INTERNAL);
 	ck_assert_int_eq(x->owner_tid, 200);
 	ck_assert_uint_eq(x->address, DATA + 256);
+	ck_assert_int_eq(wait_of(&w, 108)->kind, CDL_WAIT_FUTEX);   /* not a rwlock */
+	x = wait_of(&w, 109);
+	ck_assert_int_eq(x->kind, CDL_WAIT_MUTEX);
+	ck_assert_uint_eq(x->flags, CDL_WAITF_LIBC_INTERNAL | CDL_WAITF_OWNER_UNKNOWN);
 	cdl_snapshot_free(w.s);
 }
 END_TEST
