@@ -29,6 +29,10 @@ for fix in musl-abba musl-abba-static; do
 	jq -e '[.threads[] | select(.name == "transfer" or .name == "audit") | .frames |
 		any(.function == "transfer" or .function == "audit")] == [true, true]' "$J" >/dev/null ||
 		fail "$fix: stacks do not reach the lock calls"
+	# nor does it need the stacks
+	snapshot "$FIX_PID" --no-unwind --stuck 0.2
+	expect_rc 3
+	expect_unknown_owner transfer mutex lock_audit "musl normal mutex"
 	run_cdl -p "$FIX_PID" --dump --stuck 0.2
 	expect_rc 3
 	grep -q 'record no owner (musl normal mutex): a deadlock can be neither proven nor excluded' \
@@ -62,6 +66,10 @@ for fix in musl-attr musl-attr-static; do
 		done
 		if [ "$mode" = pi ]; then expect_flag left pi; expect_flag right pi; fi
 		expect_noise_quiet
+		# the lock words alone prove it: no stacks needed
+		snapshot "$FIX_PID" --no-unwind
+		expect_rc 2
+		expect_edge left mutex "pair_locks[1]" right
 		kill -KILL "$FIX_PID" 2>/dev/null
 		wait "$FIX_PID" 2>/dev/null
 		note "$fix $mode: cycle proven from the lock words"
