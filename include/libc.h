@@ -134,6 +134,10 @@ struct cdl_libc_ops {
 	/* Warn in s that the libc module path has no debug info, with the
 	 * advice that fits this libc (called once per snapshot). */
 	void (*warn_no_debuginfo)(struct cdl_snapshot *s, const char *path);
+	/* Optional (NULL: none).  When no module identifies a libc (a
+	 * stripped static program): 0 with id filled if the copied memory of
+	 * every thread (its descriptor) proves this libc, else -ENOENT. */
+	int (*identify_memory)(const struct cdl_snapshot *s, struct cdl_libc_id *id);
 	/* Optional (NULL: none).  Unwind a frame at pc (stack pointer sp)
 	 * in this libc's code that no CFI describes: true with *out filled
 	 * only when the code and the stack prove the return address. */

@@ -127,6 +127,35 @@ static int identify(const struct cdl_libc_module *m, struct cdl_libc_id *id)
 	return 0;
 }
 
+/* A stripped static program keeps no trace of musl in its symbols or
+ * strings, but every thread's descriptor does: self at 0, its own tid at
+ * 48 (glibc keeps its pointer guard at pd+48). */
+static int identify_memory(const struct cdl_snapshot *s, struct cdl_libc_id *id)
+{
+	size_t with_pd = 0;
+
+	memset(id, 0, sizeof(*id));
+	id->pthread_tid = id->sizeof_pthread = -1;
+	for (size_t i = 0; s->mem && i < s->nthreads; i++) {
+		const struct cdl_thread *t = &s->threads[i];
+		uint64_t self;
+		uint32_t tid;
+
+		if (!t->thread_pointer)
+			continue;
+		if (cdl_memimg_u64(s->mem, t->thread_pointer, &self) < 0 ||
+		    self != t->thread_pointer ||
+		    cdl_memimg_u32(s->mem, t->thread_pointer + 48, &tid) < 0 ||
+		    (int)tid != (t->ns_tid ? t->ns_tid : t->tid))
+			return -ENOENT;
+		with_pd++;
+	}
+	if (!with_pd)
+		return -ENOENT;
+	snprintf(id->name, sizeof(id->name), "musl (stripped static)");
+	return 0;
+}
+
 /* ---- layouts ---- */
 
 static const struct {
@@ -187,5 +216,6 @@ const struct cdl_libc_ops cdl_musl_ops = {
 	.is_libc_module = is_musl_module,
 	.max_thread_desc_size = max_thread_desc_size,
 	.warn_no_debuginfo = warn_no_debuginfo,
+	.identify_memory = identify_memory,
 	.nocfi_frame = cdl_musl_nocfi_frame,
 };

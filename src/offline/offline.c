@@ -113,6 +113,17 @@ static const struct cdl_libc_ops *identify_libc(struct cdl_unwinder *u, struct c
 			ops->confirm_layout(lay, id.pthread_tid, id.sizeof_pthread, s);
 		return ops;
 	}
+	/* no module says which (a stripped static program): the threads'
+	 * descriptors may prove it */
+	for (const struct cdl_libc_ops *const *all = cdl_libc_backends(); !path && *all; all++) {
+		if (!(*all)->identify_memory || (*all)->identify_memory(s, &id) < 0)
+			continue;
+		s->libc = cdl_snapshot_intern(s, id.name);
+		if (u && u->exe)
+			cdl_unwinder_set_libc(u, *all, u->exe);
+		(*all)->layout_for(lay, 0, 0, 0);
+		return *all;
+	}
 	cdl_snapshot_warn(s, "unknown libc (version not found%s%s): lock owners are not trusted",
 			  path ? " in " : "", path ? path : "");
 	ops->layout_for(lay, 0, 0, 0);

@@ -30,11 +30,13 @@ snapshot_undecided() {
 
 # expect_unknown_owner NAME KIND SYMBOL DETAIL: a lock wait whose owner
 # musl does not record: none shown, the reason named, the thread stuck
+# (SYMBOL "null" for an unnamed object)
 expect_unknown_owner() {
 	local w
 	w=$(tid_of "$1")
 	jq -e --argjson w "$w" --arg k "$2" --arg s "$3" --arg d "$4" '
-		(.threads[] | select(.tid == $w) | .wait.kind == $k and .wait.symbol == $s and
+		def sym: if . == null then "null" else . end;
+		(.threads[] | select(.tid == $w) | .wait.kind == $k and (.wait.symbol | sym) == $s and
 		 .wait.owner_tid == null and .wait.detail == $d and
 		 (.wait.flags | index("owner_unknown")) and .verdict == "stuck") and
 		(.undecided | index($w))' "$J" >/dev/null ||

@@ -75,4 +75,22 @@ for fix in musl-attr musl-attr-static; do
 		note "$fix $mode: cycle proven from the lock words"
 	done
 done
+# stripped static programs: no symbol or string says musl, the threads'
+# descriptors do (self at 0, their own tid at 48); no lock names
+start_fixture musl-abba-static-stripped
+wait_futex_blocked "$FIX_PID" 2
+snapshot_undecided "$FIX_PID" 2
+expect_rc 3
+expect_musl
+expect_unknown_owner transfer mutex null "musl normal mutex"
+expect_unknown_owner audit mutex null "musl normal mutex"
+start_fixture musl-attr-static-stripped errorcheck
+wait_futex_blocked "$FIX_PID" 2
+snapshot "$FIX_PID"
+expect_rc 2
+expect_musl
+expect_edge left mutex null right
+expect_edge right mutex null left
+expect_flag left errorcheck
+note "stripped static: $(jq -r .libc "$J"), cycle proven"
 exit 0

@@ -301,10 +301,12 @@ START_TEST(other_objects)
 END_TEST
 
 /* A static program (release unknown): the layout must be proven by every
- * thread's descriptor, or no owner is read. */
+ * thread's descriptor, or no owner is read; a stripped one is musl only
+ * by that proof. */
 START_TEST(unknown_release_needs_proof)
 {
 	for (int proven = 0; proven < 2; proven++) {
+		struct cdl_libc_id id;
 		struct world w;
 
 		w_init(&w);
@@ -319,6 +321,8 @@ START_TEST(unknown_release_needs_proof)
 		ck_assert_int_eq(wait_of(&w, 100)->owner_tid, proven ? 200 : 0);
 		ck_assert(!!(wait_of(&w, 100)->flags & CDL_WAITF_LAYOUT_UNKNOWN) == !proven);
 		ck_assert_uint_eq(w.s->nwarnings, proven ? 0 : 1);
+		/* the same proof identifies a stripped static program */
+		ck_assert_int_eq(musl()->identify_memory(w.s, &id), proven ? 0 : -ENOENT);
 		cdl_snapshot_free(w.s);
 	}
 }
