@@ -323,6 +323,8 @@ void cdl_unwinder_free(struct cdl_unwinder *u, struct cdl_offline_cache *cache)
 	u->cur = NULL;
 	u->maps = NULL;
 	u->exe = NULL;
+	u->libc = NULL;
+	u->libc_path = NULL;     /* the snapshot's string */
 	cache->parked = u;
 }
 
