@@ -35,7 +35,7 @@ for fix in musl-abba musl-abba-static; do
 	expect_unknown_owner transfer mutex lock_audit "musl normal mutex"
 	run_cdl -p "$FIX_PID" --dump --stuck 0.2
 	expect_rc 3
-	grep -q 'record no owner (musl normal mutex): a deadlock can be neither proven nor excluded' \
+	grep -q 'whose owner is not known (musl normal mutex): a deadlock can be neither proven nor excluded' \
 		"$TEST_TMP/out" || fail "$fix: no undecided verdict: $(head -8 "$TEST_TMP/out")"
 	! grep -Eq 'held by (tid|thread)|libc6-dbg' "$TEST_TMP/out" ||
 		fail "$fix: $(grep -E 'held by (tid|thread)|libc6-dbg' "$TEST_TMP/out")"
