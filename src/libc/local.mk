@@ -4,4 +4,6 @@ src_libcdl_libc_a_SOURCES = \
 	src/libc/glibc.c \
 	src/libc/glibc-ops.c \
 	src/libc/musl-ops.c \
+	src/libc/runtime.c \
+	src/libc/held.c \
 	include/libc.h
