@@ -84,7 +84,7 @@ struct cdl_wait {
 /* A lock a thread holds, seen through a guard object live in one of its
  * frames (C++ std::lock_guard, unique_lock, scoped_lock, shared_lock; Rust
  * MutexGuard, RwLockReadGuard, RwLockWriteGuard): jstack's "locked
- * ownable synchronizers". */
+ * ownable synchronizers".  Also GLib's g_autoptr(GMutexLocker). */
 struct cdl_held {
 	uint64_t address;        /* the lock object, as a wait names it */
 	uint64_t size;           /* its size: futex words inside it are its own */

@@ -40,13 +40,14 @@ static bool same_lock(const struct cdl_held *h, const struct cdl_wait *w)
 
 static bool is_rust(const struct cdl_held *h)
 {
-	return strncmp(h->guard, "std::", 5) != 0;
+	return strcmp(h->guard, "MutexGuard") == 0 || strncmp(h->guard, "RwLock", 6) == 0;
 }
 
 /* guards a condition variable wait can release: the one passed to it */
 static bool releasable(const struct cdl_held *h)
 {
-	return strcmp(h->guard, "std::unique_lock") == 0 || strcmp(h->guard, "MutexGuard") == 0;
+	return strcmp(h->guard, "std::unique_lock") == 0 || strcmp(h->guard, "MutexGuard") == 0 ||
+	       strcmp(h->guard, "GMutexLocker") == 0;
 }
 
 /* Does the copied lock word contradict the guard? */
@@ -56,16 +57,19 @@ static bool word_says_free(const struct cdl_snapshot *s, const struct cdl_held *
 
 	if (!s->mem || cdl_memimg_u32(s->mem, h->address, &v) < 0)
 		return false;
-	/* the words read: Rust std's futex locks, glibc's mutex __lock */
-	if (!is_rust(h) && !(s->libc && strncmp(s->libc, "glibc", 5) == 0))
+	/* the words read: Rust std's futex locks, GMutex, glibc's mutex __lock */
+	if (!is_rust(h) && strcmp(h->guard, "GMutexLocker") != 0 &&
+	    !(s->libc && strncmp(s->libc, "glibc", 5) == 0))
 		return false;
 	if (is_rust(h) && strcmp(h->guard, "MutexGuard") != 0) {
 		uint32_t n = v & 0x3fffffff;      /* Rust futex RwLock state */
 
 		return h->shared ? (n == 0 || n == 0x3fffffff) : n != 0x3fffffff;
 	}
-	if (is_rust(h) || (strcmp(h->guard, "std::shared_lock") != 0 && h->size == 40))
-		return v == 0;                    /* Rust Mutex, glibc mutex __lock */
+	if (is_rust(h) || strcmp(h->guard, "GMutexLocker") == 0)
+		return v == 0;                    /* Rust Mutex, GMutex: 0 is free */
+	if (strcmp(h->guard, "std::shared_lock") != 0 && h->size == 40)
+		return v == 0;                    /* glibc mutex __lock */
 	return false;
 }
 
@@ -226,8 +230,11 @@ static void set_guard_owner(struct cdl_wait *w, const struct cdl_thread *t,
 static void prove_owner(struct cdl_snapshot *s, struct cdl_thread *t)
 {
 	struct cdl_wait *w = &t->wait;
+	/* a futex lock of a known implementation that records no owner
+	 * (GLib's GMutex) is a lock too */
 	bool lock = w->kind == CDL_WAIT_MUTEX || w->kind == CDL_WAIT_RWLOCK_READ ||
-		    w->kind == CDL_WAIT_RWLOCK_WRITE;
+		    w->kind == CDL_WAIT_RWLOCK_WRITE ||
+		    (w->kind == CDL_WAIT_FUTEX && (w->flags & CDL_WAITF_OWNER_UNKNOWN));
 	struct holders o;
 
 	if (!t->has_wait || !lock || w->owner_tid > 0 || w->owner_ns_tid > 0 || !w->address ||

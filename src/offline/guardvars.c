@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* guardvars.c - the locks a frame holds, read from its guard objects.
  *
- * A C++ std::lock_guard, unique_lock, scoped_lock or shared_lock, and a
- * Rust MutexGuard, RwLockReadGuard or RwLockWriteGuard, is a local with a
- * DWARF type and location.  For a frame whose pc lies inside the scope of
+ * A C++ std::lock_guard, unique_lock, scoped_lock or shared_lock, a Rust
+ * MutexGuard, RwLockReadGuard or RwLockWriteGuard, and GLib's
+ * g_autoptr(GMutexLocker) are locals with a DWARF type and location.  For a frame whose pc lies inside the scope of
  * such a local (the subprogram, its lexical blocks and inline instances
  * holding the pc) and whose location is valid at that pc, the guard is
  * read from the copied stack with the frame's own registers (those the
@@ -35,6 +35,7 @@ enum gkind {
 	G_RUST_MUTEX,       /* MutexGuard: lock -> Mutex<T>.inner */
 	G_RUST_WRITE,       /* RwLockWriteGuard: lock -> RwLock<T>.inner */
 	G_RUST_READ,        /* RwLockReadGuard: inner_lock -> sys RwLock */
+	G_GMUTEX,           /* g_autoptr(GMutexLocker): the GMutex itself */
 };
 
 static const struct {
@@ -50,7 +51,10 @@ static const struct {
 	{ "MutexGuard<", G_RUST_MUTEX, true, "MutexGuard" },
 	{ "RwLockWriteGuard<", G_RUST_WRITE, true, "RwLockWriteGuard" },
 	{ "RwLockReadGuard<", G_RUST_READ, true, "RwLockReadGuard" },
+	{ "GMutexLocker", G_GMUTEX, false, "GMutexLocker" },
 };
+
+#define GMUTEX_SIZE 8       /* union _GMutex { gpointer p; guint i[2]; } */
 
 static bool type_of(Dwarf_Die *die, Dwarf_Die *out)
 {
@@ -98,15 +102,35 @@ static bool in_std(Dwarf_Die *type)
 	return ok;
 }
 
+/* GLib's g_autoptr(GMutexLocker) is a GMutexLocker_autoptr, a typedef of
+ * "GMutexLocker *" (a typedef of void) pointing to the GMutex; its
+ * cleanup unlocks at the end of scope.  *out is the pointer type. */
+static bool gmutex_locker(Dwarf_Die *var, Dwarf_Die *out)
+{
+	Dwarf_Die td;
+	const char *name;
+
+	if (!type_of(var, out))
+		return false;
+	for (int i = 0; i < 4 && dwarf_tag(out) == DW_TAG_typedef; i++)
+		if (!type_of(out, out))
+			return false;
+	return dwarf_tag(out) == DW_TAG_pointer_type &&
+	       type_of(out, &td) && dwarf_tag(&td) == DW_TAG_typedef &&
+	       (name = dwarf_diename(&td)) && strcmp(name, "GMutexLocker") == 0;
+}
+
 /* Which guard type a variable's type is (index into guard_types, -1). */
 static int guard_type(Dwarf_Die *var, Dwarf_Die *strct, bool *ref)
 {
 	const char *name;
 
 	*ref = false;
+	if (gmutex_locker(var, strct))
+		return (int)(sizeof(guard_types) / sizeof(guard_types[0])) - 1;
 	if (!type_of(var, strct) || !strip(strct, ref) || !(name = dwarf_diename(strct)))
 		return -1;
-	for (size_t i = 0; i < sizeof(guard_types) / sizeof(guard_types[0]); i++)
+	for (size_t i = 0; i + 1 < sizeof(guard_types) / sizeof(guard_types[0]); i++)
 		if (strncmp(name, guard_types[i].prefix, strlen(guard_types[i].prefix)) == 0)
 			return in_std(strct) ? (int)i : -1;
 	return -1;
@@ -340,6 +364,11 @@ static bool guard_lock(int gi, Dwarf_Die *strct, const unsigned char *obj, size_
 	uint64_t off, owns, ioff;
 	Dwarf_Word sz = 0;
 	bool wrapper = guard_types[gi].rust;
+
+	if (k == G_GMUTEX) {
+		*size = GMUTEX_SIZE;
+		return load(obj, objlen, 0, 8, lock) && *lock;
+	}
 
 	/* a read guard points to the sys lock itself (1.64+: inner_lock),
 	 * or like the others to the std wrapper (1.63: lock) */

@@ -4,6 +4,7 @@
 ## #11): the fixtures of tests/fixtures/guards.mk.
 GUARD_TESTS = \
 	tests/integration/locks-cxx-guards.sh \
+	tests/integration/locks-glib-guard.sh \
 	tests/integration/locks-rust.sh \
 	tests/integration/locks-rust-nodebug.sh \
 	tests/integration/stacks-rust.sh
