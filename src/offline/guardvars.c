@@ -170,18 +170,36 @@ bool cdl_guard_in_chain(Dwarf_Die *chain, int nchain)
 	return false;
 }
 
+/* one guard-typed variable or parameter in scope at a pc */
+struct cdl_guardvar {
+	Dwarf_Die var, strct;     /* the variable, its guard struct */
+	Dwarf_Word size;          /* of the struct */
+	int gi;                   /* index into guard_types */
+	int inl;                  /* frame offset: inline instances below it */
+	bool ref, param;          /* a parameter (by reference) */
+};
+
+struct cdl_guardpc {
+	uint64_t key;             /* pc << 1 | act; 0 = empty slot */
+	uint32_t first, count;    /* range in cdl_unwinder.gvars */
+	Dwfl_Module *mod;
+	Dwarf_Addr bias;
+	Dwarf_Die sp;             /* the subprogram: its frame base */
+	bool has_sp;
+	bool cfa_tried;           /* the CFA rule at the pc: register + offset */
+	int cfa_reg;              /* -1: none usable */
+	int64_t cfa_off;
+};
+
 /* ---- evaluating a location at one frame ---- */
 
 struct fctx {
 	struct cdl_unwinder *u;
-	Dwfl_Module *mod;
-	Dwarf_Addr bias;          /* of the module's DWARF */
+	struct cdl_guardpc *e;    /* the pc's guards, module, CFA rule */
 	uint64_t a;               /* lookup address (absolute) */
 	const uint64_t *regs;
 	uint32_t known;
 	Dwarf_Die *sp;            /* the subprogram: its frame base */
-	bool cfa_done, cfa_ok;
-	uint64_t cfa;
 };
 
 static bool reg(const struct fctx *f, uint64_t r, uint64_t *v)
@@ -212,29 +230,44 @@ static bool breg(const struct fctx *f, const Dwarf_Op *op, uint64_t *v)
 	return false;
 }
 
+/* the CFA rule at the pc, from the module's CFI, once per pc */
+static void cfa_rule(struct cdl_guardpc *e, uint64_t a)
+{
+	e->cfa_tried = true;
+	e->cfa_reg = -1;
+	for (int k = 0; k < 2 && e->cfa_reg < 0; k++) {
+		Dwarf_Addr cb;
+		Dwarf_CFI *cfi = k == 0 ? dwfl_module_eh_cfi(e->mod, &cb)
+					: dwfl_module_dwarf_cfi(e->mod, &cb);
+		Dwarf_Frame *fr = NULL;
+		Dwarf_Op *ops;
+		size_t nops;
+
+		if (!cfi || dwarf_cfi_addrframe(cfi, a - cb, &fr) != 0)
+			continue;
+		if (dwarf_frame_cfa(fr, &ops, &nops) == 0 && nops == 1) {
+			uint8_t at = ops[0].atom;
+
+			if (at >= DW_OP_breg0 && at <= DW_OP_breg31) {
+				e->cfa_reg = at - DW_OP_breg0;
+				e->cfa_off = (int64_t)ops[0].number;
+			} else if (at == DW_OP_bregx && ops[0].number < 32) {
+				e->cfa_reg = (int)ops[0].number;
+				e->cfa_off = (int64_t)ops[0].number2;
+			}
+		}
+		free(fr);
+	}
+}
+
 static bool cfa(struct fctx *f, uint64_t *v)
 {
-	if (!f->cfa_done) {
-		f->cfa_done = true;
-		for (int k = 0; k < 2 && !f->cfa_ok; k++) {
-			Dwarf_Addr cb;
-			Dwarf_CFI *cfi = k == 0 ? dwfl_module_eh_cfi(f->mod, &cb)
-						: dwfl_module_dwarf_cfi(f->mod, &cb);
-			Dwarf_Frame *fr = NULL;
-			Dwarf_Op *ops;
-			size_t nops;
-
-			if (!cfi || dwarf_cfi_addrframe(cfi, f->a - cb, &fr) != 0)
-				continue;
-			if (dwarf_frame_cfa(fr, &ops, &nops) == 0 && nops == 1 &&
-			    (ops[0].atom == DW_OP_bregx ||
-			     (ops[0].atom >= DW_OP_breg0 && ops[0].atom <= DW_OP_breg31)))
-				f->cfa_ok = breg(f, &ops[0], &f->cfa);
-			free(fr);
-		}
-	}
-	*v = f->cfa;
-	return f->cfa_ok;
+	if (!f->e->cfa_tried)
+		cfa_rule(f->e, f->a);
+	if (f->e->cfa_reg < 0 || !reg(f, (uint64_t)f->e->cfa_reg, v))
+		return false;
+	*v += (uint64_t)f->e->cfa_off;
+	return true;
 }
 
 static bool frame_base(struct fctx *f, uint64_t *v)
@@ -244,7 +277,7 @@ static bool frame_base(struct fctx *f, uint64_t *v)
 	size_t len;
 
 	if (!f->sp || !dwarf_attr(f->sp, DW_AT_frame_base, &attr) ||
-	    dwarf_getlocation_addr(&attr, f->a - f->bias, &expr, &len, 1) != 1 || len != 1)
+	    dwarf_getlocation_addr(&attr, f->a - f->e->bias, &expr, &len, 1) != 1 || len != 1)
 		return false;
 	if (expr[0].atom == DW_OP_call_frame_cfa)
 		return cfa(f, v);
@@ -256,7 +289,7 @@ static bool frame_base(struct fctx *f, uint64_t *v)
 static bool address_op(struct fctx *f, const Dwarf_Op *op, uint64_t *v)
 {
 	if (op->atom == DW_OP_addr) {
-		*v = op->number + f->bias;
+		*v = op->number + f->e->bias;
 		return true;
 	}
 	if (op->atom == DW_OP_fbreg) {
@@ -283,7 +316,7 @@ static bool locate(struct fctx *f, Dwarf_Die *var, uint64_t size, uint64_t *addr
 
 	*in_reg = false;
 	if (!dwarf_attr(var, DW_AT_location, &attr) ||
-	    dwarf_getlocation_addr(&attr, f->a - f->bias, &expr, &len, 1) != 1 || len < 1)
+	    dwarf_getlocation_addr(&attr, f->a - f->e->bias, &expr, &len, 1) != 1 || len < 1)
 		return false;
 	if (len >= 2 && expr[len - 1].atom == DW_OP_piece) {
 		if (expr[len - 1].number != size)
@@ -401,24 +434,6 @@ static bool guard_lock(int gi, Dwarf_Die *strct, const unsigned char *obj, size_
 
 /* ---- the guard variables in scope at a pc, cached ---- */
 
-/* one guard-typed variable or parameter in scope at a pc */
-struct cdl_guardvar {
-	Dwarf_Die var, strct;     /* the variable, its guard struct */
-	Dwarf_Word size;          /* of the struct */
-	int gi;                   /* index into guard_types */
-	int inl;                  /* frame offset: inline instances below it */
-	bool ref, param;          /* a parameter (by reference) */
-};
-
-struct cdl_guardpc {
-	uint64_t key;             /* pc << 1 | act; 0 = empty slot */
-	uint32_t first, count;    /* range in cdl_unwinder.gvars */
-	Dwfl_Module *mod;
-	Dwarf_Addr bias;
-	Dwarf_Die sp;             /* the subprogram: its frame base */
-	bool has_sp;
-};
-
 void cdl_guards_free(struct cdl_unwinder *u)
 {
 	free(u->gpcs);
@@ -510,7 +525,7 @@ static int gpcs_grow(struct cdl_unwinder *u)
 	return 0;
 }
 
-static const struct cdl_guardpc *lookup(struct cdl_unwinder *u, uint64_t pc, bool act)
+static struct cdl_guardpc *lookup(struct cdl_unwinder *u, uint64_t pc, bool act)
 {
 	uint64_t key = pc << 1 | (act ? 1 : 0);
 	size_t j;
@@ -575,8 +590,8 @@ static int add_guard(struct fctx *f, struct cdl_thread *t, const struct cdl_guar
 int cdl_guards_frame(struct cdl_unwinder *u, struct cdl_thread *t, uint64_t pc, bool act,
 		     const uint64_t *regs, uint32_t known, int first_frame)
 {
-	const struct cdl_guardpc *e = lookup(u, pc, act);
-	struct fctx f = { .u = u, .a = act ? pc : pc - 1, .regs = regs, .known = known };
+	struct cdl_guardpc *e = lookup(u, pc, act);
+	struct fctx f = { .u = u, .e = e, .a = act ? pc : pc - 1, .regs = regs, .known = known };
 	Dwarf_Die sp;
 	uint32_t first, count;
 
@@ -584,8 +599,6 @@ int cdl_guards_frame(struct cdl_unwinder *u, struct cdl_thread *t, uint64_t pc, 
 		return -ENOMEM;
 	if (e->count == 0)
 		return 0;
-	f.mod = e->mod;
-	f.bias = e->bias;
 	sp = e->sp;
 	f.sp = e->has_sp ? &sp : NULL;
 	first = e->first;
