@@ -48,12 +48,18 @@ note() {
 # start_fixture NAME [ARGS...]: start $FIXTURES/NAME, wait for "ready".
 # Sets FIX_PID and FIX_OUT (file holding its stdout).
 start_fixture() {
-	local name=$1
+	local exe=$FIXTURES/$1
 	shift
-	local exe=$FIXTURES/$name
 	[ -x "$exe" ] || fail "fixture $exe not built"
+	start_program "$exe" "$@"
+}
+
+# start_program EXE [ARGS...]: start_fixture for any program (a copy of a
+# fixture elsewhere, a symlink to one).
+start_program() {
+	local name=${1##*/}
 	FIX_OUT=$TEST_TMP/$name.$RANDOM.out
-	"$exe" "$@" >"$FIX_OUT" 2>&1 &
+	"$@" >"$FIX_OUT" 2>&1 &
 	FIX_PID=$!
 	FIXTURE_PIDS+=("$FIX_PID")
 	local deadline=$((SECONDS + 120))

@@ -55,6 +55,7 @@ void cdl_rawcap_free(struct cdl_rawcap *rc)
 	if (!rc)
 		return;
 	free(rc->exe);
+	free(rc->root);
 	free(rc->threads);
 	cdl_memimg_free(rc->mem);
 	cdl_maps_free(&rc->maps);
@@ -63,6 +64,7 @@ void cdl_rawcap_free(struct cdl_rawcap *rc)
 
 		free(m->path);
 		free(m->open_path);
+		free(m->why);
 		free(m->build_id);
 		free(m->image);
 	}
