@@ -326,6 +326,7 @@ int cdl_live_module_file(struct ctx *c, const struct cdl_map *m, struct cdl_rawc
 
 	if (!path || !why1 || !why2)
 		goto out;
+	why1[0] = why2[0] = '\0';
 	if (mem && !(mod->build_id = malloc(mem->len)))
 		goto out;
 	if (mem) {
@@ -346,7 +347,7 @@ int cdl_live_module_file(struct ctx *c, const struct cdl_map *m, struct cdl_rawc
 	if (id2 == CDL_MODID_SAME || id2 == CDL_MODID_CHANGED) {
 		chk |= CDL_MODCHK_MAPPED;
 		id1 = id2;
-		strcpy(why1, why2);
+		memcpy(why1, why2, PATH_MAX);
 		goto found;
 	}
 	if (deleted)
