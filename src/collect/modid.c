@@ -267,15 +267,17 @@ enum cdl_modid cdl_live_file_identity(const struct cdl_modids *ids, const struct
 			 m->dev_major, m->dev_minor);
 		return CDL_MODID_REPLACED;
 	}
-	/* the mapped inode itself: written in place after the start?  Not
-	 * the executable: the kernel refuses to write a running program
-	 * (ETXTBSY) from its exec on, which may come long after the start */
+	/* the mapped inode itself (through overlayfs, on another device
+	 * number): written in place after the start?  Not the executable:
+	 * the kernel refuses to write a running program (ETXTBSY) from its
+	 * exec on, which may come long after the start */
 	int64_t mtime = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+	bool mapped_ino = sb.st_ino == m->ino;
 
-	if (same_inode && ids && ids->exe_known && ids->exe.st_ino == sb.st_ino &&
+	if (mapped_ino && ids && ids->exe_known && ids->exe.st_ino == sb.st_ino &&
 	    ids->exe.st_dev == sb.st_dev)
 		return CDL_MODID_SAME;
-	if (same_inode && ids && ids->start_ns > 0 && mtime > ids->start_ns + ids->margin_ns) {
+	if (mapped_ino && ids && ids->start_ns > 0 && mtime > ids->start_ns + ids->margin_ns) {
 		clock_text(mtime, a, sizeof(a));
 		clock_text(ids->start_ns, b, sizeof(b));
 		snprintf(why, n, "it was written in place at %s, after the process started (%s); "
@@ -283,7 +285,7 @@ enum cdl_modid cdl_live_file_identity(const struct cdl_modids *ids, const struct
 			 a, b);
 		return CDL_MODID_CHANGED;
 	}
-	if (same_inode && ids && ids->start_ns > 0)
+	if (mapped_ino && ids && ids->start_ns > 0)
 		*checks |= CDL_MODCHK_MTIME;
 	return CDL_MODID_SAME;
 }
