@@ -20,6 +20,8 @@ struct cdl_collect_opts {
 	int pid;
 	size_t max_stack;      /* bytes copied per thread stack; default 1 MiB */
 	bool no_unwind;        /* skip stack unwinding (frames left empty) */
+	const char *sysroot;   /* open the target's files under this root
+	                          (--sysroot), NULL: as the target sees them */
 };
 
 void cdl_collect_opts_init(struct cdl_collect_opts *o);

@@ -46,18 +46,18 @@ note() {
 }
 
 # start_fixture NAME [ARGS...]: start $FIXTURES/NAME, wait for "ready".
-# Sets FIX_PID and FIX_OUT (file holding its stdout).
 start_fixture() {
-	local exe=$FIXTURES/$1
+	local name=$1
 	shift
-	[ -x "$exe" ] || fail "fixture $exe not built"
-	start_program "$exe" "$@"
+	[ -x "$FIXTURES/$name" ] || fail "fixture $FIXTURES/$name not built"
+	start_program "$name" "$FIXTURES/$name" "$@"
 }
 
-# start_program EXE [ARGS...]: start_fixture for any program (a copy of a
-# fixture elsewhere, a symlink to one).
+# start_program LABEL COMMAND [ARGS...]: start a test-owned program (killed
+# at exit like the fixtures), set FIX_PID and FIX_OUT, wait for "ready".
 start_program() {
-	local name=${1##*/}
+	local name=$1
+	shift
 	FIX_OUT=$TEST_TMP/$name.$RANDOM.out
 	"$@" >"$FIX_OUT" 2>&1 &
 	FIX_PID=$!

@@ -42,6 +42,7 @@
 #include "libc.h"
 #include "live-int.h"
 #include "memimg.h"
+#include "modfile.h"
 #include "offline.h"
 #include "proc.h"
 #include "sorted.h"
@@ -51,6 +52,7 @@ void cdl_collect_opts_init(struct cdl_collect_opts *o)
 	o->pid = 0;
 	o->max_stack = 1u << 20;
 	o->no_unwind = false;
+	o->sysroot = NULL;
 }
 
 /* ---- small helpers ---- */
@@ -236,6 +238,15 @@ static int raw_modules(struct ctx *c, struct cdl_rawcap *rc)
 	return 0;
 }
 
+/* the process's pid in its own PID namespace: its main thread's */
+static int ns_pid_of(const struct cdl_rawcap *rc, int pid)
+{
+	for (size_t i = 0; i < rc->nthreads; i++)
+		if (rc->threads[i].tid == pid && rc->threads[i].ns_tid > 0)
+			return rc->threads[i].ns_tid;
+	return pid;
+}
+
 /* Process facts and the address space, read after the thaw as the
  * unwinder once read them: the mappings now, the executable's path. */
 static int raw_process(struct ctx *c, struct cdl_rawcap *rc)
@@ -255,8 +266,12 @@ static int raw_process(struct ctx *c, struct cdl_rawcap *rc)
 		if (!(rc->exe = strdup(buf)))
 			return -ENOMEM;
 	}
+	if (c->o->sysroot && !(rc->debuginfo_path = cdl_sysroot_debuginfo_path(c->o->sysroot)))
+		return -ENOMEM;
 	if (cdl_proc_maps(c->mm_pid, &rc->maps) < 0)
 		rc->maps.n = 0;      /* no modules: the offline stage says so */
+	if (cdl_live_perfmap(rc, c->mm_pid, ns_pid_of(rc, c->pid)) < 0)
+		return -ENOMEM;
 	return raw_modules(c, rc);
 }
 

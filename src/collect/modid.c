@@ -46,6 +46,7 @@
 
 #include "grow.h"
 #include "live-int.h"
+#include "modfile.h"
 
 #define MAX_NOTES (16u << 10)    /* a PT_NOTE segment larger than this is skipped */
 
@@ -316,6 +317,42 @@ static int set_why(struct cdl_rawcap_module *mod, enum cdl_modid id, const char 
 	return mod->why ? 0 : -ENOMEM;
 }
 
+/* The module's file under --sysroot DIR (modfile.h): used when its
+ * build-id is the one in memory, or, with none there to compare, on the
+ * user's word. */
+static int sysroot_file(struct ctx *c, const struct cdl_map *m, const struct memid *mem,
+			struct cdl_rawcap_module *mod)
+{
+	struct cdl_modfile *mf = malloc(sizeof(*mf));
+	char a[2 * CDL_BUILD_ID_MAX + 1], b[2 * CDL_BUILD_ID_MAX + 1];
+	int rc = -ENOMEM;
+
+	if (!mf)
+		return -ENOMEM;
+	switch (cdl_modfile_find(c->o->sysroot, m->path, mem ? mem->id : NULL, mem ? mem->len : 0,
+				 mf)) {
+	case CDL_MODFILE_OK:
+		mod->identity = mem ? CDL_MODID_SAME : CDL_MODID_UNCHECKED;
+		mod->checks = mem ? CDL_MODCHK_BUILD_ID : 0;
+		rc = (mod->open_path = strdup(mf->path)) ? 0 : -ENOMEM;
+		break;
+	case CDL_MODFILE_MISMATCH:
+		hex(mem->id, mem->len, a, sizeof(a));
+		hex(mf->build_id, mf->build_id_len, b, sizeof(b));
+		rc = set_why(mod, CDL_MODID_REPLACED, "%s under --sysroot is another build: its "
+			     "build-id is %s, the mapped copy's is %s", mf->path, b[0] ? b : "none", a);
+		break;
+	case CDL_MODFILE_MISSING:
+		rc = set_why(mod, CDL_MODID_MISSING, "%s: no such file under --sysroot", mf->path);
+		break;
+	case CDL_MODFILE_UNREADABLE:
+		rc = set_why(mod, CDL_MODID_MISSING, "%s: %s", mf->path, strerror(mf->err));
+		break;
+	}
+	free(mf);
+	return rc;
+}
+
 int cdl_live_module_file(struct ctx *c, const struct cdl_map *m, struct cdl_rawcap_module *mod)
 {
 	size_t len = strlen(m->path), pn = PATH_MAX + 64;
@@ -334,6 +371,11 @@ int cdl_live_module_file(struct ctx *c, const struct cdl_map *m, struct cdl_rawc
 	if (mem) {
 		memcpy(mod->build_id, mem->id, mem->len);
 		mod->build_id_len = mem->len;
+	}
+	/* 0. under the root the user named (--sysroot): only by build-id */
+	if (c->o->sysroot) {
+		rc = sysroot_file(c, m, mem, mod);
+		goto warn;
 	}
 	/* 1. the path as the process sees it (for a deleted file, what its
 	 * path holds now: the same build, if its build-id says so) */
@@ -376,7 +418,7 @@ found:
 	rc = (mod->open_path = strdup(path)) ? 0 : -ENOMEM;
 	goto out;
 warn:
-	if (rc == 0)
+	if (rc == 0 && mod->why)
 		rc = cdl_rawcap_warn(c->rc, "names unavailable in %s: %s", m->path, mod->why);
 out:
 	free(path);

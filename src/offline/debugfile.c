@@ -233,6 +233,7 @@ void cdl_debug_warn_missing(struct cdl_unwinder *u, Dwfl_Module *mod)
 	void **slot = NULL;
 	const char *path = NULL;
 	const struct cdl_modrec *r;
+	const struct cdl_libc_ops *lo;
 	const unsigned char *id;
 	GElf_Addr vaddr;
 	Dwarf_Addr bias;
@@ -251,17 +252,20 @@ void cdl_debug_warn_missing(struct cdl_unwinder *u, Dwfl_Module *mod)
 				  as, r && r->open_path ? r->open_path : "no file to open");
 		return;
 	}
+	lo = cdl_libc_ops_for_module(path);
+	if (lo && u->libc_warned)
+		return;
+	u->libc_warned |= lo != NULL;
 	if (dpkg_owner(r && r->root ? r->root : "", path, pkg, sizeof(pkg))) {
-		bool libc = cdl_libc_ops_default()->is_libc_module(path);
-
-		if (libc && u->libc_warned)
-			return;
-		u->libc_warned |= libc;
 		cdl_snapshot_warn(u->s, "no debug info for %s%s: install %s%s (the debug symbols of "
 				  "Debian package %s)%s, or set DEBUGINFOD_URLS", path, as,
 				  strcmp(pkg, "libc6") == 0 ? "libc6-dbg" : pkg,
 				  strcmp(pkg, "libc6") == 0 ? "" : "-dbgsym", pkg,
 				  r && r->root ? " in the process's root" : "");
+		return;
+	}
+	if (lo) {
+		lo->warn_no_debuginfo(u->s, path);   /* the C library's own advice */
 		return;
 	}
 	len = dwfl_module_build_id(mod, &id, &vaddr);

@@ -6,9 +6,11 @@ src_libcdl_offline_a_SOURCES = \
 	src/offline/offline.c \
 	src/offline/unwind.c \
 	src/offline/debugfile.c \
+	src/offline/unwind-libc.c \
 	src/offline/unwind-int.h \
 	src/offline/symdata.c \
 	src/offline/symname.c \
 	src/offline/symtail.c \
+	src/offline/symcu.c \
 	include/offline.h
 src_libcdl_offline_a_CFLAGS = $(AM_CFLAGS) $(DW_CFLAGS) $(ELF_CFLAGS)

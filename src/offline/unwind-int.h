@@ -71,9 +71,13 @@ struct cdl_unwinder {
 	const struct cdl_maps *maps; /* the raw capture's mappings while a
 	                            capture is worked on, else NULL */
 	uint64_t maps_sig;       /* hash of the file mappings (reuse check) */
+	const struct cdl_perfmap *perfmap; /* the raw capture's JIT names while a
+	                            capture is worked on */
 	const char *exe;         /* the raw capture's executable, or NULL */
 	struct cdl_modrec *mods;
 	size_t nmods;
+	Dwfl_Callbacks cb;       /* the callbacks below, with its own */
+	char *debuginfo_path;    /* separate debug file path (NULL: libdw's) */
 
 	/* the snapshot being unwound (thread callbacks read its memory) */
 	struct cdl_snapshot *s;
@@ -92,6 +96,11 @@ struct cdl_unwinder {
 	uint64_t restart_regs[NREGS_SAVED];
 	uint32_t restart_known;
 	bool want_resume, restart, restart_first;
+	/* the libc backend that identified the libc, and the module it is
+	 * in (libc.so, or the executable of a static program): its frames
+	 * without CFI are its to unwind (libc.h nocfi_frame) */
+	const struct cdl_libc_ops *libc;
+	const char *libc_path;
 
 	/* pc -> frames cache; strings interned in cache_snap */
 	struct cdl_pcent *pcs;
@@ -115,6 +124,9 @@ struct cdl_unwinder {
 
 	struct cdl_modvars *mv;
 	size_t nmv;
+
+	struct cdl_cuindex *cu;  /* per module: unit ranges (symcu.c) */
+	size_t ncu;
 };
 
 static inline uint64_t cdl_hash64(uint64_t x)
@@ -149,6 +161,25 @@ bool cdl_sym_code_die(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *out, int dept
 /* For a subprogram of an assembly CU, the last sibling covering pc: gas
  * describes a function once per alias, gdb shows the last. */
 void cdl_sym_last_alias(Dwarf_Die *sp, Dwarf_Addr pc);
+
+/* ---- symcu.c: the unit and line of an address without .debug_aranges ---- */
+
+/* The compile unit DIE holding addr (an address of the process) in mod,
+ * through libdw's lookup or, when that fails (clang writes no
+ * .debug_aranges), the units' own ranges; *bias set.  The DIE is buf or
+ * libdw's.  NULL if no unit holds addr. */
+Dwarf_Die *cdl_symcu_addrdie(struct cdl_unwinder *u, Dwfl_Module *mod, Dwarf_Addr addr,
+			     Dwarf_Addr *bias, Dwarf_Die *buf);
+
+/* source position of addr; file NULL when unknown (the strings are
+ * libdw's, valid while the module is) */
+struct cdl_symline {
+	const char *file;
+	int line, column;
+};
+void cdl_symcu_line(struct cdl_unwinder *u, Dwfl_Module *mod, Dwarf_Addr addr,
+		    struct cdl_symline *out);
+void cdl_symcu_free(struct cdl_unwinder *u);
 
 /* ---- symtail.c: tail-call frames ---- */
 
@@ -204,6 +235,21 @@ const char *cdl_unwinder_name_data(struct cdl_unwinder *u, struct cdl_snapshot *
 int cdl_unwinder_libc_id(struct cdl_unwinder *u, struct cdl_snapshot *s,
 			 const struct cdl_libc_ops **ops, struct cdl_libc_id *id,
 			 const char **path);
+
+/* Unwind the frames of path's code without CFI with the libc backend ops
+ * (set before cdl_unwind_all; path is kept, not copied). */
+void cdl_unwinder_set_libc(struct cdl_unwinder *u, const struct cdl_libc_ops *ops,
+			   const char *path);
+/* Plan to resume the walk at ret with the stack pointer sp, the
+ * callee-saved registers as in state (a function without CFI that keeps
+ * them) except those r says were saved in memory (r may be NULL).  False
+ * if a saved register was not copied. */
+bool cdl_unwind_restart_at(struct cdl_unwinder *u, Dwfl_Frame *state, uint64_t sp, uint64_t ret,
+			   const struct cdl_libc_nocfi *r);
+/* unwind-libc.c: a frame at pc (act: an activation, else a return
+ * address) without CFI in the libc's module, planned from what its
+ * backend proves; false if it proves nothing. */
+bool cdl_unwind_plan_libc(struct cdl_unwinder *u, Dwfl_Frame *state, uint64_t pc, bool act);
 
 /* The module whose address range holds addr, or NULL. */
 Dwfl_Module *cdl_unwind_module_at(struct cdl_unwinder *u, uint64_t addr);

@@ -135,8 +135,6 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 
 /* ---- unwinder ---- */
 
-static char *debuginfo_path;
-
 /* Dwfl_Callbacks.find_elf: the file the raw capture says to open (a
  * regular file only: special devices might hang), or the ELF image it
  * copied from memory (the vdso). */
@@ -173,7 +171,7 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
 static const Dwfl_Callbacks callbacks = {
 	.find_elf = find_elf,
 	.find_debuginfo = cdl_debug_find,
-	.debuginfo_path = &debuginfo_path,
+	/* .debuginfo_path: the unwinder's own (cdl_unwinder_new) */
 };
 
 static void cache_clear(struct cdl_unwinder *u);
@@ -209,6 +207,7 @@ void cdl_unwinder_destroy(struct cdl_unwinder *u)
 	if (!u)
 		return;
 	cdl_symdata_free(u);
+	cdl_symcu_free(u);
 	if (u->dwfl)
 		dwfl_end(u->dwfl);
 	for (size_t i = 0; i < u->nmods; i++) {
@@ -217,6 +216,7 @@ void cdl_unwinder_destroy(struct cdl_unwinder *u)
 		free(u->mods[i].image);
 	}
 	free(u->mods);
+	free(u->debuginfo_path);
 	free(u->raw);
 	free(u->pcs);
 	free(u->tmpl);
@@ -270,6 +270,7 @@ int cdl_unwinder_new(const struct cdl_rawcap *rc, struct cdl_offline_cache *cach
 		cache->parked = NULL;
 		u = parked;
 		u->maps = &rc->maps;
+		u->perfmap = &rc->perfmap;
 		u->exe = rc->exe;
 		cache_clear(u);           /* its strings belong to a freed snapshot */
 		*out = u;
@@ -286,9 +287,18 @@ int cdl_unwinder_new(const struct cdl_rawcap *rc, struct cdl_offline_cache *cach
 	}
 	u->pid = rc->pid;
 	u->maps = &rc->maps;
+	u->perfmap = &rc->perfmap;
 	u->maps_sig = sig;
 	u->exe = rc->exe;
-	u->dwfl = dwfl_begin(&callbacks);
+	/* where separate debug files are looked for: the source's (a
+	 * --sysroot), else libdw's default */
+	u->cb = callbacks;
+	u->cb.debuginfo_path = &u->debuginfo_path;
+	if (rc->debuginfo_path && !(u->debuginfo_path = strdup(rc->debuginfo_path))) {
+		cdl_unwinder_destroy(u);
+		return cdl_diag_set(d, ENOMEM, "unwind: allocate");
+	}
+	u->dwfl = dwfl_begin(&u->cb);
 	if (!u->dwfl) {
 		cdl_diag_set(d, ENOMEM, "unwind: dwfl_begin");
 		cdl_diag_why(d, "%s", dwfl_errmsg(-1));
@@ -324,7 +334,10 @@ void cdl_unwinder_free(struct cdl_unwinder *u, struct cdl_offline_cache *cache)
 	u->s = NULL;
 	u->cur = NULL;
 	u->maps = NULL;
+	u->perfmap = NULL;
 	u->exe = NULL;
+	u->libc = NULL;
+	u->libc_path = NULL;     /* the snapshot's string */
 	cache->parked = u;
 }
 
@@ -358,19 +371,17 @@ static struct cdl_frame *tmpl_add(struct cdl_unwinder *u)
 	return &u->tmpl[u->ntmpl++];
 }
 
-static void set_line(struct cdl_snapshot *s, struct cdl_frame *f, Dwfl_Line *line)
+static void set_line(struct cdl_unwinder *u, struct cdl_frame *f, Dwfl_Module *mod,
+		     Dwarf_Addr addr)
 {
-	int lineno = 0, col = 0;
-	const char *file;
+	struct cdl_symline line;
 
-	if (!line)
+	cdl_symcu_line(u, mod, addr, &line);
+	if (!line.file)
 		return;
-	file = dwfl_lineinfo(line, NULL, &lineno, &col, NULL, NULL);
-	if (!file)
-		return;
-	f->file = cdl_snapshot_intern(s, file);
-	f->line = lineno;
-	f->column = col;
+	f->file = cdl_snapshot_intern(u->s, line.file);
+	f->line = line.line;
+	f->column = line.column;
 }
 
 /* file:line:column of the call site recorded in an inlined_subroutine */
@@ -458,18 +469,24 @@ static int symbolize(struct cdl_unwinder *u, uint64_t pc, bool act)
 	GElf_Off symoff = 0;
 	GElf_Sym sym;
 	Dwarf_Addr bias = 0;
-	Dwarf_Die *cudie = NULL;
+	Dwarf_Die cubuf, *cudie = NULL;
 	Dwarf_Die *scopes = NULL, *chain = NULL;
 	int nchain = 0, count = 0;
 	size_t first = u->ntmpl;
 	struct cdl_frame *f;
+	/* code no module holds: JIT code the runtime named in a perf map */
+	const struct cdl_perfsym *jit = !mod && u->perfmap ? cdl_perfmap_find(u->perfmap, a) : NULL;
 
 	if (mod) {
 		modpath = cdl_snapshot_intern(s, cdl_unwind_modpath(mod));
 		symname = dwfl_module_addrinfo(mod, a, &symoff, &sym, NULL, NULL, NULL);
+		/* a sizeless symbol (assembly without .size: musl's memset)
+		 * names its own address, not the hidden functions after it */
+		if (symname && sym.st_size == 0 && symoff > 0)
+			symname = NULL;
 		if (symname)
 			symname = cdl_sym_pick_alias(mod, symname, &sym, a - symoff);
-		cudie = dwfl_module_addrdie(mod, a, &bias);
+		cudie = cdl_symcu_addrdie(u, mod, a, &bias, &cubuf);
 		check_debuginfo(u, mod, cudie != NULL || dwfl_module_getdwarf(mod, &bias) != NULL);
 	}
 	if (cudie) {
@@ -534,15 +551,18 @@ static int symbolize(struct cdl_unwinder *u, uint64_t pc, bool act)
 			free(chain);
 			return -ENOMEM;
 		}
-		f->function = symname ? cdl_sym_elf_function(s, symname) : NULL;
-		f->module = modpath;
+		if (symname)
+			f->function = cdl_sym_elf_function(s, symname);
+		else if (jit)
+			f->function = cdl_snapshot_intern(s, jit->name);
+		f->module = jit ? cdl_snapshot_intern(s, u->perfmap->path) : modpath;
 		count++;
 	}
 	/* lines: the innermost frame from the line table, each outer one from
 	 * the call site of the inline instance inside it */
 	f = &u->tmpl[first];
 	if (mod)
-		set_line(s, f, dwfl_module_getsrc(mod, a));
+		set_line(u, f, mod, a);
 	for (int i = 0, k = 0; i < nchain && k + 1 < count; i++) {
 		if (dwarf_tag(&chain[i]) != DW_TAG_inlined_subroutine)
 			continue;
@@ -555,6 +575,8 @@ static int symbolize(struct cdl_unwinder *u, uint64_t pc, bool act)
 		f->pc = pc;
 		if (symname)
 			f->offset = symoff + (act ? 0 : 1);
+		else if (jit)
+			f->offset = a - jit->start + (act ? 0 : 1);
 		else if (u->sym_entry && u->sym_entry <= pc)
 			f->offset = pc - u->sym_entry;   /* a local function of a
 			                                    stripped symbol table */
@@ -641,6 +663,33 @@ static const struct cdl_pcent *lookup_pc(struct cdl_unwinder *u, uint64_t pc, bo
 
 /* ---- walking ---- */
 
+bool cdl_unwind_restart_at(struct cdl_unwinder *u, Dwfl_Frame *state, uint64_t sp, uint64_t ret,
+			   const struct cdl_libc_nocfi *r)
+{
+	const struct cdl_arch *arch = cdl_arch();
+	Dwarf_Word w;
+
+	u->restart_known = 0;
+	for (unsigned i = 0; i < NREGS_SAVED && i < 32; i++)
+		if ((arch->callee_saved & (1u << i)) && dwfl_frame_reg(state, i, &w) == 0) {
+			u->restart_regs[i] = w;
+			u->restart_known |= 1u << i;
+		}
+	for (unsigned k = 0; r && k < r->nsaved; k++) {
+		uint64_t v;
+
+		if (r->saved[k].reg >= NREGS_SAVED || cdl_memimg_u64(u->s->mem, r->saved[k].at, &v) < 0)
+			return false;
+		u->restart_regs[r->saved[k].reg] = v;
+		u->restart_known |= 1u << r->saved[k].reg;
+	}
+	u->restart_regs[arch->dwarf_sp] = sp;
+	u->restart_regs[arch->dwarf_pc] = ret;
+	u->restart_known |= (1u << arch->dwarf_sp) | (1u << arch->dwarf_pc);
+	u->want_resume = true;
+	return true;
+}
+
 /* A frame without CFI (a thread caught on the syscall of clone3, whose
  * FDE ends before it; assembly without CFI directives).  Like gdb's
  * analysis of a function that keeps no frame, take the word at the stack
@@ -649,23 +698,12 @@ static const struct cdl_pcent *lookup_pc(struct cdl_unwinder *u, uint64_t pc, bo
  * unchanged.  Otherwise libdw's own fallback goes on. */
 static bool plan_resume(struct cdl_unwinder *u, Dwfl_Frame *state)
 {
-	const struct cdl_arch *arch = cdl_arch();
-	Dwarf_Word sp, ret, w;
+	Dwarf_Word sp, ret;
 
-	if (dwfl_frame_reg(state, arch->dwarf_sp, &sp) != 0 || !u->s->mem ||
+	if (dwfl_frame_reg(state, cdl_arch()->dwarf_sp, &sp) != 0 || !u->s->mem ||
 	    cdl_memimg_u64(u->s->mem, sp, &ret) < 0 || !after_call(u, ret))
 		return false;
-	u->restart_known = 0;
-	for (unsigned i = 0; i < NREGS_SAVED && i < 32; i++)
-		if ((arch->callee_saved & (1u << i)) && dwfl_frame_reg(state, i, &w) == 0) {
-			u->restart_regs[i] = w;
-			u->restart_known |= 1u << i;
-		}
-	u->restart_regs[arch->dwarf_sp] = sp + 8;
-	u->restart_regs[arch->dwarf_pc] = ret;
-	u->restart_known |= (1u << arch->dwarf_sp) | (1u << arch->dwarf_pc);
-	u->want_resume = true;
-	return true;
+	return cdl_unwind_restart_at(u, state, sp + 8, ret, NULL);
 }
 
 static int frame_cb(Dwfl_Frame *state, void *arg)
@@ -698,7 +736,7 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 		u->oom = true;
 		return DWARF_CB_ABORT;
 	}
-	if (e->nocfi && plan_resume(u, state))
+	if (e->nocfi && (cdl_unwind_plan_libc(u, state, pc, act) || plan_resume(u, state)))
 		return DWARF_CB_ABORT;
 	return DWARF_CB_OK;
 }
@@ -772,7 +810,7 @@ static int thread_cb(Dwfl_Thread *thread, void *arg)
 	u->oom = false;
 	u->want_resume = false;
 	rc = dwfl_thread_getframes(thread, frame_cb, u);
-	for (int tries = 0; u->want_resume && !u->oom && tries < 8; tries++) {
+	for (int tries = 0; u->want_resume && !u->oom && tries < 16; tries++) {
 		/* go on past a frame without CFI (plan_resume) */
 		u->want_resume = false;
 		u->restart = true;

@@ -25,7 +25,7 @@ no_wrong_names() {
 
 # 1. a deleted executable: its frames and lock names stay
 cp -p "$FIXTURES/lock-abba" "$TEST_TMP/lock-abba-gone"
-start_program "$TEST_TMP/lock-abba-gone"
+start_program lock-abba-gone "$TEST_TMP/lock-abba-gone"
 wait_futex_blocked "$FIX_PID" 2
 rm "$TEST_TMP/lock-abba-gone"
 grep -q 'lock-abba-gone (deleted)$' /proc/"$FIX_PID"/maps || fail "not mapped as deleted"
@@ -46,7 +46,7 @@ cp -p "$FIXTURES/libfixid.so" "$lib"
 cp -p "$FIXTURES/libfixid-other.so" "$TEST_TMP/lib/other.so"
 
 # 2. replaced by mv: the mapped copy's names, exactly
-start_program "$FIXTURES/fixid-main" "$lib"
+start_program fixid-main "$FIXTURES/fixid-main" "$lib"
 wait_futex_blocked "$FIX_PID" 2
 cp -p "$TEST_TMP/lib/other.so" "$lib.new"
 mv "$lib.new" "$lib"
@@ -62,7 +62,7 @@ kill -KILL "$FIX_PID"
 # proven (the owners are in libc's memory), but no name comes from the
 # library, and a warning says which file and why
 cp -p "$FIXTURES/libfixid.so" "$lib"
-start_program "$FIXTURES/fixid-main" "$lib"
+start_program fixid-main "$FIXTURES/fixid-main" "$lib"
 wait_futex_blocked "$FIX_PID" 2
 # the kernel dates a process's start to a clock tick: write clearly after it
 sleep 0.1
@@ -87,7 +87,7 @@ kill -KILL "$FIX_PID"
 [ -x "$FIXTURES/lock-abba-stripped" ] || fail "fixture lock-abba-stripped not built"
 cp -p "$FIXTURES/lock-abba-stripped" "$TEST_TMP/lib/bank-daemon"
 ln -s "$TEST_TMP/lib/bank-daemon" "$TEST_TMP/bankd"
-start_program "$TEST_TMP/bankd"
+start_program bankd "$TEST_TMP/bankd"
 wait_futex_blocked "$FIX_PID" 2
 set +e
 env -u DEBUGINFOD_URLS unshare --mount sh -c '[ ! -d /usr/lib/debug ] ||

@@ -57,12 +57,16 @@ check_ns_abba() {
 # same_as_inside HOST.json IN.json: a snapshot taken from the host and one
 # taken inside the namespace agree on every thread: name, verdict, wait
 # kind and object, owner (host tids mapped to the namespace's) and the
-# function of every frame.
+# function of every frame.  An idle wait counts as "waiting" on both
+# sides: how long a thread has slept, which makes it "idle" past --stuck,
+# is carried from one capture to the next in a file (see FILES in
+# cdeadlock(1)) that a run in another root does not share.
 same_as_inside() {
-	jq -S '[.threads[] | {tid: (.ns_tid // .tid), name, verdict, kind: .wait.kind, symbol: .wait.symbol,
-		owner: .wait.owner_tid, functions: [.frames[].function]}]' "$1" >"$TEST_TMP/host.cmp"
-	jq -S '[.threads[] | {tid, name, verdict, kind: .wait.kind, symbol: .wait.symbol,
-		 owner: .wait.owner_tid, functions: [.frames[].function]}] | sort_by(.tid)' "$2" >"$TEST_TMP/in.cmp"
+	jq -S '[.threads[] | {tid: (.ns_tid // .tid), name, verdict: (if .verdict == "idle" then "waiting" else .verdict end),
+		kind: .wait.kind, symbol: .wait.symbol, owner: .wait.owner_tid, functions: [.frames[].function]}]' "$1" >"$TEST_TMP/host.cmp"
+	jq -S '[.threads[] | {tid, name, verdict: (if .verdict == "idle" then "waiting" else .verdict end),
+		 kind: .wait.kind, symbol: .wait.symbol, owner: .wait.owner_tid,
+		 functions: [.frames[].function]}] | sort_by(.tid)' "$2" >"$TEST_TMP/in.cmp"
 	# owners: host tids on the host, namespace tids inside
 	jq -S --slurpfile h "$1" '
 		($h[0].threads | map({key: (.tid | tostring), value: (.ns_tid // .tid)}) | from_entries) as $m |

@@ -4,12 +4,14 @@
 # `thread apply all bt` on the same process: the same function sequence
 # (inline frames included) and the same file:line wherever gdb shows one,
 # for the stack fixture built -O0, -O2 -fomit-frame-pointer, non-PIE,
-# stripped, static and as C++.  The blocked frames must sit on the exact
+# stripped, static and as C++, and with clang (C with DWARF 5 and 4, C++:
+# clang writes no .debug_aranges).  The blocked frames must sit on the exact
 # source lines of the lock calls, found by their MARK comments.
 #
 # gdb runs with `backtrace past-main on` so that both tools walk to the
 # outermost frame.  Both run one after the other: a process has one tracer.
 . "$TESTS_SRCDIR/lib.sh"
+. "$TESTS_SRCDIR/integration/stacks-lib.sh"
 
 need_jq
 if [ -z "${GDB:-}" ]; then
@@ -37,72 +39,6 @@ wait_main_futex() {
 		[ $SECONDS -lt $deadline ] || fail "main thread of $1 never blocked"
 		sleep 0.02
 	done
-}
-
-# gdb_frames PID: "tid<TAB>index<TAB>function<TAB>file:line" per frame
-gdb_frames() {
-	# a gdb that hangs must not hang the suite
-	timeout 300 "$GDB" -nx -batch -p "$1" \
-		-ex 'set width 0' -ex 'set height 0' \
-		-ex 'set backtrace past-main on' \
-		-ex 'set print frame-arguments presence' \
-		-ex 'thread apply all bt' 2>/dev/null |
-	awk '
-	# gdb leaves the parameter list on a C++ name its parser cannot read
-	# (one with a lambda or another unnamed type in it); cdeadlock never
-	# shows one for a function named from DWARF: drop it
-	function drop_params(s,    i, c, depth) {
-		sub(/ const$/, "", s)
-		if (substr(s, length(s)) != ")")
-			return s
-		depth = 0
-		for (i = length(s); i > 0; i--) {
-			c = substr(s, i, 1)
-			if (c == ")")
-				depth++
-			else if (c == "(" && --depth == 0)
-				# "operator()" alone is a name, not a parameter list
-				return substr(s, 1, i - 1) ~ /operator$/ ? s : substr(s, 1, i - 1)
-		}
-		return s
-	}
-	/^Thread [0-9]+ / {
-		tid = ""
-		if (match($0, /LWP [0-9]+/))
-			tid = substr($0, RSTART + 4, RLENGTH - 4)
-		idx = 0
-		next
-	}
-	/^#[0-9]+ / && tid != "" {
-		line = $0
-		sub(/^#[0-9]+ +/, "", line)
-		sub(/^0x[0-9a-f]+ in /, "", line)
-		fl = ""
-		if (match(line, / at [^ ]+:[0-9]+$/)) {
-			fl = substr(line, RSTART + 4)
-			line = substr(line, 1, RSTART - 1)
-			n = split(fl, parts, "/")
-			fl = parts[n]
-		} else {
-			sub(/ from [^ ]+$/, "", line)
-		}
-		sub(/ \((\.\.\.)?\)$/, "", line)
-		if (line ~ /<lambda\(\)>|\{\.\.\.\}/)
-			line = drop_params(line)
-		print tid "\t" idx++ "\t" line "\t" fl
-	}'
-}
-
-# cdl_frames: the same from cdeadlock's JSON in $TEST_TMP/out
-cdl_frames() {
-	jq -r '.threads[] | .tid as $t | .frames | to_entries[] |
-		"\($t)\t\(.key)\t" +
-		(if .value.signal_frame then "<signal handler called>"
-		 elif .value.function == null then "??"
-		 else .value.function end) + "\t" +
-		(if .value.file != null and .value.line != null
-		 then (.value.file | split("/") | last) + ":" + (.value.line | tostring)
-		 else "" end)' "$TEST_TMP/out"
 }
 
 # frame_of TID FUNCTION: "file:line" of the first frame of TID in FUNCTION
@@ -157,12 +93,7 @@ check_variant() {
 		fail "$variant: function sequences differ from gdb's"
 	fi
 	# the same file:line wherever gdb has one
-	awk -F'\t' 'NR == FNR { if ($4 != "") want[$1 "\t" $2] = $4; next }
-		($1 "\t" $2) in want && want[$1 "\t" $2] != $4 {
-			print "thread " $1 " frame " $2 " " $3 ": gdb " want[$1 "\t" $2] ", cdeadlock " $4
-			bad = 1
-		}
-		END { exit bad }' "$TEST_TMP/gdb.tsv" "$TEST_TMP/cdl.tsv" ||
+	same_lines "$TEST_TMP/gdb.tsv" "$TEST_TMP/cdl.tsv" ||
 		fail "$variant: source lines differ from gdb's"
 
 	local ta tb tr tc ts tn n
@@ -247,4 +178,11 @@ check_variant stacks-static c
 check_variant stacks-stripped c-stripped
 check_variant stacks-cxx cxx
 check_variant stacks-cxx-O2 cxx
+if [ -x "$FIXTURES/stacks-clang-O2" ]; then
+	check_variant stacks-clang-O2 c
+	check_variant stacks-clang-dwarf4 c
+	check_variant stacks-clang-cxx-O2 cxx
+else
+	echo "clang or clang++ not found at configure time: clang builds not checked"
+fi
 exit 0
