@@ -45,18 +45,52 @@ void cdl_maps_free(struct cdl_maps *m);
 
 /* ---- the module map: one entry per mapped ELF object ---- */
 
+/* Is the file the offline stage opens the one that is mapped?  What the
+ * live source found (src/collect/modid.c). */
+enum cdl_modid {
+	CDL_MODID_UNCHECKED = 0,   /* not checked (the vdso, a hand-made capture) */
+	CDL_MODID_SAME,            /* the mapped file: checks says how it is known */
+	CDL_MODID_REPLACED,        /* the path holds another file (other build-id or
+	                              inode) and the mapped one cannot be opened */
+	CDL_MODID_CHANGED,         /* the mapped file was written after the process
+	                              started: what it holds now may not be what
+	                              was loaded */
+	CDL_MODID_MISSING,         /* no file to open: gone, and the mapping itself
+	                              cannot be opened */
+};
+
+/* cdl_rawcap_module.checks: what was compared */
+#define CDL_MODCHK_BUILD_ID  0x01u /* the file's build-id equals the one in memory */
+#define CDL_MODCHK_INODE     0x02u /* same inode and device as the mapping */
+#define CDL_MODCHK_MAPPED    0x04u /* opened through /proc/PID/map_files: the
+                                      mapped inode itself */
+#define CDL_MODCHK_MTIME     0x08u /* not written since the process started */
+#define CDL_MODCHK_ROOT      0x10u /* found under the process's own root */
+
+/* Names (functions, lock objects, file:line) come from a module's file
+ * only when identity is CDL_MODID_SAME or CDL_MODID_UNCHECKED; otherwise
+ * open_path is NULL and why says what was found. */
+static inline bool cdl_modid_names_ok(enum cdl_modid id)
+{
+	return id == CDL_MODID_SAME || id == CDL_MODID_UNCHECKED;
+}
+
 struct cdl_rawcap_module {
 	char *path;                /* as the process knows it ("/usr/lib/.../libc.so.6",
 	                              "[vdso]"); owned */
-	char *open_path;           /* the file the offline stage opens: today the
-	                              host path; later /proc/PID/root/... or
+	char *open_path;           /* the file the offline stage opens: the path
+	                              itself, /proc/PID/root/... or
 	                              /proc/PID/map_files/...; NULL: none (use
 	                              image if set); owned */
+	enum cdl_modid identity;   /* is open_path the mapped file */
+	unsigned checks;           /* CDL_MODCHK_* that held */
+	char *why;                 /* identity not SAME: why, in words; owned */
 	uint64_t start, end;       /* from its first mapping to the end of its last */
 	uint64_t offset;           /* file offset of its first mapping */
 	uint64_t bias;             /* load bias, when bias_known */
 	bool bias_known;           /* false: computed from the file offline */
-	unsigned char *build_id;   /* NULL if not recorded; owned */
+	unsigned char *build_id;   /* read from the mapped ELF headers in the
+	                              target's memory; NULL if not recorded; owned */
 	size_t build_id_len;
 	unsigned char *image;      /* an ELF image copied from memory (the vdso),
 	                              NULL if none; owned */
@@ -129,6 +163,9 @@ struct cdl_rawcap {
 	/* process facts */
 	int pid;
 	char *exe;                 /* path of the executable, NULL if unknown; owned */
+	char *root;                /* where the process's own paths are found when
+	                              its root is not ours ("/proc/PID/root"), NULL
+	                              when it is; owned */
 	const char *source;        /* "live"; static string */
 	int64_t captured_sec;      /* CLOCK_REALTIME when the freeze began */
 	long captured_nsec;

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -304,6 +306,61 @@ static unsigned long long own_caps(void)
 	return caps;
 }
 
+int cdl_live_seccomp_mode(void)
+{
+	char buf[4096];
+	long mode = -1;
+
+	if (cdl_proc_read_at(AT_FDCWD, "/proc/self/status", buf, sizeof(buf)) <= 0 ||
+	    cdl_proc_status_long(buf, "Seccomp", &mode) < 0)
+		return -1;
+	return (int)mode;
+}
+
+/* Is ptrace refused to us by a seccomp filter?  A request on pid 0 can
+ * only fail with ESRCH once the kernel runs it; a filter answers before. */
+static bool seccomp_refuses_ptrace(void)
+{
+	if (cdl_live_seccomp_mode() != 2)
+		return false;
+	errno = 0;
+	return syscall(SYS_ptrace, PTRACE_INTERRUPT, 0, 0L, 0L) < 0 && errno != ESRCH;
+}
+
+/* Why we think we run in a container ("/.dockerenv exists"), or NULL. */
+static const char *container_sign(void)
+{
+	char buf[4096];
+
+	if (access("/.dockerenv", F_OK) == 0)
+		return "/.dockerenv exists";
+	if (access("/run/.containerenv", F_OK) == 0)
+		return "/run/.containerenv exists";
+	if (getenv("KUBERNETES_SERVICE_HOST"))
+		return "KUBERNETES_SERVICE_HOST is set";
+	if (cdl_proc_read_at(AT_FDCWD, "/proc/1/cgroup", buf, sizeof(buf)) > 0 &&
+	    (strstr(buf, "docker") || strstr(buf, "kubepods") || strstr(buf, "containerd") ||
+	     strstr(buf, "libpod") || strstr(buf, "lxc")))
+		return "/proc/1/cgroup names a container";
+	return NULL;
+}
+
+/* The hint when we lack CAP_SYS_PTRACE although we are root: a container
+ * (or a dropped capability). */
+static void hint_no_cap(struct cdl_diag *d, int scope)
+{
+	const char *sign = container_sign();
+	char why[128] = "";
+
+	if (scope == 1 || scope == 2)
+		snprintf(why, sizeof(why), " (kernel.yama.ptrace_scope is %d)", scope);
+	cdl_diag_hint(d, "cdeadlock runs as root without CAP_SYS_PTRACE%s%s%s%s, which tracing "
+		      "needs here: grant it (docker run --cap-add=SYS_PTRACE; Kubernetes: kubectl "
+		      "debug -it POD --image=IMAGE --target=CONTAINER --profile=general, or "
+		      "securityContext.capabilities.add: [SYS_PTRACE]), or run cdeadlock from the host",
+		      why, sign ? ", in a container (" : "", sign ? sign : "", sign ? ")" : "");
+}
+
 void cdl_live_diagnose_eperm(struct ctx *c, int tid)
 {
 	char path[64], buf[4096];
@@ -322,6 +379,15 @@ void cdl_live_diagnose_eperm(struct ctx *c, int tid)
 		say_traced(c->d, tracer);
 		return;
 	}
+	if (seccomp_refuses_ptrace()) {
+		cdl_diag_why(c->d, "a seccomp filter on cdeadlock refuses ptrace (%s)",
+			     strerror(c->d->err));
+		cdl_diag_hint(c->d, "allow ptrace in the seccomp profile of cdeadlock's container: "
+			      "docker run --security-opt seccomp=unconfined (or a profile that allows "
+			      "ptrace and process_vm_readv); Kubernetes: securityContext.seccompProfile."
+			      "type: Unconfined, or kubectl debug --profile=general");
+		return;
+	}
 	if (cdl_proc_read_at(AT_FDCWD, "/proc/sys/kernel/yama/ptrace_scope", buf, sizeof(buf)) > 0)
 		scope = atoi(buf);
 	if (!cap && uid >= 0 && (uid_t)uid != geteuid()) {
@@ -331,6 +397,8 @@ void cdl_live_diagnose_eperm(struct ctx *c, int tid)
 	} else if (scope == 3) {
 		cdl_diag_hint(c->d, "kernel.yama.ptrace_scope is 3: ptrace is disabled for everyone "
 			      "until the next reboot");
+	} else if (!cap && geteuid() == 0 && (scope == 1 || scope == 2 || (theirs & ~mine))) {
+		hint_no_cap(c->d, scope);
 	} else if (scope == 2 && !cap) {
 		cdl_diag_hint(c->d, "kernel.yama.ptrace_scope is 2: only CAP_SYS_PTRACE may trace; "
 			      "run cdeadlock as root");
@@ -346,6 +414,6 @@ void cdl_live_diagnose_eperm(struct ctx *c, int tid)
 			      "root (CAP_SYS_PTRACE)", c->pid);
 	} else {
 		cdl_diag_hint(c->d, "you have CAP_SYS_PTRACE: a security module (SELinux, AppArmor) "
-			      "or a seccomp filter may forbid ptrace; see the kernel log");
+			      "may forbid ptrace; see the kernel log");
 	}
 }

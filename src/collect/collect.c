@@ -201,47 +201,14 @@ static bool not_ours(int pid, const char *what, const char *ours)
 	return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
 }
 
-/* How the offline stage opens the module mapped at m: under the user's
- * --sysroot when one is given; its path when the process shares our root;
- * else the same path under /proc/PID/root, or the mapping itself through
- * map_files when that path is gone, replaced or deleted.  Into buf;
- * returns the path to use. */
-static const char *module_open_path(const struct ctx *c, const struct cdl_map *m,
-				    bool foreign, char *buf, size_t n)
-{
-	size_t len = strlen(m->path);
-	bool deleted = len > 10 && strcmp(m->path + len - 10, " (deleted)") == 0;
-	struct stat sb;
-
-	if (!deleted && c->o->sysroot) {
-		cdl_sysroot_path(c->o->sysroot, m->path, buf, n);
-		return buf;
-	}
-	if (!deleted && !foreign)
-		return m->path;
-	if (!deleted) {
-		snprintf(buf, n, "/proc/%d/root%s", c->mm_pid, m->path);
-		if (stat(buf, &sb) == 0 && sb.st_ino == m->ino)
-			return buf;
-	}
-	snprintf(buf, n, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, c->mm_pid, m->start, m->end);
-	return buf;
-}
-
 /* The module map, one entry per mapped file as libdw's own /proc reader
  * groups them: consecutive mappings of the same file are one module; the
- * vdso is one too.  Opened offline through its host path, or as the
- * process sees it (module_open_path). */
+ * vdso is one too.  Each is opened offline as the process sees it, and
+ * only if it is the mapped file (modid.c). */
 static int raw_modules(struct ctx *c, struct cdl_rawcap *rc)
 {
 	const struct cdl_maps *mp = &rc->maps;
-	/* another root (a container, a chroot): its paths are not ours */
-	bool foreign = not_ours(c->mm_pid, "root/", "/");
-	char *buf = malloc(PATH_MAX + 64);
 	size_t i = 0;
-
-	if (!buf)
-		return -ENOMEM;
 
 	while (i < mp->n) {
 		const struct cdl_map *m = &mp->m[i], *last = m;
@@ -249,10 +216,8 @@ static int raw_modules(struct ctx *c, struct cdl_rawcap *rc)
 
 		if (strcmp(m->path, "[vdso]") == 0) {
 			mod = cdl_rawcap_add_module(rc, "[vdso]", NULL, m->start, m->end, m->offset);
-			if (!mod) {
-				free(buf);
+			if (!mod)
 				return -ENOMEM;
-			}
 			copy_vdso(c, mod);
 			i++;
 			continue;
@@ -266,14 +231,10 @@ static int raw_modules(struct ctx *c, struct cdl_rawcap *rc)
 		       mp->m[i + 1].dev_minor == m->dev_minor && strcmp(mp->m[i + 1].path, m->path) == 0)
 			last = &mp->m[++i];
 		i++;
-		if (!cdl_rawcap_add_module(rc, m->path,
-					   module_open_path(c, m, foreign, buf, PATH_MAX + 64),
-					   m->start, last->end, m->offset)) {
-			free(buf);
+		mod = cdl_rawcap_add_module(rc, m->path, NULL, m->start, last->end, m->offset);
+		if (!mod || cdl_live_module_file(c, m, mod) < 0)
 			return -ENOMEM;
-		}
 	}
-	free(buf);
 	return 0;
 }
 
@@ -364,6 +325,7 @@ static void ctx_free(struct ctx *c)
 	if (c->arena)
 		munmap(c->arena, c->arena_len);
 	cdl_maps_free(&c->maps);
+	cdl_live_modids_free(c);
 	if (c->memfd >= 0)
 		close(c->memfd);
 	if (c->taskfd >= 0)
@@ -401,6 +363,15 @@ static int prepare(struct ctx *c)
 	snprintf(path, sizeof(path), "/proc/%d/status", c->pid);
 	c->statusfd = open(path, O_RDONLY | O_CLOEXEC);
 	c->rc = cdl_rawcap_new();
+	/* another root (a container, a chroot): its paths are not ours */
+	if (c->rc && not_ours(c->mm_pid, "root/", "/")) {
+		snprintf(path, sizeof(path), "/proc/%d/root", c->mm_pid);
+		if (!(c->rc->root = strdup(path)))
+			return cdl_diag_set(c->d, ENOMEM, "attach");
+	}
+	/* what is mapped, read while the target runs */
+	if (c->rc && cdl_live_modids_read(c) < 0)
+		return cdl_diag_set(c->d, ENOMEM, "attach: build-ids");
 	/* another PID namespace: glibc records tids as it numbers them */
 	c->other_pidns = not_ours(c->pid, "ns/pid", "/proc/self/ns/pid");
 	n = cdl_proc_tasks(c->pid, &tids);
@@ -491,6 +462,10 @@ static int hand_over(struct cdl_collector *k, struct ctx *c)
 			      (long long)(c->ph_copied - c->ph_stopped) / 1000,
 			      (long long)(t1 - c->ph_copied) / 1000, c->arena_used);
 	}
+	if (c->vm_errno)
+		cdl_live_warn(c, "memory was read through /proc/%d/mem: process_vm_readv is refused "
+			      "here (%s)%s", c->mm_pid, strerror(c->vm_errno),
+			      cdl_live_seccomp_mode() == 2 ? " by a seccomp filter on cdeadlock" : "");
 	if (raw_threads(c, c->rc) < 0 || raw_process(c, c->rc) < 0)
 		return cdl_diag_set(c->d, ENOMEM, "capture");
 	return 0;

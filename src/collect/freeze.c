@@ -229,7 +229,7 @@ static int seize_one(struct ctx *c, struct th *t)
 				return -EAGAIN;   /* let go, wait, try again */
 		}
 		cdl_diag_set(c->d, e, "attach: ptrace(PTRACE_SEIZE, %d)", t->tid);
-		if (e == EPERM)
+		if (e == EPERM || e == ENOSYS)
 			cdl_live_diagnose_eperm(c, t->tid);
 		return -e;
 	}
@@ -451,6 +451,17 @@ static void pread_region(int memfd, struct region *r)
 	}
 }
 
+/* process_vm_readv refused as a whole (a seccomp filter: EPERM, or
+ * ENOSYS from a filter or an old kernel) while ptrace works: everything
+ * is read through /proc/PID/mem instead, and the snapshot says so. */
+static bool vm_refused(struct ctx *c, int err)
+{
+	if (err != EPERM && err != ENOSYS)
+		return false;
+	c->vm_errno = err;
+	return true;
+}
+
 /* Copy every region, many per process_vm_readv call.  A call stops at the
  * first unreadable byte: what came before is kept, the region that failed
  * is finished with pread on /proc/PID/mem (which also works where
@@ -474,7 +485,7 @@ static void read_regions(struct ctx *c, struct region *r, size_t n)
 		}
 		ssize_t got = process_vm_readv(c->mm_pid, lv, k, rv, k, 0);
 		if (got < 0) {
-			if (errno == ENOSYS || errno == EPERM)
+			if (vm_refused(c, errno))
 				use_vm = false;
 			else if (errno == ESRCH)
 				return;

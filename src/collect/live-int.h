@@ -26,6 +26,7 @@
 #define ARENA_PER_THREAD (6u << 10)     /* copy buffer estimate per thread */
 #define ARENA_MAX_EST    (32u << 20)    /* at most this much prepared in advance */
 #define BUSY_WAIT_MS     5000           /* wait this long for another cdeadlock */
+#define CDL_BUILD_ID_MAX 64             /* longest build-id note kept */
 
 enum th_state { TH_NEW, TH_SEIZED, TH_STOPPED, TH_GONE, TH_SKIPPED };
 
@@ -93,6 +94,9 @@ struct ctx {
 	bool leftovers;          /* an earlier capture left threads seized */
 	bool other_pidns;        /* the target's PID namespace is not ours */
 	unsigned long long starttime; /* the process's start, /proc stat field 22 */
+	struct cdl_modids *modids; /* build-ids read from memory (modid.c) */
+	int vm_errno;            /* process_vm_readv failed so (EPERM, ENOSYS):
+	                            memory was read through /proc/PID/mem */
 };
 
 /* ---- collect.c ---- */
@@ -131,8 +135,13 @@ long cdl_live_tracer_of(int tid, bool *is_cdl);
 /* Wait up to BUSY_WAIT_MS for another cdeadlock to let pid go.  true if it
  * did (or none held it). */
 bool cdl_live_wait_other(int pid);
-/* Explain an EPERM on thread tid in c->d's why/hint, as strace does. */
+/* Explain an EPERM (or a seccomp filter's ENOSYS) on thread tid in c->d's
+ * why/hint, as strace does: another tracer, another user, Yama, a missing
+ * CAP_SYS_PTRACE in a container, a seccomp filter. */
 void cdl_live_diagnose_eperm(struct ctx *c, int tid);
+/* Our seccomp mode (/proc/self/status: 0 none, 1 strict, 2 filter), -1
+ * unknown. */
+int cdl_live_seccomp_mode(void);
 
 /* ---- freeze.c: the pause ---- */
 
@@ -155,6 +164,27 @@ void cdl_live_thaw(struct ctx *c);
 int cdl_live_store_regions(struct ctx *c);
 /* Make c->arena at least len bytes, mapped and populated.  0 or -ENOMEM. */
 int cdl_live_arena_get(struct ctx *c, size_t len);
+
+/* ---- modid.c: which file to open for a module, and is it the mapped one ---- */
+
+struct cdl_modids;
+/* Before the freeze: the build-id of every object mapped from file offset
+ * 0, read from its ELF headers in the target's memory, and when the
+ * process started.  0 or -ENOMEM. */
+int cdl_live_modids_read(struct ctx *c);
+void cdl_live_modids_free(struct ctx *c);
+/* Is the file at path the one mapped at m (ids from cdl_live_modids_read,
+ * may be NULL)?  CDL_MODID_SAME with *checks saying how it is known; else
+ * why (n bytes) says what differs, and errno is the open error for
+ * CDL_MODID_MISSING. */
+enum cdl_modid cdl_live_file_identity(const struct cdl_modids *ids, const struct cdl_map *m,
+				      const char *path, unsigned *checks, char *why, size_t n);
+/* The file the offline stage opens for the module whose first mapping is
+ * m: the path as the process sees it (under c->rc->root), else the mapping
+ * through /proc/PID/map_files, and only if it is the mapped file; fills
+ * mod's open_path, identity, checks, why and build_id, and warns when its
+ * names are unavailable.  0 or -ENOMEM. */
+int cdl_live_module_file(struct ctx *c, const struct cdl_map *m, struct cdl_rawcap_module *mod);
 
 /* ---- carry.c: the collector object ---- */
 

@@ -55,6 +55,7 @@ void cdl_rawcap_free(struct cdl_rawcap *rc)
 	if (!rc)
 		return;
 	free(rc->exe);
+	free(rc->root);
 	free(rc->debuginfo_path);
 	free(rc->core_path);
 	free(rc->threads);
@@ -66,6 +67,7 @@ void cdl_rawcap_free(struct cdl_rawcap *rc)
 
 		free(m->path);
 		free(m->open_path);
+		free(m->why);
 		free(m->build_id);
 		free(m->image);
 	}

@@ -59,6 +59,8 @@ struct cdl_tailent {
  * capture that reuses the unwinder) */
 struct cdl_modrec {
 	char *open_path;         /* NULL: none */
+	char *root;              /* the process's root when not ours (rawcap.h) */
+	enum cdl_modid identity; /* is open_path the mapped file (rawcap.h) */
 	unsigned char *image;    /* in-memory ELF image (vdso), NULL if none */
 	size_t image_len;
 };
@@ -293,6 +295,20 @@ const unsigned char *cdl_unwind_elf_bytes(Dwfl_Module *mod, uint64_t addr, size_
 
 /* Free what guardvars.c allocated in u. */
 void cdl_guards_free(struct cdl_unwinder *u);
+
+/* ---- debugfile.c: separate debug files ---- */
+
+/* Dwfl_Callbacks.find_debuginfo: under the process's root first (by
+ * build-id, then by debuglink beside the path it knows), then libdw's
+ * standard lookup on the host, by build-id only for a foreign root. */
+int cdl_debug_find(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+		   const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
+		   char **debuginfo_file_name);
+/* Warn that mod has no debug info (or no file), under the name the
+ * process knows, with the real cause and the fix: a -dbgsym package
+ * only for a file a Debian package installed. */
+void cdl_debug_warn_missing(struct cdl_unwinder *u, Dwfl_Module *mod);
+
 /* Free what symdata.c allocated in u. */
 void cdl_symdata_free(struct cdl_unwinder *u);
 

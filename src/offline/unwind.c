@@ -170,7 +170,7 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
 
 static const Dwfl_Callbacks callbacks = {
 	.find_elf = find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.find_debuginfo = cdl_debug_find,
 	/* .debuginfo_path: the unwinder's own (cdl_unwinder_new) */
 };
 
@@ -213,6 +213,7 @@ void cdl_unwinder_destroy(struct cdl_unwinder *u)
 		dwfl_end(u->dwfl);
 	for (size_t i = 0; i < u->nmods; i++) {
 		free(u->mods[i].open_path);
+		free(u->mods[i].root);
 		free(u->mods[i].image);
 	}
 	free(u->mods);
@@ -227,25 +228,26 @@ void cdl_unwinder_destroy(struct cdl_unwinder *u)
 }
 
 /* Report one module of the raw capture; false on ENOMEM or a libdw error. */
-static bool report_module(struct cdl_unwinder *u, const struct cdl_rawcap_module *m)
+static bool report_module(struct cdl_unwinder *u, const struct cdl_rawcap_module *m,
+			  const char *root)
 {
 	struct cdl_modrec *r = &u->mods[u->nmods];
 	Dwfl_Module *mod;
 	void **slot;
 
 	memset(r, 0, sizeof(*r));
-	if (m->open_path && !(r->open_path = strdup(m->open_path)))
+	u->nmods++;              /* freed by cdl_unwinder_destroy from here on */
+	r->identity = m->identity;
+	if ((m->open_path && !(r->open_path = strdup(m->open_path))) ||
+	    (root && !(r->root = strdup(root))))
 		return false;
 	if (m->image) {
 		r->image = malloc(m->image_len);
-		if (!r->image) {
-			free(r->open_path);
+		if (!r->image)
 			return false;
-		}
 		memcpy(r->image, m->image, m->image_len);
 		r->image_len = m->image_len;
 	}
-	u->nmods++;
 	mod = dwfl_report_module(u->dwfl, m->path, m->start, m->end);
 	if (!mod)
 		return false;
@@ -306,7 +308,7 @@ int cdl_unwinder_new(const struct cdl_rawcap *rc, struct cdl_offline_cache *cach
 	}
 	dwfl_report_begin(u->dwfl);
 	for (size_t i = 0; i < rc->nmodules && ok; i++)
-		ok = report_module(u, &rc->modules[i]);
+		ok = report_module(u, &rc->modules[i], rc->root);
 	if (dwfl_report_end(u->dwfl, NULL, NULL) != 0)
 		ok = false;
 	if (!ok) {
@@ -350,28 +352,14 @@ void cdl_unwinder_cache_stats(const struct cdl_unwinder *u, size_t *hits, size_t
 
 static void check_debuginfo(struct cdl_unwinder *u, Dwfl_Module *mod, bool has_dwarf)
 {
-	const struct cdl_libc_ops *lo;
-	const char *path;
-
 	for (size_t i = 0; i < u->nchecked; i++)
 		if (u->checked[i] == mod)
 			return;
 	if (CDL_GROW(u->checked, u->checkedcap, u->nchecked + 1, 32) < 0)
 		return;
 	u->checked[u->nchecked++] = mod;
-	if (has_dwarf)
-		return;
-	path = cdl_unwind_modpath(mod);
-	if (!path || path[0] == '[')
-		return;
-	if ((lo = cdl_libc_ops_for_module(path))) {
-		if (!u->libc_warned)
-			lo->warn_no_debuginfo(u->s, path);
-		u->libc_warned = true;
-		return;
-	}
-	cdl_snapshot_warn(u->s, "no debug info for %s: install its -dbgsym package "
-			  "or use DEBUGINFOD_URLS", path);
+	if (!has_dwarf)
+		cdl_debug_warn_missing(u, mod);
 }
 
 /* ---- symbolization of one pc, cached ---- */

@@ -53,3 +53,23 @@ check_ns_abba() {
 	jq -e '.threads[] | select(.tid == '"$NS_PID"') | .ns_tid == 1 and ([.frames[].function] | index("main"))' "$J" >/dev/null ||
 		fail "the main thread is not ns tid 1 in main: $(jq -c '.threads[] | select(.tid == '"$NS_PID"') | {ns_tid, f: [.frames[].function]}' "$J")"
 }
+
+# same_as_inside HOST.json IN.json: a snapshot taken from the host and one
+# taken inside the namespace agree on every thread: name, verdict, wait
+# kind and object, owner (host tids mapped to the namespace's) and the
+# function of every frame.  An idle wait counts as "waiting" on both
+# sides: how long a thread has slept, which makes it "idle" past --stuck,
+# is carried from one capture to the next in a file (see FILES in
+# cdeadlock(1)) that a run in another root does not share.
+same_as_inside() {
+	jq -S '[.threads[] | {tid: (.ns_tid // .tid), name, verdict: (if .verdict == "idle" then "waiting" else .verdict end),
+		kind: .wait.kind, symbol: .wait.symbol, owner: .wait.owner_tid, functions: [.frames[].function]}]' "$1" >"$TEST_TMP/host.cmp"
+	jq -S '[.threads[] | {tid, name, verdict: (if .verdict == "idle" then "waiting" else .verdict end),
+		 kind: .wait.kind, symbol: .wait.symbol, owner: .wait.owner_tid,
+		 functions: [.frames[].function]}] | sort_by(.tid)' "$2" >"$TEST_TMP/in.cmp"
+	# owners: host tids on the host, namespace tids inside
+	jq -S --slurpfile h "$1" '
+		($h[0].threads | map({key: (.tid | tostring), value: (.ns_tid // .tid)}) | from_entries) as $m |
+		map(.owner |= (if . == null then null else $m[tostring] end)) | sort_by(.tid)' "$TEST_TMP/host.cmp" >"$TEST_TMP/host.cmp2"
+	diff -u "$TEST_TMP/in.cmp" "$TEST_TMP/host.cmp2" >&2 || fail "host and inside runs differ"
+}

@@ -6,4 +6,5 @@ NS_TESTS = tests/integration/ns-pid.sh tests/integration/ns-root.sh
 TESTS += $(NS_TESTS)
 EXTRA_DIST += $(NS_TESTS) tests/integration/ns-lib.sh
 $(NS_TESTS:.sh=.log): tests/fixtures/lock-abba$(EXEEXT) src/cdeadlock$(EXEEXT)
-tests/integration/ns-root.log: tests/fixtures/lock-abba-static
+tests/integration/ns-root.log: tests/fixtures/lock-abba-static tests/fixtures/lock-abba-split \
+	tests/fixtures/lock-abba-split.debug

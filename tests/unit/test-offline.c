@@ -204,6 +204,54 @@ START_TEST(abba_deadlock_from_raw_capture)
 }
 END_TEST
 
+/* A module whose file is not the mapped one (the live source said so:
+ * identity REPLACED, no file) gives no name and no debug-info advice:
+ * the source's warning says why. */
+START_TEST(module_not_the_mapped_file)
+{
+	struct libc_where lw = { .lo = 0 };
+	struct cdl_rawcap *rc = abba(true, &lw);
+	struct cdl_rawcap_module *m;
+	struct cdl_rawcap_thread *t = &rc->threads[1];
+	struct cdl_offline_opts oo = { 0 };
+	struct cdl_snapshot *s = NULL;
+	struct cdl_diag d = { 0 };
+	uint64_t zero[16] = { 0 };
+	bool why_kept = false;
+
+	at_mutex_lock(rc, lw.path);
+	m = cdl_rawcap_add_module(rc, "/opt/app/bank", NULL, 0x400000, 0x401000, 0);
+	ck_assert_ptr_nonnull(m);
+	m->identity = CDL_MODID_REPLACED;
+	m->why = strdup("its build-id is 01, the mapped copy's is 02");
+	ck_assert_int_eq(cdl_rawcap_warn(rc, "names unavailable in /opt/app/bank: %s", m->why), 0);
+	/* thread B stopped in the executable */
+	t->r.nregs = 17;
+	t->r.pc = 0x400100;
+	t->r.sp = STACK + 0x1000;
+	t->r.regs[7] = t->r.sp;
+	t->r.regs[16] = t->r.pc;
+	ck_assert_int_eq(cdl_memimg_add_copy(rc->mem, STACK + 0x1000, zero, sizeof(zero)), 0);
+	ck_assert_int_eq(cdl_offline_run(rc, &oo, NULL, &s, &d), 0);
+	cdl_rawcap_free(rc);
+
+	struct cdl_thread *b = cdl_snapshot_find_thread(s, TID_B);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_uint_ge(b->nframes, 1);
+	ck_assert_ptr_null(b->frames[0].function);
+	ck_assert_str_eq(b->frames[0].module, "/opt/app/bank");
+	for (size_t i = 0; i < s->nwarnings; i++) {
+		ck_assert_msg(!strstr(s->warnings[i], "debug info for /opt/app/bank") &&
+			      !strstr(s->warnings[i], "no symbols for /opt/app/bank") &&
+			      !strstr(s->warnings[i], "dbgsym"), "%s", s->warnings[i]);
+		why_kept |= strcmp(s->warnings[i], "names unavailable in /opt/app/bank: its "
+				   "build-id is 01, the mapped copy's is 02") == 0;
+	}
+	ck_assert(why_kept);
+	cdl_snapshot_free(s);
+}
+END_TEST
+
 /* Without a module map the libc is unknown: owners are not trusted and
  * no deadlock is claimed. */
 START_TEST(no_modules_no_verdict)
@@ -243,6 +291,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, abba_deadlock_from_raw_capture);
 	tcase_add_test(tc, no_modules_no_verdict);
+	tcase_add_test(tc, module_not_the_mapped_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
