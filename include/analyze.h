@@ -40,6 +40,8 @@ enum cdl_verdict {
 	CDL_VERDICT_BEHIND,          /* waits (maybe through others) on a deadlocked thread */
 	CDL_VERDICT_STUCK,           /* lock-like wait longer than the threshold, no cycle */
 	CDL_VERDICT_WAITING,         /* some wait, shorter than the threshold or duration unknown */
+	CDL_VERDICT_MOVED,           /* per-thread capture: a wait not proven to last
+	                                across the capture (snapshot.h: moved) */
 };
 
 struct cdl_analyze_opts {
@@ -56,6 +58,7 @@ struct cdl_analysis {
 	size_t *stuck;
 	size_t nstuck;
 	size_t nedges;               /* edges in the whole wait-for graph */
+	size_t nmoved;               /* threads with verdict MOVED */
 	/* the stuck threads that wait on a lock whose holder is not known
 	 * (see cdl_analyze_is_undecided), in the order of stuck */
 	size_t *undecided;
@@ -81,7 +84,8 @@ int cdl_analyze(const struct cdl_snapshot *s, const struct cdl_analyze_opts *opt
 void cdl_analysis_free(struct cdl_analysis *a);
 
 /* The one rule for "stuck": t waits for a lock-like object (see
- * cdl_wait_kind_info) and has done so for waited_ms >= stuck_ms.
+ * cdl_wait_kind_info), is not t->moved, and has done so for waited_ms >=
+ * stuck_ms.
  * waited_ms < 0 means unknown: never stuck.  cdl_analyze applies it to the
  * kernel's blocked_for_ms (CDL_VERDICT_STUCK, unless a deadlock verdict
  * comes first); the TUI to how long it has seen the same wait. */

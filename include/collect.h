@@ -20,6 +20,8 @@ struct cdl_collect_opts {
 	int pid;
 	size_t max_stack;      /* bytes copied per thread stack; default 1 MiB */
 	bool no_unwind;        /* skip stack unwinding (frames left empty) */
+	bool global_freeze;    /* stop every thread at once (one instant of
+	                          every stack) instead of one thread at a time */
 };
 
 void cdl_collect_opts_init(struct cdl_collect_opts *o);

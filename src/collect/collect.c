@@ -51,6 +51,7 @@ void cdl_collect_opts_init(struct cdl_collect_opts *o)
 	o->pid = 0;
 	o->max_stack = 1u << 20;
 	o->no_unwind = false;
+	o->global_freeze = false;
 }
 
 /* ---- small helpers ---- */
@@ -159,6 +160,7 @@ static int raw_threads(struct ctx *c, struct cdl_rawcap *rc)
 		rt->cpu = t->cpu;
 		rt->exec_start_ns = t->exec_start;
 		rt->blocked_ms = t->blocked_ms;
+		rt->moved = c->perthread && !t->pf.proven;
 	}
 	if (ngone == 1)
 		cdl_rawcap_warn(rc, "thread %s exited while the process was being frozen", gone);
@@ -282,6 +284,11 @@ static int raw_process(struct ctx *c, struct cdl_rawcap *rc)
 	rc->captured_sec = c->wall_start.tv_sec;
 	rc->captured_nsec = c->wall_start.tv_nsec;
 	rc->pause_us = (uint64_t)ts_us(&c->pause_start, &c->pause_end);
+	if (c->perthread) {
+		rc->capture_mode = CDL_CAPTURE_PERTHREAD;
+		rc->window_us = rc->pause_us;
+		rc->pause_us = (uint64_t)c->max_held_ns / 1000;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/exe", c->mm_pid);
 	len = readlink(path, buf, sizeof(buf) - 1);
 	if (len > 0) {
@@ -341,6 +348,7 @@ static void ctx_free(struct ctx *c)
 	free(c->t);
 	free(c->refs);
 	free(c->regions);
+	cdl_live_perthread_free(c);
 	if (c->arena)
 		munmap(c->arena, c->arena_len);
 	cdl_maps_free(&c->maps);
@@ -423,6 +431,17 @@ static int prepare(struct ctx *c)
  * bounded and sleep while waiting.  0 or -errno with c->d filled. */
 static int pause_target(struct ctx *c)
 {
+	if (!c->o->global_freeze) {
+		/* one thread at a time: each is held only for its own copy,
+		 * so there is nothing to hurry for (no real-time priority) */
+		int rc = cdl_live_perthread(c);
+
+		if (rc == 0 && c->target_gone) {
+			rc = cdl_diag_set(c->d, ESRCH, "capture");
+			cdl_diag_why(c->d, "process %d exited during the capture", c->pid);
+		}
+		return rc;
+	}
 	struct sched_param rt = { .sched_priority = 1 }, oldp;
 	int oldpol = sched_getscheduler(0);
 	bool rt_on = oldpol == SCHED_OTHER && sched_getparam(0, &oldp) == 0 &&
@@ -453,7 +472,7 @@ static int pause_target(struct ctx *c)
 static int hand_over(struct cdl_collector *k, struct ctx *c)
 {
 	cdl_live_carry(k, c);
-	if (cdl_live_store_regions(c) < 0)
+	if (cdl_live_store_regions(c) < 0 || cdl_live_perthread_store(c) < 0)
 		return cdl_diag_set(c->d, ENOMEM, "capture: copy memory");
 	free(c->regions);
 	c->regions = NULL;
@@ -465,11 +484,19 @@ static int hand_over(struct cdl_collector *k, struct ctx *c)
 		int64_t t0 = (int64_t)c->pause_start.tv_sec * 1000000000 + c->pause_start.tv_nsec;
 		int64_t t1 = (int64_t)c->pause_end.tv_sec * 1000000000 + c->pause_end.tv_nsec;
 
-		cdl_live_warn(c, "phases: seize %lld us, stop %lld us, copy %lld us, thaw %lld us, "
-			      "%zu bytes copied", (long long)(c->ph_seized - t0) / 1000,
-			      (long long)(c->ph_stopped - c->ph_seized) / 1000,
-			      (long long)(c->ph_copied - c->ph_stopped) / 1000,
-			      (long long)(t1 - c->ph_copied) / 1000, c->arena_used);
+		if (c->perthread)
+			cdl_live_warn(c, "phases: per-thread, seize %lld us, stop-copy-release %lld us, "
+				      "proof %lld us, longest stop %lld us",
+				      (long long)(c->ph_seized - t0) / 1000,
+				      (long long)(c->ph_stopped - c->ph_seized) / 1000,
+				      (long long)(c->ph_copied - c->ph_stopped) / 1000,
+				      (long long)c->max_held_ns / 1000);
+		else
+			cdl_live_warn(c, "phases: seize %lld us, stop %lld us, copy %lld us, thaw %lld us, "
+				      "%zu bytes copied", (long long)(c->ph_seized - t0) / 1000,
+				      (long long)(c->ph_stopped - c->ph_seized) / 1000,
+				      (long long)(c->ph_copied - c->ph_stopped) / 1000,
+				      (long long)(t1 - c->ph_copied) / 1000, c->arena_used);
 	}
 	if (raw_threads(c, c->rc) < 0 || raw_process(c, c->rc) < 0)
 		return cdl_diag_set(c->d, ENOMEM, "capture");

@@ -306,6 +306,34 @@ static size_t get_node(struct walker *w, size_t obj, const char *name, int req,
 	return m;
 }
 
+/* capture_mode and capture_window_us: absent in files written before the
+ * per-thread capture, which were all global freezes. */
+static int load_capture_mode(struct walker *w, size_t root, struct cdl_snapshot *s)
+{
+	const char *mode = NULL;
+	int64_t v;
+	int k;
+
+	if (get_str(w, root, "capture_mode", OPT, NOTNULL, &mode) < 0)
+		return -1;
+	if (mode) {
+		k = cdl_capture_mode_from_name(mode);
+		if (k < 0) {
+			int save;
+			size_t km = enter(w, root, "capture_mode", REQ, &save);
+
+			werr(w, km, "unknown capture mode \"%s\"", mode);
+			return -1;
+		}
+		s->capture_mode = (enum cdl_capture_mode)k;
+	}
+	switch (get_int(w, root, "capture_window_us", OPT, NULLOK, 0, INT64_MAX, &v)) {
+	case -1: return -1;
+	case 1: s->window_us = (uint64_t)v; break;
+	default: break;
+	}
+	return 0;
+}
 static int load_wait(struct walker *w, size_t m, struct cdl_wait *wt)
 {
 	const char *kind = NULL;
@@ -469,6 +497,10 @@ static int load_thread(struct walker *w, size_t m)
 	if (get_str(w, m, "wchan", OPT, NULLOK, &t->wchan) < 0 ||
 	    get_str(w, m, "unwind_error", OPT, NULLOK, &t->unwind_error) < 0)
 		return -1;
+	bool stable = true;     /* absent: a global freeze, one instant */
+	if (get_bool(w, m, "wait_stable", &stable) < 0)
+		return -1;
+	t->moved = !stable;
 
 	sub = get_node(w, m, "wait", REQ, J_OBJ, true, &save);
 	if (w->ps->failed)
@@ -570,6 +602,8 @@ static int walk(struct walker *w, size_t root)
 	if (get_int(w, root, "pause_us", REQ, NOTNULL, 0, INT64_MAX, &v) < 0)
 		return -1;
 	s->pause_us = (uint64_t)v;
+	if (load_capture_mode(w, root, s) < 0)
+		return -1;
 	switch (get_int(w, root, "captured_at_ms", OPT, NULLOK, 0, INT64_MAX, &v)) {
 	case -1: return -1;
 	case 1: s->captured_at_ms = v; break;

@@ -50,6 +50,13 @@ void cdl_words_wait(struct sb *what, struct sb *who, const struct cdl_snapshot *
 /* The verdict when no deadlock is proven but threads wait on locks
  * whose holder is not known (a->nundecided > 0): one sentence, with the
  * threads and the lock implementations that record no owner. */
+/* How the snapshot was made, for the header: "target paused 1.2 ms" or
+ * "threads stopped one at a time (longest ..., capture ...)". */
+void cdl_words_capture(struct sb *b, const struct cdl_snapshot *s);
+/* The verdict of a thread a per-thread capture saw move. */
+const char *cdl_words_moved(void);
+/* One sentence: n threads moved during the capture, in no verdict. */
+void cdl_words_moved_note(struct sb *b, size_t n);
 void cdl_words_undecided(struct sb *b, const struct cdl_snapshot *s,
 			 const struct cdl_analysis *a);
 /* One frame without its number; lines (may be NULL) replaces the line
