@@ -90,6 +90,19 @@ static void carry_load(struct cdl_collector *k, struct ctx *c)
 		free(e);
 }
 
+/* Is t's sleep the one the previous capture saw (p) and let go?  When
+ * that capture proved the thread asleep and counted its voluntary
+ * switches, and this one finds the same count before touching it, the
+ * thread has not switched since: exact.  Otherwise, it must have gone
+ * off-CPU while that capture let its threads go. */
+static bool same_sleep(const struct cdl_collector *k, const struct cdl_carry *p,
+		       const struct th *t)
+{
+	if (p->vol >= 0 && t->pf.vol_first >= 0)
+		return p->vol == t->pf.vol_first;
+	return t->off_since >= k->first - 1000000 && t->off_since <= k->thaw + CARRY_WINDOW_NS;
+}
+
 void cdl_live_carry(struct cdl_collector *k, struct ctx *c)
 {
 	struct cdl_collector local = { 0 };
@@ -114,17 +127,16 @@ void cdl_live_carry(struct cdl_collector *k, struct ctx *c)
 			/* an interrupted timed sleep resumes as restart_syscall
 			 * with its registers unchanged */
 			if (p && (p->nr == t->ct.syscall_nr || t->ct.syscall_nr == cdl_arch()->nr_restart_syscall) &&
-			    p->arg0 == t->ct.syscall_args[0] &&
-			    t->off_since >= k->first - 1000000 &&
-			    t->off_since <= k->thaw + CARRY_WINDOW_NS &&
-			    p->off_since < t->off_since) {
+			    p->arg0 == t->ct.syscall_args[0] && p->off_since < t->off_since &&
+			    same_sleep(k, p, t)) {
 				t->blocked_ms += (t->off_since - p->off_since) / 1000000;
 				t->off_since = p->off_since;
 			}
 		}
 		if (nw)
 			nw[nn++] = (struct cdl_carry){ t->tid, t->ct.syscall_nr,
-						       t->ct.syscall_args[0], t->off_since };
+						       t->ct.syscall_args[0], t->off_since,
+						       c->perthread && t->pf.proven ? t->pf.vol[2] : -1 };
 	}
 	free(k->e);
 	k->e = nw;

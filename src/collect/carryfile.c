@@ -83,10 +83,13 @@ int cdl_carry_load(int pid, unsigned long long starttime, int64_t *thaw, int64_t
 	while (fgets(line, sizeof(line), f)) {
 		struct cdl_carry c;
 		long long off;
+		int got = sscanf(line, "%d %ld %" SCNx64 " %lld %ld", &c.tid, &c.nr, &c.arg0, &off,
+				 &c.vol);
 
-		if (sscanf(line, "%d %ld %" SCNx64 " %lld", &c.tid, &c.nr, &c.arg0, &off) != 4 ||
-		    c.tid <= 0 || n >= CARRY_MAX || (n > 0 && a[n - 1].tid >= c.tid))
+		if (got < 4 || c.tid <= 0 || n >= CARRY_MAX || (n > 0 && a[n - 1].tid >= c.tid))
 			goto corrupt;
+		if (got < 5 || c.vol < 0)
+			c.vol = -1;     /* a file from before the per-thread capture */
 		c.off_since = off;
 		if (CDL_GROW(a, cap, n + 1, 64) < 0) {
 			fclose(f);
@@ -151,8 +154,8 @@ void cdl_carry_save(int pid, unsigned long long starttime, int64_t thaw, int64_t
 	}
 	fprintf(f, CARRY_MAGIC " %lld %lld\n", (long long)thaw, (long long)first);
 	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%d %ld %" PRIx64 " %lld\n", e[i].tid, e[i].nr, e[i].arg0,
-			(long long)e[i].off_since);
+		fprintf(f, "%d %ld %" PRIx64 " %lld %ld\n", e[i].tid, e[i].nr, e[i].arg0,
+			(long long)e[i].off_since, e[i].vol);
 	if (fclose(f) != 0 || rename(tmp, path) < 0)
 		unlink(tmp);
 }

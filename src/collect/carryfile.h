@@ -25,6 +25,9 @@ struct cdl_carry {
 	long nr;                 /* syscall number at the stop */
 	uint64_t arg0;           /* its first argument */
 	int64_t off_since;       /* CLOCK_MONOTONIC ns it went off-CPU */
+	long vol;                /* its voluntary context switches when a
+	                            per-thread capture last proved it asleep in
+	                            that call; -1 unknown */
 };
 
 /* Load the evidence the last run saved for process pid (start time

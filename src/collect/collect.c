@@ -104,6 +104,7 @@ struct th *cdl_live_add_th(struct ctx *c, int tid)
 	c->t[i].tid = tid;
 	c->t[i].blocked_ms = -1;
 	c->t[i].cpu = -1;
+	c->t[i].pf.vol_first = -1;
 	c->t[i].ct.syscall_nr = -1;
 	return &c->t[i];
 }
@@ -484,14 +485,23 @@ static int hand_over(struct cdl_collector *k, struct ctx *c)
 		int64_t t0 = (int64_t)c->pause_start.tv_sec * 1000000000 + c->pause_start.tv_nsec;
 		int64_t t1 = (int64_t)c->pause_end.tv_sec * 1000000000 + c->pause_end.tv_nsec;
 
-		if (c->perthread)
-			cdl_live_warn(c, "phases: per-thread, seize %lld us, stop-copy-release %lld us, "
-				      "proof %lld us, longest stop %lld us",
-				      (long long)(c->ph_seized - t0) / 1000,
+		if (c->perthread) {
+			size_t over = 0, n = 0;
+			int64_t sum = 0;
+
+			for (size_t i = 0; i < c->n; i++) {
+				n += c->t[i].pf.captured;
+				sum += c->t[i].pf.held_ns;
+				over += c->t[i].pf.held_ns > 1000000;
+			}
+			cdl_live_warn(c, "phases: per-thread, c0 and seize %lld us, stop-copy-release "
+				      "%lld us, proof %lld us, stops: %zu, mean %lld us, over 1 ms %zu, "
+				      "longest %lld us", (long long)(c->ph_seized - t0) / 1000,
 				      (long long)(c->ph_stopped - c->ph_seized) / 1000,
-				      (long long)(c->ph_copied - c->ph_stopped) / 1000,
+				      (long long)(c->ph_copied - c->ph_stopped) / 1000, n,
+				      n ? (long long)(sum / (int64_t)n) / 1000 : 0LL, over,
 				      (long long)c->max_held_ns / 1000);
-		else
+		} else
 			cdl_live_warn(c, "phases: seize %lld us, stop %lld us, copy %lld us, thaw %lld us, "
 				      "%zu bytes copied", (long long)(c->ph_seized - t0) / 1000,
 				      (long long)(c->ph_stopped - c->ph_seized) / 1000,

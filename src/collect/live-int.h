@@ -53,6 +53,8 @@ struct proof {
 	unsigned char lk[LOCK_SPAN];
 	size_t lk_got;
 	int64_t held_ns;         /* how long it was held stopped */
+	bool asked;              /* PTRACE_INTERRUPT sent */
+	long vol_first;          /* voluntary switches at the first c0, -1 unknown */
 	bool captured;           /* stopped, copied and let go */
 	bool proven;
 	const char *why;         /* why not proven, for CDEADLOCK_PROOF_DEBUG */
@@ -126,6 +128,8 @@ struct ctx {
 	bool perthread;          /* per-thread mode (perthread.c) */
 	int64_t first_release;   /* CLOCK_MONOTONIC ns the first thread was let go */
 	int64_t max_held_ns;     /* per-thread mode: longest single stop */
+	int rt_state;            /* per-thread mode: 0 untried, 1 real-time
+	                            while a thread is held, -1 never */
 	struct ptcopy *copies;   /* per-thread mode: what was copied, kept
 	                            until the proof says in which order it goes
 	                            to the memory image */

@@ -46,7 +46,8 @@
  * the owner field came back to the very same values.
  *
  * Test hooks (never set them in production; HACKING):
- *   CDEADLOCK_TEST_HOLD_MS=N   keep the first thread captured stopped N ms;
+ *   CDEADLOCK_TEST_HOLD_MS=N   keep the main thread (captured last) stopped
+ *                              N ms;
  *   CDEADLOCK_TEST_HOOK=pause-after:TID with CDEADLOCK_TEST_FIFO=PATH:
  *                              after thread TID was released, open the
  *                              FIFO PATH and read one line before going on;
@@ -57,6 +58,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,11 +138,17 @@ static void read_round(struct ctx *c, struct th *t, int k)
 	pf->read[k] = true;
 }
 
+static void first_round(struct ctx *c, struct th *t)
+{
+	read_round(c, t, 0);
+	t->pf.vol_first = t->pf.read[0] ? t->pf.vol[0] : -1;
+}
+
 /* ---- the test hooks ---- */
 
-static void test_hold(struct ctx *c)
+static void test_hold(struct ctx *c, const struct th *t)
 {
-	if (!c->first_release)  /* the first thread captured */
+	if (t->tid == c->pid)   /* the main thread, captured last */
 		cdl_live_hold_for_tests();
 }
 
@@ -203,15 +211,9 @@ static int copy_stopped(struct ctx *c, struct th *t, struct region *r, size_t *n
 
 	if (!t->regs_ok)
 		return 0;
-	if (!cdl_maps_find(&c->maps, t->ct.sp)) {
-		/* born after the maps were read: its stack is new */
-		struct cdl_maps m;
-
-		if (cdl_proc_maps(c->mm_pid, &m) == 0) {
-			cdl_maps_free(&c->maps);
-			c->maps = m;
-		}
-	}
+	/* a stack born after the maps were read is copied up to
+	 * UNMAPPED_STACK: reading the maps again would hold the thread for
+	 * milliseconds in a large process */
 	*nr = cdl_live_thread_regions(c, t, r);
 	for (size_t i = 0; i < *nr; i++)
 		total += r[i].len;
@@ -233,6 +235,22 @@ static int copy_stopped(struct ctx *c, struct th *t, struct region *r, size_t *n
 		cdl_live_read_regions(c, r, *nr);
 	}
 	return 0;
+}
+
+/* While a thread is held stopped, nothing should preempt us: real-time
+ * priority (SCHED_FIFO 1) from its stop to its release, when we may
+ * (root) and CDEADLOCK_NO_RT is not set.  Never while we wait for a stop:
+ * the thread we wait for must be able to run on our CPU. */
+static void rt_hold(struct ctx *c, bool on)
+{
+	static const struct sched_param rt = { .sched_priority = 1 }, other = { 0 };
+
+	if (c->rt_state == 0)
+		c->rt_state = getenv("CDEADLOCK_NO_RT") || sched_getscheduler(0) != SCHED_OTHER ? -1 : 1;
+	if (c->rt_state < 0)
+		return;
+	if (sched_setscheduler(0, on ? SCHED_FIFO : SCHED_OTHER, on ? &rt : &other) < 0 && on)
+		c->rt_state = -1;       /* not allowed: do not try again */
 }
 
 /* Wait up to budget_ns for the stop of interrupted thread t, then copy
@@ -265,9 +283,11 @@ static int finish_one(struct ctx *c, struct th *t, int64_t budget_ns)
 	if (t->st != TH_STOPPED)
 		return 0;
 	t0 = cdl_live_mono_ns();    /* held from here: before, it slept or ran */
+	rt_hold(c, true);
 	rc = copy_stopped(c, t, r, &nr);
-	test_hold(c);
+	test_hold(c, t);
 	cdl_live_release(t);
+	rt_hold(c, false);
 	int64_t t1 = cdl_live_mono_ns();
 	t->pf.held_ns = t1 - t0;
 	t->pf.captured = true;
@@ -295,6 +315,7 @@ static int capture_one(struct ctx *c, struct th *t)
 			cdl_live_th_gone(t);
 		return 0;
 	}
+	t->pf.asked = true;
 	return finish_one(c, t, t->state == 'D' ? 0 : (int64_t)PT_BUDGET_MS * 1000000);
 }
 
@@ -314,14 +335,14 @@ static int late_stops(struct ctx *c)
 
 		left = false;
 		for (size_t i = 0; i < c->n; i++)
-			if (c->t[i].st == TH_SEIZED && c->t[i].state != 'D')
+			if (c->t[i].st == TH_SEIZED && c->t[i].pf.asked && c->t[i].state != 'D')
 				only_d = false;
 		if (only_d && deadline > cdl_live_mono_ns() + D_GRACE_NS)
 			deadline = cdl_live_mono_ns() + D_GRACE_NS;
 		for (size_t i = 0; i < c->n && rc == 0; i++) {
 			struct th *t = &c->t[i];
 
-			if (t->st != TH_SEIZED)
+			if (t->st != TH_SEIZED || !t->pf.asked)
 				continue;
 			rc = finish_one(c, t, 0);
 			left |= t->st == TH_SEIZED;
@@ -469,7 +490,7 @@ static int rescan(struct ctx *c)
 			break;
 		}
 		cdl_live_read_facts(c, t, false);
-		read_round(c, t, 0);
+		first_round(c, t);
 		rc = cdl_live_seize(c, t, false);
 		if (rc == 0 && t->st == TH_SEIZED)
 			rc = capture_one(c, t);
@@ -530,6 +551,7 @@ static int recapture(struct ctx *c)
 		pf->invol[0] = pf->invol[1];
 		pf->state[0] = pf->state[1];
 		pf->captured = false;
+		pf->asked = false;
 		t->regs_ok = t->regs_tried = false;
 		t->detached = false;
 		t->sig = 0;
@@ -576,8 +598,11 @@ int cdl_live_perthread(struct ctx *c)
 	clock_gettime(CLOCK_REALTIME, &c->wall_start);
 	c->pause_end = c->pause_start;
 	cdl_live_note_leftovers(c);
+	/* the copy buffer for the largest thread, mapped before any stop */
+	if (cdl_live_arena_get(c, c->o->max_stack + c->pd_copy + 2 * FUTEX_WINDOW + LOCK_SPAN) < 0)
+		return cdl_diag_set(c->d, ENOMEM, "capture: copy buffer");
 	for (size_t i = 0; i < c->n; i++)
-		read_round(c, &c->t[i], 0);
+		first_round(c, &c->t[i]);
 	for (size_t i = 0; i < c->n && rc == 0; i++) {
 		struct th *t = &c->t[i];
 
@@ -587,9 +612,16 @@ int cdl_live_perthread(struct ctx *c)
 			rc = cdl_live_seize(c, t, false);
 	}
 	c->ph_seized = cdl_live_mono_ns();
+	/* the main thread last: while it is traced, another cdeadlock waits
+	 * for us (cdl_live_wait_other) rather than racing for the others */
 	for (size_t i = 0; i < c->n && rc == 0; i++)
-		if (c->t[i].st == TH_SEIZED)
+		if (c->t[i].st == TH_SEIZED && c->t[i].tid != c->pid)
 			rc = capture_one(c, &c->t[i]);
+	if (rc == 0)
+		rc = late_stops(c);
+	struct th *leader = cdl_live_find_th(c, c->pid);
+	if (rc == 0 && leader && leader->st == TH_SEIZED)
+		rc = capture_one(c, leader);
 	if (rc == 0)
 		rc = late_stops(c);
 	for (int round = 0; rc == 0; round++) {

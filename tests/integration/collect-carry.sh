@@ -7,42 +7,45 @@
 . "$TESTS_SRCDIR/lib.sh"
 . "$TESTS_SRCDIR/integration/locks-lib.sh"
 
-export CDEADLOCK_STATE_DIR=$TEST_TMP/state
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-start_fixture lock-abba
-wait_futex_blocked "$FIX_PID" 2
-sleep 3
-t1=$(now_ms)
-snapshot "$FIX_PID"
-expect_rc 2
-first=$(jq '.threads[] | select(.name == "transfer") | .blocked_for_ms' "$J")
-[ "$first" -ge 0 ] 2>/dev/null || fail "no blocked_for_ms in the first capture: $first"
-[ "$(stat -c %a "$CDEADLOCK_STATE_DIR")" = 700 ] || fail "state directory is not private"
-files=("$CDEADLOCK_STATE_DIR"/"$FIX_PID"-*.carry)
-[ -f "${files[0]}" ] || fail "no carry file for $FIX_PID in $CDEADLOCK_STATE_DIR"
-[ "$(stat -c %a "${files[0]}")" = 600 ] || fail "carry file is not private"
+for m in $CDL_MODES; do
+	set_mode "$m"
+	export CDEADLOCK_STATE_DIR=$TEST_TMP/state-$m
+	start_fixture lock-abba
+	wait_futex_blocked "$FIX_PID" 2
+	sleep 3
+	t1=$(now_ms)
+	snapshot "$FIX_PID"
+	expect_rc 2
+	first=$(jq '.threads[] | select(.name == "transfer") | .blocked_for_ms' "$J")
+	[ "$first" -ge 0 ] 2>/dev/null || fail "no blocked_for_ms in the first capture: $first"
+	[ "$(stat -c %a "$CDEADLOCK_STATE_DIR")" = 700 ] || fail "state directory is not private"
+	files=("$CDEADLOCK_STATE_DIR"/"$FIX_PID"-*.carry)
+	[ -f "${files[0]}" ] || fail "no carry file for $FIX_PID in $CDEADLOCK_STATE_DIR"
+	[ "$(stat -c %a "${files[0]}")" = 600 ] || fail "carry file is not private"
 
-sleep 1.5
-snapshot "$FIX_PID"
-expect_rc 2
-t2=$(now_ms)
-second=$(jq '.threads[] | select(.name == "transfer") | .blocked_for_ms' "$J")
-# The first capture woke the thread after t1, so without the carried
-# evidence the second run counts from then: at most t2 - t1.  With it,
-# the thread has been off-CPU since long before t1.
-[ "$second" -gt $((t2 - t1)) ] ||
-	fail "blocked for restarted: $first ms, then $second ms, but $((t2 - t1)) ms passed since the first run began"
-[ "$second" -ge $((first + 1400)) ] || fail "blocked for did not grow: $first ms, then $second ms"
-note "transfer blocked for $first ms, then $second ms ($((t2 - t1)) ms between the runs)"
+	sleep 1.5
+	snapshot "$FIX_PID"
+	expect_rc 2
+	t2=$(now_ms)
+	second=$(jq '.threads[] | select(.name == "transfer") | .blocked_for_ms' "$J")
+	# The first capture woke the thread after t1, so without the carried
+	# evidence the second run counts from then: at most t2 - t1.  With it,
+	# the thread has been off-CPU since long before t1.
+	[ "$second" -gt $((t2 - t1)) ] ||
+		fail "blocked for restarted: $first ms, then $second ms, but $((t2 - t1)) ms passed since the first run began"
+	[ "$second" -ge $((first + 1400)) ] || fail "blocked for did not grow: $first ms, then $second ms"
+	note "transfer blocked for $first ms, then $second ms ($((t2 - t1)) ms between the runs)"
 
-# a private directory that someone else can write is not used: the
-# evidence there is neither read back nor rewritten
-chmod 0777 "$CDEADLOCK_STATE_DIR"
-before=$(stat -c '%Y %s' "${files[0]}"; md5sum <"${files[0]}")
-sleep 1.1           # an mtime of its own, would it be rewritten
-snapshot "$FIX_PID"
-expect_rc 2
-after=$(stat -c '%Y %s' "${files[0]}"; md5sum <"${files[0]}")
-[ "$before" = "$after" ] || fail "an unsafe state directory was used (its carry file was rewritten)"
-[ -z "$(find "$CDEADLOCK_STATE_DIR" -name '*.tmp')" ] || fail "a temporary carry file was left in an unsafe directory"
+	# a private directory that someone else can write is not used: the
+	# evidence there is neither read back nor rewritten
+	chmod 0777 "$CDEADLOCK_STATE_DIR"
+	before=$(stat -c '%Y %s' "${files[0]}"; md5sum <"${files[0]}")
+	sleep 1.1           # an mtime of its own, would it be rewritten
+	snapshot "$FIX_PID"
+	expect_rc 2
+	after=$(stat -c '%Y %s' "${files[0]}"; md5sum <"${files[0]}")
+	[ "$before" = "$after" ] || fail "an unsafe state directory was used (its carry file was rewritten)"
+	[ -z "$(find "$CDEADLOCK_STATE_DIR" -name '*.tmp')" ] || fail "a temporary carry file was left in an unsafe directory"
+done
 exit 0
