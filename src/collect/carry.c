@@ -90,11 +90,12 @@ static void carry_load(struct cdl_collector *k, struct ctx *c)
 		free(e);
 }
 
-/* Is t's sleep the one the previous capture saw (p) and let go?  When
- * that capture proved the thread asleep and counted its voluntary
- * switches, and this one finds the same count before touching it, the
- * thread has not switched since: exact.  Otherwise, it must have gone
- * off-CPU while that capture let its threads go. */
+/* Is t's sleep the one the previous capture saw (p) and let go?  A
+ * per-thread capture counted the thread's voluntary switches before its
+ * stop: when this one finds that count plus the two the stop cost (the
+ * stop, the sleep it went back to), the thread has not switched since it
+ * went back to sleep: exact, however late the machine let it.  Otherwise
+ * it must have gone off-CPU while that capture let its threads go. */
 static bool same_sleep(const struct cdl_collector *k, const struct cdl_carry *p,
 		       const struct th *t)
 {
@@ -136,7 +137,7 @@ void cdl_live_carry(struct cdl_collector *k, struct ctx *c)
 		if (nw)
 			nw[nn++] = (struct cdl_carry){ t->tid, t->ct.syscall_nr,
 						       t->ct.syscall_args[0], t->off_since,
-						       c->perthread && t->pf.proven ? t->pf.vol[2] : -1 };
+						       cdl_live_perthread_carry_vol(c, t) };
 	}
 	free(k->e);
 	k->e = nw;

@@ -49,9 +49,11 @@ struct proof {
 	long vol[3], invol[3];   /* voluntary / nonvoluntary context switches */
 	char state[3];
 	bool read[3];
-	uint64_t lk_addr;        /* first lock byte compared, 0 none */
+	uint64_t lk_addr;        /* the futex word it sleeps on, 0 none */
+	uint64_t lk_lo;          /* the bytes compared around it: [lk_lo, +lk_len),
+	                            within the word's mapping */
+	size_t lk_len, lk_got;
 	unsigned char lk[LOCK_SPAN];
-	size_t lk_got;
 	int64_t held_ns;         /* how long it was held stopped */
 	bool asked;              /* PTRACE_INTERRUPT sent */
 	long vol_first;          /* voluntary switches at the first c0, -1 unknown */
@@ -225,6 +227,10 @@ int cdl_live_perthread(struct ctx *c);
  * 0 or -ENOMEM. */
 int cdl_live_perthread_store(struct ctx *c);
 void cdl_live_perthread_free(struct ctx *c);
+/* The voluntary switch count thread t will show if, after the stop this
+ * capture gave it, it sleeps again in the same call and stays there
+ * (the carry's exact test); -1 when not known. */
+long cdl_live_perthread_carry_vol(const struct ctx *c, const struct th *t);
 
 /* ---- carry.c: the collector object ---- */
 

@@ -8,9 +8,8 @@
  *
  *   c0  before anything: every thread's /proc/TID/syscall (syscall,
  *       arguments, sp, pc) and its context switches (/proc/TID/status);
- *   seize every thread (PTRACE_SEIZE stops none), so a second cdeadlock
- *       sees them traced and waits for us;
- *   one thread at a time: PTRACE_INTERRUPT, wait for that tid's stop (at
+ *   one thread at a time (the main thread last): PTRACE_SEIZE,
+ *       PTRACE_INTERRUPT, wait for that tid's stop (at
  *       most PT_BUDGET_MS), registers, stack, thread descriptor, the
  *       memory around its futex word, and the LOCK_SPAN bytes around the
  *       word once more; PTRACE_DETACH.  The futex wait it was in returns
@@ -199,7 +198,7 @@ static uint64_t futex_word(const struct th *t)
 	if (!t->regs_ok || !t->ct.in_syscall ||
 	    (t->ct.syscall_nr != arch->nr_futex && t->ct.syscall_nr != arch->nr_restart_syscall))
 		return 0;
-	return t->ct.syscall_args[0] >= 4096 + LOCK_BEFORE ? t->ct.syscall_args[0] : 0;
+	return t->ct.syscall_args[0] >= 4096 ? t->ct.syscall_args[0] : 0;
 }
 
 /* Registers and memory of stopped thread t, into the scratch arena, then
@@ -209,6 +208,8 @@ static int copy_stopped(struct ctx *c, struct th *t, struct region *r, size_t *n
 	size_t total = LOCK_SPAN;
 	unsigned char *p;
 
+	t->pf.lk_addr = 0;
+	t->pf.lk_len = t->pf.lk_got = 0;
 	if (!t->regs_ok)
 		return 0;
 	/* a stack born after the maps were read is copied up to
@@ -226,8 +227,21 @@ static int copy_stopped(struct ctx *c, struct th *t, struct region *r, size_t *n
 	}
 	t->pf.lk_addr = futex_word(t);
 	if (t->pf.lk_addr) {
-		r[*nr] = (struct region){ .addr = t->pf.lk_addr - LOCK_BEFORE, .len = LOCK_SPAN,
-					  .buf = p };
+		/* LOCK_SPAN bytes around the word, within its mapping */
+		const struct cdl_map *m = cdl_maps_find(&c->maps, t->pf.lk_addr);
+		uint64_t lo = t->pf.lk_addr - LOCK_BEFORE, hi = lo + LOCK_SPAN;
+
+		if (m && lo < m->start)
+			lo = m->start;
+		if (m && hi > m->end)
+			hi = m->end;
+		if (!m) {
+			lo = t->pf.lk_addr;
+			hi = lo + 4;
+		}
+		t->pf.lk_lo = lo;
+		t->pf.lk_len = (size_t)(hi - lo);
+		r[*nr] = (struct region){ .addr = lo, .len = t->pf.lk_len, .buf = p };
 		cdl_live_read_regions(c, r, *nr + 1);
 		t->pf.lk_got = r[*nr].got;
 		memcpy(t->pf.lk, p, r[*nr].got);
@@ -305,11 +319,34 @@ static int finish_one(struct ctx *c, struct th *t, int64_t budget_ns)
 	return rc;
 }
 
-/* Stop, copy and release one seized thread.  A thread in uninterruptible
- * sleep stops only when that ends: it is not waited for here.  0 or
- * -ENOMEM. */
+/* Seize t.  Another cdeadlock holding it (it holds one thread at a time
+ * too, for microseconds) is waited for.  0 or -errno with c->d filled
+ * (-EAGAIN: the other one kept it). */
+static int seize_now(struct ctx *c, struct th *t)
+{
+	int rc = cdl_live_seize(c, t, false);
+	bool is_cdl = true;
+
+	for (int waited = 0; rc == -EAGAIN && is_cdl && waited < BUSY_WAIT_MS; waited++) {
+		struct timespec ts = { 0, 1000000 };
+
+		nanosleep(&ts, NULL);
+		if (cdl_live_tracer_of(t->tid, &is_cdl) == 0)
+			rc = cdl_live_seize(c, t, false);
+	}
+	return rc;
+}
+
+/* Seize, stop, copy and release one thread: it is the only one we hold,
+ * so no other thread of the target can be caught in a signal-delivery
+ * stop meanwhile.  A thread in uninterruptible sleep stops only when
+ * that ends: it is not waited for here.  0 or -errno with c->d filled. */
 static int capture_one(struct ctx *c, struct th *t)
 {
+	int rc = seize_now(c, t);
+
+	if (rc < 0 || t->st != TH_SEIZED)
+		return rc;
 	if (ptrace(PTRACE_INTERRUPT, t->tid, 0L, 0L) < 0) {
 		if (errno == ESRCH)
 			cdl_live_th_gone(t);
@@ -375,6 +412,13 @@ static bool stop_matches(const struct th *t)
 	       memcmp(t->ct.syscall_args, s->a, sizeof(s->a)) == 0 && t->ct.sp == s->sp;
 }
 
+long cdl_live_perthread_carry_vol(const struct ctx *c, const struct th *t)
+{
+	if (!c->perthread || !t->pf.captured || !t->pf.read[0] || !stop_matches(t))
+		return -1;
+	return t->pf.vol[0] + PT_VOL_COST;
+}
+
 static bool asleep(char st)
 {
 	return st == 'S' || st == 'D';
@@ -432,7 +476,7 @@ static int reread_locks(struct ctx *c)
 	unsigned char *buf;
 
 	for (size_t i = 0; i < c->n; i++)
-		n += c->t[i].pf.captured && c->t[i].pf.lk_got == LOCK_SPAN;
+		n += c->t[i].pf.captured && c->t[i].pf.lk_len && c->t[i].pf.lk_got == c->t[i].pf.lk_len;
 	if (!n)
 		return 0;
 	r = calloc(n, sizeof(*r));
@@ -445,9 +489,9 @@ static int reread_locks(struct ctx *c)
 	for (size_t i = 0; i < c->n; i++) {
 		struct th *t = &c->t[i];
 
-		if (!t->pf.captured || t->pf.lk_got != LOCK_SPAN)
+		if (!t->pf.captured || !t->pf.lk_len || t->pf.lk_got != t->pf.lk_len)
 			continue;
-		r[k] = (struct region){ .addr = t->pf.lk_addr - LOCK_BEFORE, .len = LOCK_SPAN,
+		r[k] = (struct region){ .addr = t->pf.lk_lo, .len = t->pf.lk_len,
 					.buf = buf + k * LOCK_SPAN };
 		k++;
 	}
@@ -456,9 +500,9 @@ static int reread_locks(struct ctx *c)
 	for (size_t i = 0; i < c->n; i++) {
 		struct th *t = &c->t[i];
 
-		if (!t->pf.captured || t->pf.lk_got != LOCK_SPAN)
+		if (!t->pf.captured || !t->pf.lk_len || t->pf.lk_got != t->pf.lk_len)
 			continue;
-		if (r[k].got != LOCK_SPAN || memcmp(r[k].buf, t->pf.lk, LOCK_SPAN) != 0)
+		if (r[k].got != r[k].len || memcmp(r[k].buf, t->pf.lk, r[k].len) != 0)
 			t->pf.lk_got = 0;      /* changed: the wait is not proven */
 		k++;
 	}
@@ -491,9 +535,7 @@ static int rescan(struct ctx *c)
 		}
 		cdl_live_read_facts(c, t, false);
 		first_round(c, t);
-		rc = cdl_live_seize(c, t, false);
-		if (rc == 0 && t->st == TH_SEIZED)
-			rc = capture_one(c, t);
+		rc = capture_one(c, t);
 		if (rc == 0 && t->st == TH_SEIZED)
 			rc = late_stops(c);
 		added++;
@@ -552,13 +594,14 @@ static int recapture(struct ctx *c)
 		pf->state[0] = pf->state[1];
 		pf->captured = false;
 		pf->asked = false;
+		/* its sleep is a new one: state, wait channel, off-CPU since */
+		t->blocked_ms = -1;
+		t->off_since = 0;
+		cdl_live_read_facts(c, t, true);
 		t->regs_ok = t->regs_tried = false;
 		t->detached = false;
 		t->sig = 0;
-		rc = cdl_live_seize(c, t, false);
-		if (rc < 0)
-			return rc;
-		if (t->st == TH_SEIZED && (rc = capture_one(c, t)) < 0)
+		if ((rc = capture_one(c, t)) < 0)
 			return rc;
 		if (t->st == TH_SEIZED && (rc = late_stops(c)) < 0)
 			return rc;
@@ -576,7 +619,7 @@ static void decide(struct ctx *c)
 		const char *why;
 
 		t->pf.proven = proven(t, &why);
-		if (t->pf.proven && t->pf.lk_addr && t->pf.lk_got != LOCK_SPAN) {
+		if (t->pf.proven && t->pf.lk_addr && (!t->pf.lk_len || t->pf.lk_got != t->pf.lk_len)) {
 			t->pf.proven = false;
 			why = "its lock changed during the capture";
 		}
@@ -601,26 +644,22 @@ int cdl_live_perthread(struct ctx *c)
 	/* the copy buffer for the largest thread, mapped before any stop */
 	if (cdl_live_arena_get(c, c->o->max_stack + c->pd_copy + 2 * FUTEX_WINDOW + LOCK_SPAN) < 0)
 		return cdl_diag_set(c->d, ENOMEM, "capture: copy buffer");
-	for (size_t i = 0; i < c->n; i++)
-		first_round(c, &c->t[i]);
-	for (size_t i = 0; i < c->n && rc == 0; i++) {
+	for (size_t i = 0; i < c->n; i++) {
 		struct th *t = &c->t[i];
 
+		first_round(c, t);
 		if (t->facts && (t->state == 'Z' || t->state == 'X'))
 			t->st = TH_SKIPPED;     /* a zombie leader cannot be seized */
-		else
-			rc = cdl_live_seize(c, t, false);
 	}
 	c->ph_seized = cdl_live_mono_ns();
-	/* the main thread last: while it is traced, another cdeadlock waits
-	 * for us (cdl_live_wait_other) rather than racing for the others */
+	/* the main thread last (the test hold is on it) */
 	for (size_t i = 0; i < c->n && rc == 0; i++)
-		if (c->t[i].st == TH_SEIZED && c->t[i].tid != c->pid)
+		if (c->t[i].st == TH_NEW && c->t[i].tid != c->pid)
 			rc = capture_one(c, &c->t[i]);
 	if (rc == 0)
 		rc = late_stops(c);
 	struct th *leader = cdl_live_find_th(c, c->pid);
-	if (rc == 0 && leader && leader->st == TH_SEIZED)
+	if (rc == 0 && leader && leader->st == TH_NEW)
 		rc = capture_one(c, leader);
 	if (rc == 0)
 		rc = late_stops(c);

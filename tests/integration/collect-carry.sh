@@ -11,6 +11,7 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 for m in $CDL_MODES; do
 	set_mode "$m"
 	export CDEADLOCK_STATE_DIR=$TEST_TMP/state-$m
+	SNAPSHOT_MODES=$m
 	start_fixture lock-abba
 	wait_futex_blocked "$FIX_PID" 2
 	sleep 3
