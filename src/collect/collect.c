@@ -494,7 +494,7 @@ static int hand_over(struct cdl_collector *k, struct ctx *c)
 				sum += c->t[i].pf.held_ns;
 				over += c->t[i].pf.held_ns > 1000000;
 			}
-			cdl_live_warn(c, "phases: per-thread, c0 and seize %lld us, stop-copy-release "
+			cdl_live_warn(c, "phases: per-thread, c0 reads %lld us, stop-copy-release "
 				      "%lld us, proof %lld us, stops: %zu, mean %lld us, over 1 ms %zu, "
 				      "longest %lld us", (long long)(c->ph_seized - t0) / 1000,
 				      (long long)(c->ph_stopped - c->ph_seized) / 1000,
