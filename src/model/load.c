@@ -306,26 +306,37 @@ static size_t get_node(struct walker *w, size_t obj, const char *name, int req,
 	return m;
 }
 
+/* A string member naming one of an enum's values (from_name gives the
+ * value, or -1: "unknown WHAT \"...\"").  1 when set, 0 when absent, -1
+ * on error. */
+static int get_enum(struct walker *w, size_t obj, const char *name, int req, const char *what,
+		    int (*from_name)(const char *), int *out)
+{
+	const char *str = NULL;
+	int save;
+
+	if (get_str(w, obj, name, req, NOTNULL, &str) < 0)
+		return -1;
+	if (!str)
+		return 0;
+	*out = from_name(str);
+	if (*out >= 0)
+		return 1;
+	werr(w, enter(w, obj, name, REQ, &save), "unknown %s \"%s\"", what, str);
+	return -1;
+}
+
 /* capture_mode and capture_window_us: absent in files written before the
  * per-thread capture, which were all global freezes. */
 static int load_capture_mode(struct walker *w, size_t root, struct cdl_snapshot *s)
 {
-	const char *mode = NULL;
 	int64_t v;
 	int k;
 
-	if (get_str(w, root, "capture_mode", OPT, NOTNULL, &mode) < 0)
-		return -1;
-	if (mode) {
-		k = cdl_capture_mode_from_name(mode);
-		if (k < 0) {
-			int save;
-			size_t km = enter(w, root, "capture_mode", REQ, &save);
-
-			werr(w, km, "unknown capture mode \"%s\"", mode);
-			return -1;
-		}
-		s->capture_mode = (enum cdl_capture_mode)k;
+	switch (get_enum(w, root, "capture_mode", OPT, "capture mode", cdl_capture_mode_from_name, &k)) {
+	case -1: return -1;
+	case 1: s->capture_mode = (enum cdl_capture_mode)k; break;
+	default: break;
 	}
 	switch (get_int(w, root, "capture_window_us", OPT, NULLOK, 0, INT64_MAX, &v)) {
 	case -1: return -1;
@@ -334,24 +345,16 @@ static int load_capture_mode(struct walker *w, size_t root, struct cdl_snapshot 
 	}
 	return 0;
 }
+
 static int load_wait(struct walker *w, size_t m, struct cdl_wait *wt)
 {
-	const char *kind = NULL;
 	int64_t v;
 	int save;
 	size_t fl;
-	int k;
+	int k = CDL_WAIT_OTHER;
 
-	if (get_str(w, m, "kind", REQ, NOTNULL, &kind) < 0)
+	if (get_enum(w, m, "kind", REQ, "wait kind", cdl_wait_kind_from_name, &k) < 0)
 		return -1;
-	k = cdl_wait_kind_from_name(kind);
-	if (k < 0) {
-		int s2;
-		size_t km = enter(w, m, "kind", REQ, &s2);
-
-		werr(w, km, "unknown wait kind \"%s\"", kind);
-		return -1;
-	}
 	wt->kind = (enum cdl_wait_kind)k;
 	if (get_hex(w, m, "address", REQ, NOTNULL, &wt->address) < 0 ||
 	    get_str(w, m, "symbol", REQ, NULLOK, &wt->symbol) < 0)
