@@ -617,7 +617,16 @@ static void decide(struct ctx *c)
 	for (size_t i = 0; i < c->n; i++) {
 		struct th *t = &c->t[i];
 		const char *why;
+		char name[32];
 
+		/* copied, then exited: what was copied is no longer true of
+		 * anything (and an owner that exited is an orphaned lock's) */
+		snprintf(name, sizeof(name), "%d", t->tid);
+		if (t->pf.captured && !t->pf.read[2] && t->st != TH_GONE &&
+		    faccessat(c->taskfd, name, F_OK, 0) < 0 && errno == ENOENT) {
+			t->st = TH_GONE;    /* released already: no slot to free */
+			t->late = true;
+		}
 		t->pf.proven = proven(t, &why);
 		if (t->pf.proven && t->pf.lk_addr && (!t->pf.lk_len || t->pf.lk_got != t->pf.lk_len)) {
 			t->pf.proven = false;
