@@ -5,6 +5,9 @@
  *
  *   1. before: validate the pid, read /proc (maps, per-thread stat, wchan,
  *      sched) while the target still runs (attach.c);
+ *   2-4. by default, the per-thread capture (perthread.c): steps 2 to 4
+ *      for one thread at a time, then the proof of which threads stayed
+ *      in their wait.  With opts.global_freeze, for all threads at once:
  *   2. freeze: PTRACE_SEIZE + PTRACE_INTERRUPT every thread, wait for every
  *      stop, rescan /proc/PID/task until no new thread appears (freeze.c);
  *   3. copy: registers, the used part of each stack, each struct pthread,
