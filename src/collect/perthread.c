@@ -8,7 +8,7 @@
  *
  *   c0  before anything: every thread's /proc/TID/syscall (syscall,
  *       arguments, sp, pc) and its context switches (/proc/TID/status);
- *   one thread at a time (the main thread last): PTRACE_SEIZE,
+ *   one thread at a time (the main thread first): PTRACE_SEIZE,
  *       PTRACE_INTERRUPT, wait for that tid's stop (at
  *       most PT_BUDGET_MS), registers, stack, thread descriptor, the
  *       memory around its futex word, and the LOCK_SPAN bytes around the
@@ -45,7 +45,7 @@
  * the owner field came back to the very same values.
  *
  * Test hooks (never set them in production; HACKING):
- *   CDEADLOCK_TEST_HOLD_MS=N   keep the main thread (captured last) stopped
+ *   CDEADLOCK_TEST_HOLD_MS=N   keep the main thread (captured first) stopped
  *                              N ms;
  *   CDEADLOCK_TEST_HOOK=pause-after:TID with CDEADLOCK_TEST_FIFO=PATH:
  *                              after thread TID was released, open the
@@ -147,7 +147,7 @@ static void first_round(struct ctx *c, struct th *t)
 
 static void test_hold(struct ctx *c, const struct th *t)
 {
-	if (t->tid == c->pid)   /* the main thread, captured last */
+	if (t->tid == c->pid)   /* the main thread, captured first */
 		cdl_live_hold_for_tests();
 }
 
@@ -661,15 +661,14 @@ int cdl_live_perthread(struct ctx *c)
 			t->st = TH_SKIPPED;     /* a zombie leader cannot be seized */
 	}
 	c->ph_seized = cdl_live_mono_ns();
-	/* the main thread last (the test hold is on it) */
-	for (size_t i = 0; i < c->n && rc == 0; i++)
-		if (c->t[i].st == TH_NEW && c->t[i].tid != c->pid)
-			rc = capture_one(c, &c->t[i]);
-	if (rc == 0)
-		rc = late_stops(c);
+	/* the main thread first: a refusal (EPERM) names the process, as the
+	 * global freeze's does; the test hold is on it */
 	struct th *leader = cdl_live_find_th(c, c->pid);
-	if (rc == 0 && leader && leader->st == TH_NEW)
+	if (leader && leader->st == TH_NEW)
 		rc = capture_one(c, leader);
+	for (size_t i = 0; i < c->n && rc == 0; i++)
+		if (c->t[i].st == TH_NEW)
+			rc = capture_one(c, &c->t[i]);
 	if (rc == 0)
 		rc = late_stops(c);
 	for (int round = 0; rc == 0; round++) {

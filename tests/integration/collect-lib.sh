@@ -13,7 +13,7 @@ states() {
 # wait_frozen PID: wait until cdeadlock holds PID (see
 # CDEADLOCK_TEST_HOLD_MS): with --global-freeze every thread is in a
 # ptrace stop (state t); in the per-thread mode the main thread (which
-# it captures last) is.
+# it captures first) is.
 wait_frozen() {
 	local pid=$1 deadline=$((SECONDS + 30 * HOLD_SCALE)) st
 	while :; do
