@@ -75,7 +75,7 @@
 
 #define PT_VOL_COST 2            /* voluntary switches one capture costs a sleeper */
 #define PT_RESCANS  8            /* rounds of looking for threads born meanwhile */
-#define PT_SETTLE_MS 100         /* wait this long for threads to sleep again */
+#define PT_SETTLE_MS 250         /* wait this long for threads to sleep again */
 
 /* A copy made at a thread's stop, kept until the proof orders them. */
 struct ptcopy {
@@ -544,18 +544,15 @@ static int rescan(struct ctx *c)
 	return rc < 0 ? rc : added;
 }
 
-/* c1: every captured thread, once it is back in its wait.  A thread let
+/* c1: every captured thread, once it is back in its wait (settle_c1).  A thread let
  * go needs the CPU to re-enter it: while one has not slept since (fewer
  * voluntary switches than the stop costs, runnable), it is read again, a
  * little later, for at most PT_SETTLE_MS in all. */
-static void read_c1(struct ctx *c)
+static void settle_c1(struct ctx *c)
 {
 	int64_t end = cdl_live_mono_ns() + (int64_t)PT_SETTLE_MS * 1000000;
 	bool again = true;
 
-	for (size_t i = 0; i < c->n; i++)
-		if (c->t[i].pf.captured)
-			read_round(c, &c->t[i], 1);
 	while (again && cdl_live_mono_ns() < end) {
 		struct timespec ts = { 0, 200000 };
 
@@ -571,6 +568,14 @@ static void read_c1(struct ctx *c)
 			again = true;
 		}
 	}
+}
+
+static void read_c1(struct ctx *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->t[i].pf.captured)
+			read_round(c, &c->t[i], 1);
+	settle_c1(c);
 }
 
 /* Threads whose wait changed between c0 and c1 but that sleep now are
@@ -607,6 +612,7 @@ static int recapture(struct ctx *c)
 			return rc;
 		read_round(c, t, 1);
 	}
+	settle_c1(c);
 	return 0;
 }
 
