@@ -29,20 +29,24 @@
  * on Linux 6.x, see HACKING) and neither count moved from c1 to c2, and
  * its lock bytes at c2 equal those copied at its stop.
  *
- * Why that is enough for a deadlock verdict: every c0 read comes before
- * every c2 read, so there is an instant (the lock re-read at c2) at which
- * every proven thread sleeps in the wait it was copied in, and each
- * proven waiter's lock bytes (word, owner field) are what was copied: the
- * owners the offline stage reads are the owners at that instant.  A cycle
+ * Why that is enough for a deadlock verdict: every c1 read comes before
+ * every c2 read, so at the lock re-read between them every proven thread
+ * sleeps in the wait it was copied in, and each proven waiter's lock
+ * bytes (word, owner field) are what was copied.  Those bytes are written
+ * over every other copy they overlap (cdl_live_perthread_store): the
+ * futex window of another thread, copied at another instant, also holds
+ * its neighbours (an array of mutexes) and must not stand for them.  So
+ * the owners the offline stage reads are the owners at that instant.  A cycle
  * of proven threads therefore existed at that instant.  The analysis
  * (src/analyze) draws no edge from, and no verdict on, a thread that is
  * not proven: it is "moved during the capture".
  *
- * Residual: a thread can leave its wait and come back to the same call
- * with the same arguments without an extra voluntary switch only if the
- * futex word changed while it was stopped (the restarted wait then fails
- * at once); the lock bytes compared at c2 catch that unless the word and
- * the owner field came back to the very same values.
+ * Residual: a thread woken just before its stop, or whose futex word
+ * changed while it was stopped, can go back to the same call with the
+ * same arguments at the cost of the same two switches.  The verdict
+ * stays true at the lock re-read (it sleeps there then, on the lock bytes
+ * copied), but its "blocked for" may count from before a wake-up of a
+ * few microseconds.
  *
  * Test hooks (never set them in production; HACKING):
  *   CDEADLOCK_TEST_HOLD_MS=N   keep the main thread (captured first) stopped
@@ -72,6 +76,7 @@
 #include "live-int.h"
 #include "memimg.h"
 #include "proc.h"
+#include "sorted.h"
 
 #define PT_VOL_COST 2            /* voluntary switches one capture costs a sleeper */
 #define PT_RESCANS  8            /* rounds of looking for threads born meanwhile */
@@ -82,8 +87,6 @@ struct ptcopy {
 	uint64_t addr;
 	size_t len;
 	unsigned char *buf;      /* malloc'd; the memory image takes it */
-	int tid;
-	bool lockwin;            /* the window around its futex word */
 };
 
 /* ---- what the kernel says ---- */
@@ -169,7 +172,7 @@ static void test_pause(int tid)
 
 /* ---- one thread ---- */
 
-static int keep_copy(struct ctx *c, const struct region *r, int tid, bool lockwin)
+static int keep_copy(struct ctx *c, const struct region *r)
 {
 	struct ptcopy *p;
 
@@ -184,8 +187,6 @@ static int keep_copy(struct ctx *c, const struct region *r, int tid, bool lockwi
 	memcpy(p->buf, r->buf, r->got);
 	p->addr = r->addr;
 	p->len = r->got;
-	p->tid = tid;
-	p->lockwin = lockwin;
 	c->ncopies++;
 	return 0;
 }
@@ -312,9 +313,7 @@ static int finish_one(struct ctx *c, struct th *t, int64_t budget_ns)
 	c->pause_end.tv_sec = t1 / 1000000000;
 	c->pause_end.tv_nsec = t1 % 1000000000;
 	for (size_t i = 0; rc == 0 && i < nr; i++)
-		rc = keep_copy(c, &r[i], t->tid, i == nr - 1 && t->pf.lk_addr &&
-			       r[i].addr <= t->pf.lk_addr && t->pf.lk_addr < r[i].addr + r[i].len &&
-			       r[i].len <= 2 * FUTEX_WINDOW);
+		rc = keep_copy(c, &r[i]);
 	test_pause(t->tid);
 	return rc;
 }
@@ -716,29 +715,77 @@ int cdl_live_perthread(struct ctx *c)
 	return rc;
 }
 
+static int cmp_span(const void *a, const void *b)
+{
+	const struct th *x = *(const struct th *const *)a, *y = *(const struct th *const *)b;
+
+	return (x->pf.lk_lo > y->pf.lk_lo) - (x->pf.lk_lo < y->pf.lk_lo);
+}
+
+static bool span_before(const void *elem, const void *key)
+{
+	const struct th *t = *(const struct th *const *)elem;
+
+	return t->pf.lk_lo + LOCK_SPAN <= *(const uint64_t *)key;
+}
+
+/* Write the proven lock bytes over copy p where they overlap (spans
+ * sorted by address). */
+static void patch_copy(struct ptcopy *p, struct th *const *span, size_t n)
+{
+	size_t i = cdl_lower_bound(span, n, sizeof(*span), &p->addr, span_before);
+
+	for (; i < n && span[i]->pf.lk_lo < p->addr + p->len; i++) {
+		const struct proof *pf = &span[i]->pf;
+		uint64_t lo = pf->lk_lo > p->addr ? pf->lk_lo : p->addr;
+		uint64_t hi = pf->lk_lo + pf->lk_len < p->addr + p->len ? pf->lk_lo + pf->lk_len :
+			      p->addr + p->len;
+
+		if (hi > lo)
+			memcpy(p->buf + (lo - p->addr), pf->lk + (lo - pf->lk_lo), hi - lo);
+	}
+}
+
 int cdl_live_perthread_store(struct ctx *c)
 {
-	/* the memory image prefers what was added first: the lock windows of
-	 * proven threads, then everything else in capture order */
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < c->ncopies; i++) {
-			struct ptcopy *p = &c->copies[i];
-			struct th *t;
-			bool first;
+	/* The copies were made at different instants: a futex window also
+	 * holds the neighbouring locks (an array of mutexes) as they were
+	 * then, and where copies overlap the memory image keeps one of them.
+	 * So the lock bytes of every proven thread (what memory held at the
+	 * lock re-read) are written over every copy they overlap first, and
+	 * added themselves. */
+	struct th **span = malloc((c->n ? c->n : 1) * sizeof(*span));
+	size_t n = 0;
 
-			if (!p->buf)
-				continue;
-			t = cdl_live_find_th(c, p->tid);
-			first = p->lockwin && t && t->pf.proven;
-			if (first != (pass == 0))
-				continue;
-			if (cdl_memimg_add(c->rc->mem, p->addr, p->buf, p->len) < 0) {
-				p->buf = NULL;
-				return -ENOMEM;
-			}
-			p->buf = NULL;
-		}
+	if (!span)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n; i++) {
+		struct th *t = &c->t[i];
+
+		if (t->pf.proven && t->pf.lk_len && t->pf.lk_got == t->pf.lk_len)
+			span[n++] = t;
 	}
+	qsort(span, n, sizeof(*span), cmp_span);
+	for (size_t i = 0; i < n; i++)
+		if (cdl_memimg_add_copy(c->rc->mem, span[i]->pf.lk_lo, span[i]->pf.lk,
+					span[i]->pf.lk_len) < 0) {
+			free(span);
+			return -ENOMEM;
+		}
+	for (size_t i = 0; i < c->ncopies; i++) {
+		struct ptcopy *p = &c->copies[i];
+
+		if (!p->buf)
+			continue;
+		patch_copy(p, span, n);
+		if (cdl_memimg_add(c->rc->mem, p->addr, p->buf, p->len) < 0) {
+			p->buf = NULL;
+			free(span);
+			return -ENOMEM;
+		}
+		p->buf = NULL;
+	}
+	free(span);
 	return 0;
 }
 
