@@ -3,13 +3,17 @@
 # bench/pause.sh - how long cdeadlock holds a large target, side by side
 # with eu-stack and gdb on the same process in the same run.
 #
-# Usage: bench/pause.sh [-n THREADS] [-r RUNS] [-G MAXGDB] [BUILDDIR]
+# Usage: bench/pause.sh [-n THREADS] [-r RUNS] [-G MAXGDB] [-m MODES] [BUILDDIR]
 #   BUILDDIR holds src/cdeadlock and tests/fixtures/manythreads (build it
 #   with 'make tests/fixtures/manythreads'); default: the current dir.
 #   gdb is measured only up to MAXGDB threads (default 5000): beyond, one
 #   'thread apply all bt' takes minutes.
-#   With PAUSE_ROW_FILE set, one tab-separated row of medians is appended
-#   to that file (bench/pause-scale.sh builds its table from them).
+#   MODES: the capture modes to measure, default "per-thread global-freeze"
+#   (cdeadlock's default, and --global-freeze).  In the per-thread mode
+#   "pause" is the longest any one thread was held stopped.
+#   With PAUSE_ROW_FILE set, one tab-separated row of medians per mode is
+#   appended to that file (bench/pause-scale.sh builds its table from
+#   them).
 #
 # The target (tests/fixtures/manythreads) runs THREADS threads (default
 # 1000) plus a "ticker" that wakes every millisecond and records its
@@ -23,12 +27,14 @@ set -u
 N=1000
 RUNS=5
 MAXGDB=5000
-while getopts n:r:G: o; do
+MODES="per-thread global-freeze"
+while getopts n:r:G:m: o; do
 	case $o in
 	n) N=$OPTARG ;;
 	r) RUNS=$OPTARG ;;
 	G) MAXGDB=$OPTARG ;;
-	*) echo "usage: $0 [-n THREADS] [-r RUNS] [-G MAXGDB] [BUILDDIR]" >&2; exit 2 ;;
+	m) MODES=$OPTARG ;;
+	*) echo "usage: $0 [-n THREADS] [-r RUNS] [-G MAXGDB] [-m MODES] [BUILDDIR]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -91,32 +97,41 @@ for i in $(seq "$RUNS"); do
 	stall_line >>"$TMP/base.stall"
 done
 
-# 1. bare freeze + copy + thaw: --no-unwind, pause_us as measured by cdeadlock
-for i in $(seq "$RUNS"); do
-	stall_line >/dev/null
-	CDEADLOCK_BENCH_PHASES=1 "$CDL" -p "$FIXPID" --json --no-unwind >"$TMP/bare.json" 2>/dev/null
-	stall_line >>"$TMP/bare.stall"
-	jq .pause_us "$TMP/bare.json" >>"$TMP/bare.pause"
-	jq -r '.warnings[] | select(startswith("phases:"))' "$TMP/bare.json" >>"$TMP/bare.phases"
-	sleep 0.2
-done
+for m in $MODES; do
+	case $m in
+	per-thread) MARGS= ;;
+	global-freeze) MARGS=--global-freeze ;;
+	*) echo "pause.sh: unknown mode $m" >&2; exit 2 ;;
+	esac
+	# 1. bare freeze + copy + thaw: --no-unwind, pause_us as measured by cdeadlock
+	for i in $(seq "$RUNS"); do
+		stall_line >/dev/null
+		CDEADLOCK_BENCH_PHASES=1 "$CDL" $MARGS -p "$FIXPID" --json --no-unwind >"$TMP/bare-$m.json" 2>/dev/null
+		stall_line >>"$TMP/bare-$m.stall"
+		jq .pause_us "$TMP/bare-$m.json" >>"$TMP/bare-$m.pause"
+		jq -r '.warnings[] | select(startswith("phases:"))' "$TMP/bare-$m.json" >>"$TMP/bare-$m.phases"
+		sleep 0.2
+	done
 
-# 2. full --json: wall time, peak RSS, stall
-for i in $(seq "$RUNS"); do
-	stall_line >/dev/null
-	t0=$(now_us)
-	if [ -n "$TIME" ]; then
-		"$TIME" -f '%M' -o "$TMP/rss" "$CDL" -p "$FIXPID" --json >"$TMP/full.json" 2>/dev/null
-		cat "$TMP/rss" >>"$TMP/full.rss"
-	else
-		"$CDL" -p "$FIXPID" --json >"$TMP/full.json" 2>/dev/null
-	fi
-	t1=$(now_us)
-	stall_line >>"$TMP/full.stall"
-	echo $(( (t1 - t0) / 1000 )) >>"$TMP/full.wall"
-	jq .pause_us "$TMP/full.json" >>"$TMP/full.pause"
-	sleep 0.2
+	# 2. full --json: wall time, peak RSS, stall
+	for i in $(seq "$RUNS"); do
+		stall_line >/dev/null
+		t0=$(now_us)
+		if [ -n "$TIME" ]; then
+			"$TIME" -f '%M' -o "$TMP/rss" "$CDL" $MARGS -p "$FIXPID" --json >"$TMP/full-$m.json" 2>/dev/null
+			cat "$TMP/rss" >>"$TMP/full-$m.rss"
+		else
+			"$CDL" $MARGS -p "$FIXPID" --json >"$TMP/full-$m.json" 2>/dev/null
+		fi
+		t1=$(now_us)
+		stall_line >>"$TMP/full-$m.stall"
+		echo $(( (t1 - t0) / 1000 )) >>"$TMP/full-$m.wall"
+		jq .pause_us "$TMP/full-$m.json" >>"$TMP/full-$m.pause"
+		sleep 0.2
+	done
 done
+last=${MODES##* }
+cp "$TMP/full-$last.json" "$TMP/full.json"
 nthreads=$(jq '.threads | length' "$TMP/full.json")
 nframes=$(jq '[.threads[].frames | length] | add' "$TMP/full.json")
 
@@ -168,29 +183,35 @@ echo "medians (min in brackets); stall = longest gap the target's ticker saw dur
 echo
 printf '%-38s %16s %16s %16s %10s\n' "" "pause ms" "stall ms" "wall ms" "RSS MiB"
 printf '%-38s %16s %16s %16s %10s\n' "ticker alone (1 s, no tool)" "-" "$(us2ms base.stall)" "-" "-"
-printf '%-38s %16s %16s %16s %10s\n' "cdeadlock --no-unwind (bare capture)" "$(us2ms bare.pause)" "$(us2ms bare.stall)" "-" "-"
-printf '%-38s %16s %16s %16s %10s\n' "cdeadlock --json (full)" "$(us2ms full.pause)" "$(us2ms full.stall)" "$(f full.wall)" "$(kb2mb full.rss)"
+for m in $MODES; do
+	printf '%-38s %16s %16s %16s %10s\n' "$m --no-unwind (bare capture)" "$(us2ms bare-$m.pause)" "$(us2ms bare-$m.stall)" "-" "-"
+	printf '%-38s %16s %16s %16s %10s\n' "$m --json (full)" "$(us2ms full-$m.pause)" "$(us2ms full-$m.stall)" "$(f full-$m.wall)" "$(kb2mb full-$m.rss)"
+done
 [ -s "$TMP/eu.wall" ] &&
 printf '%-38s %16s %16s %16s %10s\n' "eu-stack -p" "-" "$(us2ms eu.stall)" "$(f eu.wall)" "$(kb2mb eu.rss)"
 [ -s "$TMP/gdb.wall" ] &&
 printf '%-38s %16s %16s %16s %10s\n' "gdb -batch 'thread apply all bt'" "-" "$(us2ms gdb.stall)" "$(f gdb.wall)" "$(kb2mb gdb.rss)"
 echo
 if [ -s "$TMP/eu.wall" ]; then
-	fw=$(sort -n "$TMP/full.wall" | awk '{v[NR]=$1} END {print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}')
+	fw=$(sort -n "$TMP/full-$last.wall" | awk '{v[NR]=$1} END {print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}')
 	ew=$(sort -n "$TMP/eu.wall" | awk '{v[NR]=$1} END {print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}')
-	awk -v f="$fw" -v e="$ew" 'BEGIN {printf "cdeadlock --json wall / eu-stack wall = %.2f (target <= 0.33, aim 0.20)\n", f / e}'
+	awk -v f="$fw" -v e="$ew" -v m="$last" 'BEGIN {printf "cdeadlock --json (%s) wall / eu-stack wall = %.2f (target <= 0.33, aim 0.20)\n", m, f / e}'
 fi
 echo "full snapshot: $nthreads threads, $nframes frames"
-echo "bare capture phases (each run):"
-sed 's/^phases: /  /' "$TMP/bare.phases"
+for m in $MODES; do
+	echo "bare capture phases, $m (each run):"
+	sed 's/^phases: /  /' "$TMP/bare-$m.phases"
+done
 
 # one row for bench/pause-scale.sh: medians in ms (stall, pause, wall), "-"
 # where a tool was not measured
 med() { [ -s "$TMP/$1" ] && sort -n "$TMP/$1" | awk -v d="$2" '{v[NR]=$1} END {
 	m = (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2; printf "%.1f", m / d}' || echo "-"; }
 if [ -n "${PAUSE_ROW_FILE:-}" ]; then
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$N" \
-		"$(med base.stall 1000)" "$(med bare.pause 1000)" "$(med bare.stall 1000)" \
-		"$(med full.stall 1000)" "$(med full.wall 1)" "$(kb2mb full.rss)" \
-		"$(med eu.wall 1)" "$(med gdb.stall 1000)" "$(med gdb.wall 1)" >>"$PAUSE_ROW_FILE"
+	for m in $MODES; do
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$N" "$m" \
+			"$(med base.stall 1000)" "$(med bare-$m.pause 1000)" "$(med bare-$m.stall 1000)" \
+			"$(med full-$m.stall 1000)" "$(med full-$m.wall 1)" "$(kb2mb full-$m.rss)" \
+			"$(med eu.wall 1)" "$(med gdb.stall 1000)" "$(med gdb.wall 1)" >>"$PAUSE_ROW_FILE"
+	done
 fi

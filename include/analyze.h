@@ -42,6 +42,8 @@ enum cdl_verdict {
 	CDL_VERDICT_WAITING,         /* some wait, shorter than the threshold or duration unknown */
 	CDL_VERDICT_IDLE,            /* waits for work, time or events (condvar, semaphore,
 	                                sleep, I/O) at least as long as the threshold */
+	CDL_VERDICT_MOVED,           /* per-thread capture: a wait not proven to last
+	                                across the capture (snapshot.h: moved) */
 };
 
 struct cdl_analyze_opts {
@@ -58,6 +60,7 @@ struct cdl_analysis {
 	size_t *stuck;
 	size_t nstuck;
 	size_t nedges;               /* edges in the whole wait-for graph */
+	size_t nmoved;               /* threads with verdict MOVED */
 	/* the stuck threads that wait on a lock whose holder is not known
 	 * (see cdl_analyze_is_undecided), in the order of stuck */
 	size_t *undecided;
@@ -88,8 +91,9 @@ void cdl_analysis_free(struct cdl_analysis *a);
 
 /* The one rule for "stuck": t waits for a lock-like object (see
  * cdl_wait_kind_info: a mutex, rwlock, join or futex lock; not an idle
- * wait) and has done so for waited_ms >= stuck_ms, or for a time nobody
- * knows (CDL_WAITF_RECHECKS: it wakes by itself to re-check).
+ * wait), is not t->moved, and has done so for waited_ms >= stuck_ms, or
+ * for a time nobody knows (CDL_WAITF_RECHECKS: it wakes by itself to
+ * re-check).
  * waited_ms < 0 means unknown: never stuck.  cdl_analyze applies it to the
  * kernel's blocked_for_ms (CDL_VERDICT_STUCK, unless a deadlock verdict
  * comes first); the TUI to how long it has seen the same wait. */

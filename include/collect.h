@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* collect.h - the live source: the only code that touches the target.
  *
- * cdl_collect() freezes every thread of pid (PTRACE_SEIZE + INTERRUPT),
- * copies registers, stacks and the lock words blocked threads point at,
- * thaws the target, and hands what it got (a raw capture, rawcap.h) to
+ * cdl_collect() stops the threads of pid (PTRACE_SEIZE + INTERRUPT: one
+ * at a time, then proves which stayed in their wait; or, with
+ * global_freeze, all at once), copies registers, stacks and the lock
+ * words blocked threads point at, lets them go, and hands what it got (a raw capture, rawcap.h) to
  * the offline stage (offline.h), which unwinds and symbolizes from the
  * copies (libdw), classifies every thread's wait (libc/) and names lock
  * objects.
@@ -22,6 +23,8 @@ struct cdl_collect_opts {
 	bool no_unwind;        /* skip stack unwinding (frames left empty) */
 	const char *sysroot;   /* open the target's files under this root
 	                          (--sysroot), NULL: as the target sees them */
+	bool global_freeze;    /* stop every thread at once (one instant of
+	                          every stack) instead of one thread at a time */
 };
 
 void cdl_collect_opts_init(struct cdl_collect_opts *o);

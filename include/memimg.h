@@ -16,7 +16,9 @@ struct cdl_memimg *cdl_memimg_new(void);
 void cdl_memimg_free(struct cdl_memimg *m);
 
 /* Add a copy of [addr, addr+len).  Takes ownership of data (malloc'd).
- * Overlapping regions are allowed; reads prefer the earliest added.
+ * Overlapping regions are allowed; where they disagree, reads get the
+ * bytes of the region that starts lowest (the longest of those that start
+ * at the same address), whatever the order they were added in.
  * Returns 0 or -ENOMEM (data is freed on failure). */
 int cdl_memimg_add(struct cdl_memimg *m, uint64_t addr, void *data, size_t len);
 /* Same, copying data. */

@@ -153,6 +153,8 @@ struct cdl_rawcap_thread {
 	int cpu;                   /* CPU it last ran on, -1 if unknown */
 	int64_t exec_start_ns;     /* sched se.exec_start, 0 if unknown */
 	int64_t blocked_ms;        /* off-CPU time, -1 if unknown */
+	bool moved;                /* per-thread capture: not proven to stay in
+	                              one wait (snapshot.h) */
 	enum cdl_rawcap_regs_status regs_status;
 	struct cdl_regs r;         /* valid when regs_status is CDL_RAWREGS_OK */
 };
@@ -169,7 +171,10 @@ struct cdl_rawcap {
 	const char *source;        /* "live"; static string */
 	int64_t captured_sec;      /* CLOCK_REALTIME when the freeze began */
 	long captured_nsec;
-	uint64_t pause_us;         /* how long the target was stopped */
+	uint64_t pause_us;         /* how long the target was stopped (per-thread
+	                              mode: the longest any thread was) */
+	enum cdl_capture_mode capture_mode;
+	uint64_t window_us;        /* per-thread mode: the whole capture */
 
 	struct cdl_rawcap_thread *threads;  /* in the order the snapshot gets them */
 	size_t nthreads, threads_cap;

@@ -100,6 +100,13 @@ struct cdl_held {
 	                            wait's mutex, never held by itself) */
 };
 
+/* How a live snapshot was made. */
+enum cdl_capture_mode {
+	CDL_CAPTURE_GLOBAL,      /* every thread stopped at once (also: a core,
+	                            a file saved before the modes existed) */
+	CDL_CAPTURE_PERTHREAD,   /* one thread at a time, then proven */
+};
+
 struct cdl_frame {
 	uint64_t pc;
 	const char *function;    /* demangled; NULL if unknown */
@@ -136,6 +143,10 @@ struct cdl_thread {
 	uint64_t regs[CDL_MAX_REGS]; /* DWARF-numbered registers at the stop */
 	unsigned nregs;          /* 0 when not captured (loaded file) */
 	const char *wchan;       /* kernel wait channel, NULL if unknown */
+	bool moved;              /* per-thread capture: not proven to have
+	                            stayed in one wait across the capture (it
+	                            ran, or its lock changed); it takes part in
+	                            no verdict.  false in a global capture */
 };
 
 struct cdl_snapshot {
@@ -143,7 +154,9 @@ struct cdl_snapshot {
 	const char *exe;         /* NULL if unknown */
 	const char *captured_at; /* RFC 3339 UTC */
 	int64_t captured_at_ms;  /* same, ms since the epoch */
-	uint64_t pause_us;
+	uint64_t pause_us;       /* per-thread mode: the longest single stop */
+	enum cdl_capture_mode capture_mode;
+	uint64_t window_us;      /* per-thread mode: first stop to last proof read */
 	const char *libc;        /* "glibc 2.36", "musl", NULL if unknown */
 	const char *runtime;     /* a language runtime with locks of its own that
 	                            are not analysed ("HotSpot JVM"), NULL none */
@@ -201,6 +214,11 @@ const char *cdl_wait_flag_name(unsigned bit);
 bool cdl_wait_kind_is_lock(enum cdl_wait_kind k);
 /* true for kinds that mean "idle: waits for work, time or events" */
 bool cdl_wait_kind_is_idle(enum cdl_wait_kind k);
+
+/* "global-freeze" / "per-thread" (the JSON's capture_mode); the mode of
+ * a name, or -1. */
+const char *cdl_capture_mode_name(enum cdl_capture_mode m);
+int cdl_capture_mode_from_name(const char *name);
 
 /* Allocate an empty snapshot; NULL on ENOMEM.  Caller frees with
  * cdl_snapshot_free. */

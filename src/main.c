@@ -35,6 +35,7 @@ enum {
 	OPT_SIZE,
 	OPT_NO_UNWIND,
 	OPT_SYSROOT,
+	OPT_GLOBAL_FREEZE,
 };
 
 static const struct option long_opts[] = {
@@ -51,6 +52,7 @@ static const struct option long_opts[] = {
 	{ "stuck", required_argument, NULL, OPT_STUCK },
 	{ "max-stack", required_argument, NULL, OPT_MAX_STACK },
 	{ "no-unwind", no_argument, NULL, OPT_NO_UNWIND },
+	{ "global-freeze", no_argument, NULL, OPT_GLOBAL_FREEZE },
 	{ "keys", required_argument, NULL, OPT_KEYS },
 	{ "size", required_argument, NULL, OPT_SIZE },
 	{ "help", no_argument, NULL, 'h' },
@@ -65,8 +67,8 @@ static void usage(FILE *out)
 "       cdeadlock --load FILE.json [--dump | --json | --tui] [OPTION]...\n"
 "       cdeadlock --core CORE [EXE] [--dump | --json | --tui] [OPTION]...\n"
 "Show the stacks, lock waits and deadlocks of a running multi-threaded\n"
-"process (or of a core file).  The target is stopped only while a\n"
-"snapshot is copied.\n"
+"process (or of a core file).  Each thread of a live process is stopped\n"
+"only while its own registers and stack are copied.\n"
 "\n"
 "Source:\n"
 "  -p, --pid PID          attach to process PID (all its threads)\n"
@@ -90,6 +92,12 @@ static void usage(FILE *out)
 "      --max-stack BYTES  copy at most BYTES of each thread's stack\n"
 "                         (suffix k/m allowed; default 1m)\n"
 "      --no-unwind        skip stack unwinding (waits and verdict only)\n"
+"      --global-freeze    stop every thread at once: every stack from one\n"
+"                         instant, but the whole process waits for the copy\n"
+"                         (longer with more threads); by default threads\n"
+"                         are stopped one at a time and only threads proven\n"
+"                         to stay blocked across the capture take part in a\n"
+"                         verdict\n"
 "      --keys SCRIPT      TUI without a terminal: play SCRIPT (keys, <Down>,\n"
 "                         <Enter>, <Dump>, ...) and print the screens (tests)\n"
 "      --size COLSxLINES  screen size for --keys (default 80x24)\n"
@@ -281,6 +289,7 @@ static int parse_opt(struct cli *o, int c, char **argv)
 			return err_line("invalid --max-stack", "expected a size from 4k to 4g");
 		break;
 	case OPT_NO_UNWIND: o->copts.no_unwind = true; break;
+	case OPT_GLOBAL_FREEZE: o->copts.global_freeze = true; break;
 	case OPT_KEYS: o->keys = optarg; o->mode = MODE_TUI; break;
 	case OPT_SIZE:
 		if (sscanf(optarg, "%dx%d", &o->cols, &o->lines) != 2 || o->cols < 20 || o->lines < 5 ||

@@ -105,11 +105,27 @@ assert_running() {
 	[ -z "$bad" ] || fail "$bad"
 }
 
-# run_cdl ARGS...: run cdeadlock; stdout to $TEST_TMP/out, stderr to
-# $TEST_TMP/err; sets RC.
+# Capture modes.  CDL_MODES (default: both) lists the modes a test that
+# loops over them runs in; set_mode MODE makes run_cdl and start_cdl_bg
+# capture in MODE (per-thread, the default, or global-freeze).
+CDL_MODES=${CDL_MODES:-per-thread global-freeze}
+MODE=per-thread
+MODE_ARGS=()
+set_mode() {
+	MODE=$1
+	case $1 in
+	per-thread) MODE_ARGS=() ;;
+	global-freeze) MODE_ARGS=(--global-freeze) ;;
+	*) fail "unknown capture mode $1" ;;
+	esac
+	note "capture mode: $1"
+}
+
+# run_cdl ARGS...: run cdeadlock (in the mode of set_mode); stdout to
+# $TEST_TMP/out, stderr to $TEST_TMP/err; sets RC.
 run_cdl() {
 	set +e
-	${CDL_WRAPPER:-} "$CDEADLOCK" "$@" >"$TEST_TMP/out" 2>"$TEST_TMP/err"
+	${CDL_WRAPPER:-} "$CDEADLOCK" "${MODE_ARGS[@]}" "$@" >"$TEST_TMP/out" 2>"$TEST_TMP/err"
 	RC=$?
 	set -e 2>/dev/null; set +e
 }

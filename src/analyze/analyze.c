@@ -7,6 +7,12 @@
  * unvisited thread, following the single edge until a thread seen before
  * is reached; each thread is visited once, so the whole analysis is linear
  * in threads + edges (plus the sort of the stuck list).
+ *
+ * Only threads known to be in their wait take part: a per-thread capture
+ * copies threads at different instants, and a thread it could not prove
+ * to have stayed in its wait across the capture (t->moved) gives no edge
+ * and no verdict of its own ("moved during the capture").  An edge to
+ * such a thread ends there, so it is on no cycle and nobody is behind it.
  */
 #include "config.h"
 
@@ -90,7 +96,7 @@ static bool lock_with_owner(const struct cdl_thread *t)
 {
 	const struct cdl_wait *w = &t->wait;
 
-	if (!t->has_wait || !cdl_wait_kind_info(w->kind)->owner_edge || w->owner_tid <= 0)
+	if (!t->has_wait || t->moved || !cdl_wait_kind_info(w->kind)->owner_edge || w->owner_tid <= 0)
 		return false;
 	if (w->flags & CDL_WAITF_LAYOUT_UNKNOWN)
 		return false;
@@ -103,7 +109,7 @@ static bool lock_with_owner(const struct cdl_thread *t)
 
 bool cdl_analyze_is_stuck(const struct cdl_thread *t, int64_t waited_ms, int64_t stuck_ms)
 {
-	if (!t->has_wait || !cdl_wait_kind_is_lock(t->wait.kind))
+	if (!t->has_wait || t->moved || !cdl_wait_kind_is_lock(t->wait.kind))
 		return false;
 	/* a waiter that keeps waking to re-check has waited for a time
 	 * nobody measured: it cannot be told from a stuck one */
@@ -425,7 +431,10 @@ static int find_stuck(const struct cdl_snapshot *s, struct cdl_analysis *a, int6
 
 		if (a->verdict[i] != CDL_VERDICT_NONE || !t->has_wait)
 			continue;
-		if (cdl_analyze_is_stuck(t, t->blocked_for_ms, stuck_ms)) {
+		if (t->moved) {
+			a->verdict[i] = CDL_VERDICT_MOVED;
+			a->nmoved++;
+		} else if (cdl_analyze_is_stuck(t, t->blocked_for_ms, stuck_ms)) {
 			a->verdict[i] = CDL_VERDICT_STUCK;
 			a->nstuck++;
 		} else if (is_idle(t, stuck_ms)) {
@@ -544,6 +553,6 @@ const char *cdl_deadlock_type_name(enum cdl_deadlock_type t)
 const char *cdl_verdict_name(enum cdl_verdict v)
 {
 	static const char *const n[] = { "none", "deadlocked", "orphaned", "behind", "stuck", "waiting",
-					 "idle" };
+					 "idle", "moved" };
 	return (unsigned)v < sizeof(n) / sizeof(n[0]) ? n[v] : "none";
 }

@@ -5,8 +5,10 @@
  * moment (the stop, then the restarted syscall), so the next capture would
  * see it off-CPU only since then.  When a thread is found sleeping in the
  * same call on the same address as at the previous capture of the same
- * process, and it last went off-CPU just after that capture's thaw, the
- * sleep is the one we interrupted: its off-CPU time keeps counting from
+ * process, and it last went off-CPU while that capture let its threads go
+ * (from the first release to just after the last: one instant in a global
+ * freeze, the whole capture in the per-thread mode), the sleep is the one
+ * we interrupted: its off-CPU time keeps counting from
  * before.  The evidence is also kept in a file for the next run of
  * cdeadlock (carryfile.h).
  *
@@ -28,7 +30,10 @@
 struct cdl_collector {
 	int pid;                 /* process of the last capture, 0 none */
 	unsigned long long starttime; /* its start (/proc stat field 22) */
-	int64_t thaw;            /* CLOCK_MONOTONIC ns of its thaw */
+	int64_t thaw;            /* CLOCK_MONOTONIC ns of its thaw (the last
+	                            thread let go) */
+	int64_t first;           /* the first thread let go (= thaw in a
+	                            global freeze) */
 	struct cdl_carry *e;     /* its sleepers, sorted by tid */
 	size_t n;
 	struct cdl_offline_cache *offline;
@@ -71,8 +76,8 @@ static const struct cdl_carry *carry_find(const struct cdl_collector *k, int tid
 static void carry_load(struct cdl_collector *k, struct ctx *c)
 {
 	struct cdl_carry *e;
-	int64_t th;
-	int n = cdl_carry_load(c->pid, c->starttime, &th, &e);
+	int64_t th, fr;
+	int n = cdl_carry_load(c->pid, c->starttime, &th, &fr, &e);
 
 	free(k->e);
 	k->e = n > 0 ? e : NULL;
@@ -80,8 +85,23 @@ static void carry_load(struct cdl_collector *k, struct ctx *c)
 	k->pid = n > 0 ? c->pid : 0;
 	k->starttime = c->starttime;
 	k->thaw = n > 0 ? th : 0;
+	k->first = n > 0 ? fr : 0;
 	if (n <= 0)
 		free(e);
+}
+
+/* Is t's sleep the one the previous capture saw (p) and let go?  A
+ * per-thread capture counted the thread's voluntary switches before its
+ * stop: when this one finds that count plus the two the stop cost (the
+ * stop, the sleep it went back to), the thread has not switched since it
+ * went back to sleep: exact, however late the machine let it.  Otherwise
+ * it must have gone off-CPU while that capture let its threads go. */
+static bool same_sleep(const struct cdl_collector *k, const struct cdl_carry *p,
+		       const struct th *t)
+{
+	if (p->vol >= 0 && t->pf.vol_first >= 0)
+		return p->vol == t->pf.vol_first;
+	return t->off_since >= k->first - 1000000 && t->off_since <= k->thaw + CARRY_WINDOW_NS;
 }
 
 void cdl_live_carry(struct cdl_collector *k, struct ctx *c)
@@ -90,6 +110,7 @@ void cdl_live_carry(struct cdl_collector *k, struct ctx *c)
 	struct cdl_carry *nw;
 	size_t nn = 0;
 	int64_t thaw = (int64_t)c->pause_end.tv_sec * 1000000000 + c->pause_end.tv_nsec;
+	int64_t first = c->perthread && c->first_release ? c->first_release : thaw;
 
 	if (!k)
 		k = &local;      /* a one-shot capture: the file alone */
@@ -107,17 +128,16 @@ void cdl_live_carry(struct cdl_collector *k, struct ctx *c)
 			/* an interrupted timed sleep resumes as restart_syscall
 			 * with its registers unchanged */
 			if (p && (p->nr == t->ct.syscall_nr || t->ct.syscall_nr == cdl_arch()->nr_restart_syscall) &&
-			    p->arg0 == t->ct.syscall_args[0] &&
-			    t->off_since >= k->thaw - 1000000 &&
-			    t->off_since <= k->thaw + CARRY_WINDOW_NS &&
-			    p->off_since < t->off_since) {
+			    p->arg0 == t->ct.syscall_args[0] && p->off_since < t->off_since &&
+			    same_sleep(k, p, t)) {
 				t->blocked_ms += (t->off_since - p->off_since) / 1000000;
 				t->off_since = p->off_since;
 			}
 		}
 		if (nw)
 			nw[nn++] = (struct cdl_carry){ t->tid, t->ct.syscall_nr,
-						       t->ct.syscall_args[0], t->off_since };
+						       t->ct.syscall_args[0], t->off_since,
+						       cdl_live_perthread_carry_vol(c, t) };
 	}
 	free(k->e);
 	k->e = nw;
@@ -125,8 +145,9 @@ void cdl_live_carry(struct cdl_collector *k, struct ctx *c)
 	k->pid = c->pid;
 	k->starttime = c->starttime;
 	k->thaw = thaw;
+	k->first = first;
 	if (nw)
-		cdl_carry_save(c->pid, c->starttime, thaw, nw, nn);
+		cdl_carry_save(c->pid, c->starttime, thaw, first, nw, nn);
 	if (k == &local)
 		free(local.e);
 }

@@ -51,13 +51,13 @@ static void file_name(char *buf, size_t size, const char *dir, int pid,
 	snprintf(buf, size, "%s/%d-%llu.carry", dir, pid, starttime);
 }
 
-int cdl_carry_load(int pid, unsigned long long starttime, int64_t *thaw,
+int cdl_carry_load(int pid, unsigned long long starttime, int64_t *thaw, int64_t *first,
 		   struct cdl_carry **e)
 {
 	char dir[512], path[640], line[256];
 	struct cdl_carry *a = NULL;
 	size_t n = 0, cap = 0;
-	long long th;
+	long long th, fr;
 	FILE *f;
 	int fd;
 
@@ -77,13 +77,19 @@ int cdl_carry_load(int pid, unsigned long long starttime, int64_t *thaw,
 	    strncmp(line, CARRY_MAGIC " ", sizeof(CARRY_MAGIC)) != 0 ||
 	    sscanf(line + sizeof(CARRY_MAGIC), "%lld", &th) != 1)
 		goto corrupt;
+	/* the first release: written since the per-thread capture */
+	if (sscanf(line + sizeof(CARRY_MAGIC), "%*d %lld", &fr) != 1 || fr > th)
+		fr = th;
 	while (fgets(line, sizeof(line), f)) {
 		struct cdl_carry c;
 		long long off;
+		int got = sscanf(line, "%d %ld %" SCNx64 " %lld %ld", &c.tid, &c.nr, &c.arg0, &off,
+				 &c.vol);
 
-		if (sscanf(line, "%d %ld %" SCNx64 " %lld", &c.tid, &c.nr, &c.arg0, &off) != 4 ||
-		    c.tid <= 0 || n >= CARRY_MAX || (n > 0 && a[n - 1].tid >= c.tid))
+		if (got < 4 || c.tid <= 0 || n >= CARRY_MAX || (n > 0 && a[n - 1].tid >= c.tid))
 			goto corrupt;
+		if (got < 5 || c.vol < 0)
+			c.vol = -1;     /* a file from before the per-thread capture */
 		c.off_since = off;
 		if (CDL_GROW(a, cap, n + 1, 64) < 0) {
 			fclose(f);
@@ -94,6 +100,7 @@ int cdl_carry_load(int pid, unsigned long long starttime, int64_t *thaw,
 	}
 	fclose(f);
 	*thaw = th;
+	*first = fr;
 	*e = a;
 	return (int)n;
 corrupt:
@@ -124,7 +131,7 @@ static void prune(const char *dir)
 	closedir(d);
 }
 
-void cdl_carry_save(int pid, unsigned long long starttime, int64_t thaw,
+void cdl_carry_save(int pid, unsigned long long starttime, int64_t thaw, int64_t first,
 		    const struct cdl_carry *e, size_t n)
 {
 	char dir[512], path[640], tmp[700];
@@ -145,10 +152,10 @@ void cdl_carry_save(int pid, unsigned long long starttime, int64_t thaw,
 		unlink(tmp);
 		return;
 	}
-	fprintf(f, CARRY_MAGIC " %lld\n", (long long)thaw);
+	fprintf(f, CARRY_MAGIC " %lld %lld\n", (long long)thaw, (long long)first);
 	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%d %ld %" PRIx64 " %lld\n", e[i].tid, e[i].nr, e[i].arg0,
-			(long long)e[i].off_since);
+		fprintf(f, "%d %ld %" PRIx64 " %lld %ld\n", e[i].tid, e[i].nr, e[i].arg0,
+			(long long)e[i].off_since, e[i].vol);
 	if (fclose(f) != 0 || rename(tmp, path) < 0)
 		unlink(tmp);
 }

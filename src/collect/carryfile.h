@@ -25,18 +25,23 @@ struct cdl_carry {
 	long nr;                 /* syscall number at the stop */
 	uint64_t arg0;           /* its first argument */
 	int64_t off_since;       /* CLOCK_MONOTONIC ns it went off-CPU */
+	long vol;                /* its voluntary context switches when a
+	                            per-thread capture last proved it asleep in
+	                            that call; -1 unknown */
 };
 
 /* Load the evidence the last run saved for process pid (start time
- * starttime): *thaw (CLOCK_MONOTONIC ns of that capture's thaw) and the
- * entries sorted by tid in *e (malloc'd, caller frees).  Returns the
- * count, 0 when there is none, or -errno; never fails the capture. */
-int cdl_carry_load(int pid, unsigned long long starttime, int64_t *thaw,
+ * starttime): *thaw (CLOCK_MONOTONIC ns of that capture's thaw: the last
+ * thread let go), *first (the first thread let go: earlier than *thaw in
+ * a per-thread capture; *thaw in a file without it) and the entries
+ * sorted by tid in *e (malloc'd, caller frees).  Returns the count, 0
+ * when there is none, or -errno; never fails the capture. */
+int cdl_carry_load(int pid, unsigned long long starttime, int64_t *thaw, int64_t *first,
 		   struct cdl_carry **e);
 
 /* Save the entries (sorted by tid) for the next run; errors are ignored
  * (the next run then counts from this capture). */
-void cdl_carry_save(int pid, unsigned long long starttime, int64_t thaw,
+void cdl_carry_save(int pid, unsigned long long starttime, int64_t thaw, int64_t first,
 		    const struct cdl_carry *e, size_t n);
 
 #endif

@@ -5,6 +5,9 @@
  *
  *   1. before: validate the pid, read /proc (maps, per-thread stat, wchan,
  *      sched) while the target still runs (attach.c);
+ *   2-4. by default, the per-thread capture (perthread.c): steps 2 to 4
+ *      for one thread at a time, then the proof of which threads stayed
+ *      in their wait.  With opts.global_freeze, for all threads at once:
  *   2. freeze: PTRACE_SEIZE + PTRACE_INTERRUPT every thread, wait for every
  *      stop, rescan /proc/PID/task until no new thread appears (freeze.c);
  *   3. copy: registers, the used part of each stack, each struct pthread,
@@ -53,6 +56,7 @@ void cdl_collect_opts_init(struct cdl_collect_opts *o)
 	o->max_stack = 1u << 20;
 	o->no_unwind = false;
 	o->sysroot = NULL;
+	o->global_freeze = false;
 }
 
 /* ---- small helpers ---- */
@@ -105,6 +109,7 @@ struct th *cdl_live_add_th(struct ctx *c, int tid)
 	c->t[i].tid = tid;
 	c->t[i].blocked_ms = -1;
 	c->t[i].cpu = -1;
+	c->t[i].pf.vol_first = -1;
 	c->t[i].ct.syscall_nr = -1;
 	return &c->t[i];
 }
@@ -161,6 +166,7 @@ static int raw_threads(struct ctx *c, struct cdl_rawcap *rc)
 		rt->cpu = t->cpu;
 		rt->exec_start_ns = t->exec_start;
 		rt->blocked_ms = t->blocked_ms;
+		rt->moved = c->perthread && !t->pf.proven;
 	}
 	if (ngone == 1)
 		cdl_rawcap_warn(rc, "thread %s exited while the process was being frozen", gone);
@@ -259,6 +265,11 @@ static int raw_process(struct ctx *c, struct cdl_rawcap *rc)
 	rc->captured_sec = c->wall_start.tv_sec;
 	rc->captured_nsec = c->wall_start.tv_nsec;
 	rc->pause_us = (uint64_t)ts_us(&c->pause_start, &c->pause_end);
+	if (c->perthread) {
+		rc->capture_mode = CDL_CAPTURE_PERTHREAD;
+		rc->window_us = rc->pause_us;
+		rc->pause_us = (uint64_t)c->max_held_ns / 1000;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/exe", c->mm_pid);
 	len = readlink(path, buf, sizeof(buf) - 1);
 	if (len > 0) {
@@ -322,6 +333,7 @@ static void ctx_free(struct ctx *c)
 	free(c->t);
 	free(c->refs);
 	free(c->regions);
+	cdl_live_perthread_free(c);
 	if (c->arena)
 		munmap(c->arena, c->arena_len);
 	cdl_maps_free(&c->maps);
@@ -414,6 +426,17 @@ static int prepare(struct ctx *c)
  * bounded and sleep while waiting.  0 or -errno with c->d filled. */
 static int pause_target(struct ctx *c)
 {
+	if (!c->o->global_freeze) {
+		/* one thread at a time: each is held only for its own copy,
+		 * so there is nothing to hurry for (no real-time priority) */
+		int rc = cdl_live_perthread(c);
+
+		if (rc == 0 && c->target_gone) {
+			rc = cdl_diag_set(c->d, ESRCH, "capture");
+			cdl_diag_why(c->d, "process %d exited during the capture", c->pid);
+		}
+		return rc;
+	}
 	struct sched_param rt = { .sched_priority = 1 }, oldp;
 	int oldpol = sched_getscheduler(0);
 	bool rt_on = oldpol == SCHED_OTHER && sched_getparam(0, &oldp) == 0 &&
@@ -444,7 +467,7 @@ static int pause_target(struct ctx *c)
 static int hand_over(struct cdl_collector *k, struct ctx *c)
 {
 	cdl_live_carry(k, c);
-	if (cdl_live_store_regions(c) < 0)
+	if (cdl_live_store_regions(c) < 0 || cdl_live_perthread_store(c) < 0)
 		return cdl_diag_set(c->d, ENOMEM, "capture: copy memory");
 	free(c->regions);
 	c->regions = NULL;
@@ -456,11 +479,28 @@ static int hand_over(struct cdl_collector *k, struct ctx *c)
 		int64_t t0 = (int64_t)c->pause_start.tv_sec * 1000000000 + c->pause_start.tv_nsec;
 		int64_t t1 = (int64_t)c->pause_end.tv_sec * 1000000000 + c->pause_end.tv_nsec;
 
-		cdl_live_warn(c, "phases: seize %lld us, stop %lld us, copy %lld us, thaw %lld us, "
-			      "%zu bytes copied", (long long)(c->ph_seized - t0) / 1000,
-			      (long long)(c->ph_stopped - c->ph_seized) / 1000,
-			      (long long)(c->ph_copied - c->ph_stopped) / 1000,
-			      (long long)(t1 - c->ph_copied) / 1000, c->arena_used);
+		if (c->perthread) {
+			size_t over = 0, n = 0;
+			int64_t sum = 0;
+
+			for (size_t i = 0; i < c->n; i++) {
+				n += c->t[i].pf.captured;
+				sum += c->t[i].pf.held_ns;
+				over += c->t[i].pf.held_ns > 1000000;
+			}
+			cdl_live_warn(c, "phases: per-thread, c0 reads %lld us, stop-copy-release "
+				      "%lld us, proof %lld us, stops: %zu, mean %lld us, over 1 ms %zu, "
+				      "longest %lld us", (long long)(c->ph_seized - t0) / 1000,
+				      (long long)(c->ph_stopped - c->ph_seized) / 1000,
+				      (long long)(c->ph_copied - c->ph_stopped) / 1000, n,
+				      n ? (long long)(sum / (int64_t)n) / 1000 : 0LL, over,
+				      (long long)c->max_held_ns / 1000);
+		} else
+			cdl_live_warn(c, "phases: seize %lld us, stop %lld us, copy %lld us, thaw %lld us, "
+				      "%zu bytes copied", (long long)(c->ph_seized - t0) / 1000,
+				      (long long)(c->ph_stopped - c->ph_seized) / 1000,
+				      (long long)(c->ph_copied - c->ph_stopped) / 1000,
+				      (long long)(t1 - c->ph_copied) / 1000, c->arena_used);
 	}
 	if (c->vm_errno)
 		cdl_live_warn(c, "memory was read through /proc/%d/mem: process_vm_readv is refused "

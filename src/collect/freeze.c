@@ -179,15 +179,13 @@ size_t cdl_live_seized_count(void)
 
 /* A seized thread died: forget it, so neither the next capture nor the
  * emergency detach touches a tid that may be reused. */
-static void th_gone(struct th *t)
+void cdl_live_th_gone(struct th *t)
 {
 	t->st = TH_GONE;
 	seized_release(t->slot);
 }
 
-/* Seize and interrupt one thread.  0, or -errno for the fatal cases
- * (EPERM on a thread that still exists). */
-static int seize_one(struct ctx *c, struct th *t)
+int cdl_live_seize(struct ctx *c, struct th *t, bool interrupt)
 {
 	/* still ours from an earlier capture (it never stopped)?  Rare: the
 	 * list is scanned only when an earlier capture left such a thread,
@@ -197,7 +195,7 @@ static int seize_one(struct ctx *c, struct th *t)
 			g_seized[i].leftover = 0;
 			t->slot = i;
 			t->st = TH_SEIZED;
-			if (ptrace(PTRACE_INTERRUPT, t->tid, 0L, 0L) < 0 && errno == ESRCH)
+			if (interrupt && ptrace(PTRACE_INTERRUPT, t->tid, 0L, 0L) < 0 && errno == ESRCH)
 				t->st = TH_GONE;
 			return 0;
 		}
@@ -238,8 +236,8 @@ static int seize_one(struct ctx *c, struct th *t)
 		return cdl_diag_set(c->d, ENOMEM, "attach: remember thread %d", t->tid);
 	}
 	t->st = TH_SEIZED;
-	if (ptrace(PTRACE_INTERRUPT, t->tid, 0L, 0L) < 0 && errno == ESRCH)
-		th_gone(t);           /* exiting; its exit is reported to waitpid */
+	if (interrupt && ptrace(PTRACE_INTERRUPT, t->tid, 0L, 0L) < 0 && errno == ESRCH)
+		cdl_live_th_gone(t);           /* exiting; its exit is reported to waitpid */
 	return 0;
 }
 
@@ -250,13 +248,12 @@ static void read_regs(struct th *t)
 	t->regs_tried = true;
 	t->regs_ok = rc == 0;
 	if (rc == -ESRCH) {
-		th_gone(t);
+		cdl_live_th_gone(t);
 		t->late = true;
 	}
 }
 
-/* One wait status of thread t: record its stop (or its death). */
-static void took_stop(struct th *t, int status)
+void cdl_live_took_stop(struct th *t, int status)
 {
 	if (WIFSTOPPED(status)) {
 		int sig = WSTOPSIG(status);
@@ -331,9 +328,9 @@ static size_t wait_stops(struct ctx *c, int64_t deadline_ns)
 		if (w == 0)
 			continue;       /* past the deadline, or a D thread for later */
 		if (w < 0)
-			th_gone(t);     /* ECHILD: no longer our tracee */
+			cdl_live_th_gone(t);     /* ECHILD: no longer our tracee */
 		else
-			took_stop(t, status);
+			cdl_live_took_stop(t, status);
 		if (t->state == 'D' && pending_d > 0)
 			pending_d--;
 		pending--;
@@ -380,7 +377,7 @@ static int rescan(struct ctx *c)
 			free(tids);
 			return cdl_diag_set(c->d, ENOMEM, "attach: thread list");
 		}
-		rc = seize_one(c, t);
+		rc = cdl_live_seize(c, t, true);
 		if (rc < 0) {
 			free(tids);
 			return rc;
@@ -391,6 +388,12 @@ static int rescan(struct ctx *c)
 	return added;
 }
 
+void cdl_live_note_leftovers(struct ctx *c)
+{
+	for (size_t i = 0; i < g_nseized && !c->leftovers; i++)
+		c->leftovers = g_seized[i].tid > 0 && g_seized[i].leftover;
+}
+
 int cdl_live_freeze(struct ctx *c)
 {
 	int64_t deadline;
@@ -399,8 +402,7 @@ int cdl_live_freeze(struct ctx *c)
 	clock_gettime(CLOCK_MONOTONIC, &c->pause_start);
 	clock_gettime(CLOCK_REALTIME, &c->wall_start);
 	deadline = cdl_live_mono_ns() + (int64_t)STOP_TIMEOUT_MS * 1000000;
-	for (size_t i = 0; i < g_nseized && !c->leftovers; i++)
-		c->leftovers = g_seized[i].tid > 0 && g_seized[i].leftover;
+	cdl_live_note_leftovers(c);
 	for (size_t i = 0; i < c->n; i++) {
 		struct th *t = &c->t[i];
 
@@ -408,7 +410,7 @@ int cdl_live_freeze(struct ctx *c)
 			t->st = TH_SKIPPED;     /* a zombie leader cannot be seized */
 			continue;
 		}
-		rc = seize_one(c, t);
+		rc = cdl_live_seize(c, t, true);
 		if (rc < 0)
 			goto out;
 	}
@@ -466,7 +468,7 @@ static bool vm_refused(struct ctx *c, int err)
  * first unreadable byte: what came before is kept, the region that failed
  * is finished with pread on /proc/PID/mem (which also works where
  * process_vm_readv is not available), and batching resumes after it. */
-static void read_regions(struct ctx *c, struct region *r, size_t n)
+void cdl_live_read_regions(struct ctx *c, struct region *r, size_t n)
 {
 	struct iovec lv[IOV_BATCH], rv[IOV_BATCH];
 	bool use_vm = true;
@@ -552,13 +554,63 @@ int cdl_live_arena_get(struct ctx *c, size_t len)
 	return 0;
 }
 
+size_t cdl_live_thread_regions(struct ctx *c, const struct th *t, struct region *r)
+{
+	const struct cdl_arch *arch = cdl_arch();
+	uint64_t slo = 0, shi = 0, lo, hi;
+	size_t nr = 0;
+
+	/* the used stack: red zone below sp up to the top of its mapping */
+	const struct cdl_map *m = cdl_maps_find(&c->maps, t->ct.sp);
+	slo = t->ct.sp >= arch->redzone ? t->ct.sp - arch->redzone : 0;
+	if (m) {
+		if (slo < m->start)
+			slo = m->start;
+		shi = m->end;
+		if (shi - slo > c->o->max_stack)
+			shi = slo + c->o->max_stack;
+	} else {
+		shi = slo + (c->o->max_stack < UNMAPPED_STACK ? c->o->max_stack : UNMAPPED_STACK);
+	}
+	region_push(r, &nr, slo, shi);
+	/* struct pthread (fs_base), unless the stack copy holds it:
+	 * glibc keeps it at the top of the thread's stack mapping, so a
+	 * copy up to the mapping's end holds all of it there is (the
+	 * size copied is the largest over the libc versions we know,
+	 * which may reach past that end) */
+	lo = t->ct.thread_pointer;
+	hi = lo + c->pd_copy;
+	bool in_stack = lo >= slo && (hi <= shi || (m && shi == m->end && lo < shi));
+	if (lo && !in_stack && clamp_to_map(c, &lo, &hi))
+		region_push(r, &nr, lo, hi);
+	/* the lock object around the futex word a sleeper waits on */
+	if (t->ct.in_syscall && (t->ct.syscall_nr == arch->nr_futex ||
+				 t->ct.syscall_nr == arch->nr_restart_syscall)) {
+		uint64_t ua = t->ct.syscall_args[0];
+
+		if (ua >= 4096 && !(ua >= slo && ua + 4 <= shi)) {
+			const struct cdl_map *fm = cdl_maps_find(&c->maps, ua);
+
+			lo = ua - FUTEX_WINDOW;
+			hi = ua + FUTEX_WINDOW;
+			if (fm) {
+				if (lo < fm->start)
+					lo = fm->start;
+				if (hi > fm->end)
+					hi = fm->end;
+			}
+			region_push(r, &nr, lo, hi);
+		}
+	}
+	return nr;
+}
+
 /* Registers of every stopped thread, then stacks, struct pthreads and
  * futex windows in one batched read into one arena, mapped and populated
  * in a single call so the copy takes no page faults.  The regions go to
  * the memory image after the thaw (store_regions).  0 or -ENOMEM. */
 int cdl_live_copy(struct ctx *c)
 {
-	const struct cdl_arch *arch = cdl_arch();
 	struct region *r;
 	size_t nr = 0, total = 0;
 	bool need_maps = false;
@@ -589,53 +641,8 @@ int cdl_live_copy(struct ctx *c)
 		return -ENOMEM;
 	c->regions = r;
 	for (size_t i = 0; i < c->n; i++) {
-		struct th *t = &c->t[i];
-		uint64_t slo = 0, shi = 0, lo, hi;
-
-		if (t->st != TH_STOPPED || !t->regs_ok)
-			continue;
-		/* the used stack: red zone below sp up to the top of its mapping */
-		const struct cdl_map *m = cdl_maps_find(&c->maps, t->ct.sp);
-		slo = t->ct.sp >= arch->redzone ? t->ct.sp - arch->redzone : 0;
-		if (m) {
-			if (slo < m->start)
-				slo = m->start;
-			shi = m->end;
-			if (shi - slo > c->o->max_stack)
-				shi = slo + c->o->max_stack;
-		} else {
-			shi = slo + (c->o->max_stack < UNMAPPED_STACK ? c->o->max_stack : UNMAPPED_STACK);
-		}
-		region_push(r, &nr, slo, shi);
-		/* struct pthread (fs_base), unless the stack copy holds it:
-		 * glibc keeps it at the top of the thread's stack mapping, so a
-		 * copy up to the mapping's end holds all of it there is (the
-		 * size copied is the largest over the libc versions we know,
-		 * which may reach past that end) */
-		lo = t->ct.thread_pointer;
-		hi = lo + c->pd_copy;
-		bool in_stack = lo >= slo && (hi <= shi || (m && shi == m->end && lo < shi));
-		if (lo && !in_stack && clamp_to_map(c, &lo, &hi))
-			region_push(r, &nr, lo, hi);
-		/* the lock object around the futex word a sleeper waits on */
-		if (t->ct.in_syscall && (t->ct.syscall_nr == arch->nr_futex ||
-					 t->ct.syscall_nr == arch->nr_restart_syscall)) {
-			uint64_t ua = t->ct.syscall_args[0];
-
-			if (ua >= 4096 && !(ua >= slo && ua + 4 <= shi)) {
-				const struct cdl_map *fm = cdl_maps_find(&c->maps, ua);
-
-				lo = ua - FUTEX_WINDOW;
-				hi = ua + FUTEX_WINDOW;
-				if (fm) {
-					if (lo < fm->start)
-						lo = fm->start;
-					if (hi > fm->end)
-						hi = fm->end;
-				}
-				region_push(r, &nr, lo, hi);
-			}
-		}
+		if (c->t[i].st == TH_STOPPED && c->t[i].regs_ok)
+			nr += cdl_live_thread_regions(c, &c->t[i], r + nr);
 	}
 	c->nregions = nr;
 	for (size_t i = 0; i < nr; i++)
@@ -650,7 +657,7 @@ int cdl_live_copy(struct ctx *c)
 		r[i].buf = (unsigned char *)c->arena + total;
 		total += r[i].len;
 	}
-	read_regions(c, r, nr);
+	cdl_live_read_regions(c, r, nr);
 	return 0;
 }
 
@@ -685,6 +692,26 @@ void cdl_live_hold_for_tests(void)
 		;
 }
 
+int cdl_live_release(struct th *t)
+{
+	if (ptrace(PTRACE_DETACH, t->tid, 0L, (long)t->sig) == 0) {
+		t->detached = true;
+		seized_release(t->slot);
+		return 0;
+	}
+	if (errno == ESRCH) {
+		/* killed while stopped (the process exited): reap the
+		 * notification so the real parent sees the exit */
+		int status;
+
+		t->st = TH_GONE;
+		t->late = true;
+		seized_release(t->slot);
+		waitpid(t->tid, &status, __WALL | WNOHANG);
+	}
+	return -1;
+}
+
 /* Detach every thread, handing back caught signals.  Threads that never
  * stopped get a short extra wait; the kernel detaches any still seized
  * when cdeadlock exits. */
@@ -695,25 +722,14 @@ void cdl_live_thaw(struct ctx *c)
 	for (size_t i = 0; i < c->n; i++) {
 		struct th *t = &c->t[i];
 
-		if (t->st != TH_STOPPED)
+		if (t->st != TH_STOPPED || t->detached)
 			continue;
 		tried++;
-		if (ptrace(PTRACE_DETACH, t->tid, 0L, (long)t->sig) == 0) {
+		if (cdl_live_release(t) == 0)
 			ok++;
-			t->detached = true;
-			seized_release(t->slot);
-		} else if (errno == ESRCH) {
-			/* killed while stopped (the process exited): reap the
-			 * notification so the real parent sees the exit */
-			int status;
-
-			t->st = TH_GONE;
-			t->late = true;
-			seized_release(t->slot);
-			waitpid(t->tid, &status, __WALL | WNOHANG);
-		}
 	}
-	clock_gettime(CLOCK_MONOTONIC, &c->pause_end);
+	if (!c->perthread)
+		clock_gettime(CLOCK_MONOTONIC, &c->pause_end);
 	if (tried > 0 && ok == 0)
 		c->target_gone = true;  /* every thread died while stopped */
 

@@ -28,7 +28,40 @@
 #define BUSY_WAIT_MS     5000           /* wait this long for another cdeadlock */
 #define CDL_BUILD_ID_MAX 64             /* longest build-id note kept */
 
+#define LOCK_BEFORE      16             /* lock bytes compared before the futex word */
+#define LOCK_SPAN        40             /* ... in all (a glibc mutex; a rwlock's writer) */
+#define PT_BUDGET_MS     20             /* per-thread mode: wait this long for one stop */
+
 enum th_state { TH_NEW, TH_SEIZED, TH_STOPPED, TH_GONE, TH_SKIPPED };
+
+/* One line of /proc/TID/syscall: nr >= 0 blocked in that syscall, -1
+ * blocked outside one, -2 running, -3 unreadable. */
+struct sysline {
+	long nr;
+	uint64_t a[6];
+	uint64_t sp, pc;
+};
+
+/* Per-thread mode (perthread.c): what the kernel said of one thread
+ * before its stop (0), once every thread was captured (1) and at the end
+ * of the window (2), and whether that proves it never left its wait. */
+struct proof {
+	struct sysline s[3];
+	long vol[3], invol[3];   /* voluntary / nonvoluntary context switches */
+	char state[3];
+	bool read[3];
+	uint64_t lk_addr;        /* the futex word it sleeps on, 0 none */
+	uint64_t lk_lo;          /* the bytes compared around it: [lk_lo, +lk_len),
+	                            within the word's mapping */
+	size_t lk_len, lk_got;
+	unsigned char lk[LOCK_SPAN];
+	int64_t held_ns;         /* how long it was held stopped */
+	bool asked;              /* PTRACE_INTERRUPT sent */
+	long vol_first;          /* voluntary switches at the first c0, -1 unknown */
+	bool captured;           /* stopped, copied and let go */
+	bool proven;
+	const char *why;         /* why not proven, for CDEADLOCK_PROOF_DEBUG */
+};
 
 /* One thread of the target while we work on it. */
 struct th {
@@ -50,6 +83,7 @@ struct th {
 	int cpu;                 /* CPU it last ran on, -1 unknown */
 	int64_t exec_start;      /* sched se.exec_start, 0 unknown */
 	struct cdl_regs ct;      /* registers and syscall state */
+	struct proof pf;         /* per-thread mode only */
 };
 
 struct region {
@@ -97,6 +131,15 @@ struct ctx {
 	struct cdl_modids *modids; /* build-ids read from memory (modid.c) */
 	int vm_errno;            /* process_vm_readv failed so (EPERM, ENOSYS):
 	                            memory was read through /proc/PID/mem */
+	bool perthread;          /* per-thread mode (perthread.c) */
+	int64_t first_release;   /* CLOCK_MONOTONIC ns the first thread was let go */
+	int64_t max_held_ns;     /* per-thread mode: longest single stop */
+	int rt_state;            /* per-thread mode: 0 untried, 1 real-time
+	                            while a thread is held, -1 never */
+	struct ptcopy *copies;   /* per-thread mode: what was copied, kept
+	                            until the proof says in which order it goes
+	                            to the memory image */
+	size_t ncopies, copies_cap;
 };
 
 /* ---- collect.c ---- */
@@ -185,6 +228,44 @@ enum cdl_modid cdl_live_file_identity(const struct cdl_modids *ids, const struct
  * mod's open_path, identity, checks, why and build_id, and warns when its
  * names are unavailable.  0 or -ENOMEM. */
 int cdl_live_module_file(struct ctx *c, const struct cdl_map *m, struct cdl_rawcap_module *mod);
+
+/* ---- freeze.c, shared with perthread.c ---- */
+
+/* Seize t (and with interrupt, ask it to stop).  0, or -errno for the
+ * fatal cases (EPERM on a thread that still exists; -EAGAIN when another
+ * cdeadlock holds it). */
+int cdl_live_seize(struct ctx *c, struct th *t, bool interrupt);
+/* A seized thread died: forget it. */
+void cdl_live_th_gone(struct th *t);
+/* One wait status of thread t: record its stop (reading its registers)
+ * or its death. */
+void cdl_live_took_stop(struct th *t, int status);
+/* The regions to copy for stopped thread t (at most 3) into r.  Returns
+ * how many. */
+size_t cdl_live_thread_regions(struct ctx *c, const struct th *t, struct region *r);
+/* Copy regions (their buf set) from the target. */
+void cdl_live_read_regions(struct ctx *c, struct region *r, size_t n);
+/* Did an earlier capture leave threads seized (they never stopped)? */
+void cdl_live_note_leftovers(struct ctx *c);
+/* Detach stopped thread t handing back its signal.  0, or -1 if it is
+ * gone (then marked so). */
+int cdl_live_release(struct th *t);
+
+/* ---- perthread.c: the per-thread capture ---- */
+
+/* Seize every thread, then stop, copy and release them one at a time;
+ * afterwards prove which stayed in the same wait all along.  0 or -errno
+ * with c->d filled.  Ends with every thread released (cdl_live_thaw for
+ * those that never stopped). */
+int cdl_live_perthread(struct ctx *c);
+/* The copies into the memory image: proven threads' lock bytes first.
+ * 0 or -ENOMEM. */
+int cdl_live_perthread_store(struct ctx *c);
+void cdl_live_perthread_free(struct ctx *c);
+/* The voluntary switch count thread t will show if, after the stop this
+ * capture gave it, it sleeps again in the same call and stays there
+ * (the carry's exact test); -1 when not known. */
+long cdl_live_perthread_carry_vol(const struct ctx *c, const struct th *t);
 
 /* ---- carry.c: the collector object ---- */
 

@@ -360,24 +360,55 @@ static int load_held(struct walker *w, size_t m, struct cdl_held *h)
 	return 0;
 }
 
+/* A string member naming one of an enum's values (from_name gives the
+ * value, or -1: "unknown WHAT \"...\"").  1 when set, 0 when absent, -1
+ * on error. */
+static int get_enum(struct walker *w, size_t obj, const char *name, int req, const char *what,
+		    int (*from_name)(const char *), int *out)
+{
+	const char *str = NULL;
+	int save;
+
+	if (get_str(w, obj, name, req, NOTNULL, &str) < 0)
+		return -1;
+	if (!str)
+		return 0;
+	*out = from_name(str);
+	if (*out >= 0)
+		return 1;
+	werr(w, enter(w, obj, name, REQ, &save), "unknown %s \"%s\"", what, str);
+	return -1;
+}
+
+/* capture_mode and capture_window_us: absent in files written before the
+ * per-thread capture, which were all global freezes. */
+static int load_capture_mode(struct walker *w, size_t root, struct cdl_snapshot *s)
+{
+	int64_t v;
+	int k;
+
+	switch (get_enum(w, root, "capture_mode", OPT, "capture mode", cdl_capture_mode_from_name, &k)) {
+	case -1: return -1;
+	case 1: s->capture_mode = (enum cdl_capture_mode)k; break;
+	default: break;
+	}
+	switch (get_int(w, root, "capture_window_us", OPT, NULLOK, 0, INT64_MAX, &v)) {
+	case -1: return -1;
+	case 1: s->window_us = (uint64_t)v; break;
+	default: break;
+	}
+	return 0;
+}
+
 static int load_wait(struct walker *w, size_t m, struct cdl_wait *wt)
 {
-	const char *kind = NULL;
 	int64_t v;
 	int save;
 	size_t fl;
-	int k;
+	int k = CDL_WAIT_OTHER;
 
-	if (get_str(w, m, "kind", REQ, NOTNULL, &kind) < 0)
+	if (get_enum(w, m, "kind", REQ, "wait kind", cdl_wait_kind_from_name, &k) < 0)
 		return -1;
-	k = cdl_wait_kind_from_name(kind);
-	if (k < 0) {
-		int s2;
-		size_t km = enter(w, m, "kind", REQ, &s2);
-
-		werr(w, km, "unknown wait kind \"%s\"", kind);
-		return -1;
-	}
 	wt->kind = (enum cdl_wait_kind)k;
 	if (get_hex(w, m, "address", REQ, NOTNULL, &wt->address) < 0 ||
 	    get_str(w, m, "symbol", REQ, NULLOK, &wt->symbol) < 0)
@@ -524,6 +555,10 @@ static int load_thread(struct walker *w, size_t m)
 	if (get_str(w, m, "wchan", OPT, NULLOK, &t->wchan) < 0 ||
 	    get_str(w, m, "unwind_error", OPT, NULLOK, &t->unwind_error) < 0)
 		return -1;
+	bool stable = true;     /* absent: a global freeze, one instant */
+	if (get_bool(w, m, "wait_stable", &stable) < 0)
+		return -1;
+	t->moved = !stable;
 
 	sub = get_node(w, m, "wait", REQ, J_OBJ, true, &save);
 	if (w->ps->failed)
@@ -647,6 +682,8 @@ static int walk(struct walker *w, size_t root)
 	if (get_int(w, root, "pause_us", REQ, NOTNULL, 0, INT64_MAX, &v) < 0)
 		return -1;
 	s->pause_us = (uint64_t)v;
+	if (load_capture_mode(w, root, s) < 0)
+		return -1;
 	switch (get_int(w, root, "captured_at_ms", OPT, NULLOK, 0, INT64_MAX, &v)) {
 	case -1: return -1;
 	case 1: s->captured_at_ms = v; break;

@@ -312,3 +312,17 @@ struct cdl_thread *cdl_snapshot_find_thread(const struct cdl_snapshot *s, int ti
 	}
 	return NULL;
 }
+
+const char *cdl_capture_mode_name(enum cdl_capture_mode m)
+{
+	return m == CDL_CAPTURE_PERTHREAD ? "per-thread" : "global-freeze";
+}
+
+int cdl_capture_mode_from_name(const char *name)
+{
+	if (strcmp(name, "per-thread") == 0)
+		return CDL_CAPTURE_PERTHREAD;
+	if (strcmp(name, "global-freeze") == 0)
+		return CDL_CAPTURE_GLOBAL;
+	return -1;
+}

@@ -62,6 +62,8 @@ static int build(struct cdl_rawcap *rc, struct cdl_snapshot *s)
 	s->pid = rc->pid;
 	s->source = cdl_snapshot_intern(s, rc->source ? rc->source : "live");
 	s->pause_us = rc->pause_us;
+	s->capture_mode = rc->capture_mode;
+	s->window_us = rc->window_us;
 	rfc3339(rc->captured_sec, rc->captured_nsec, buf, sizeof(buf));
 	s->captured_at = cdl_snapshot_intern(s, buf);
 	s->captured_at_ms = rc->captured_sec * 1000 + rc->captured_nsec / 1000000;
@@ -96,6 +98,7 @@ static int build(struct cdl_rawcap *rc, struct cdl_snapshot *s)
 		st->state = t->state ? t->state : '?';
 		st->wchan = t->wchan[0] ? cdl_snapshot_intern(s, t->wchan) : NULL;
 		st->blocked_for_ms = t->blocked_ms;
+		st->moved = t->moved;
 	}
 	return 0;
 }

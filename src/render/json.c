@@ -12,6 +12,9 @@
  *               idle waits, grouped; only when not empty)
  *   thread:     verdict, syscall {nr, name, args[]} | null, wchan,
  *               unwind_error
+ * and, in the contract as optional fields: capture_mode,
+ * capture_window_us (per-thread only), a thread's wait_stable (per-thread
+ * only).
  *   wait:       futex, location, owner_pid, flags[], readers, mutex,
  *               mutex_symbol, detail, owner_source "guard" with
  *               owner_frame and owner_guard for an owner inferred from a
@@ -165,7 +168,8 @@ static void write_frame(FILE *out, const struct cdl_frame *f)
 		f->inlined ? "true" : "false", f->signal_frame ? "true" : "false");
 }
 
-static void write_thread(FILE *out, const struct cdl_thread *t, const char *verdict)
+static void write_thread(FILE *out, const struct cdl_thread *t, const char *verdict,
+			 bool perthread)
 {
 	char state[2] = { t->state ? t->state : '?', '\0' };
 
@@ -183,6 +187,8 @@ static void write_thread(FILE *out, const struct cdl_thread *t, const char *verd
 		fputs("null", out);
 	member_int(out, ",\n      \"blocked_for_ms\": ", t->blocked_for_ms >= 0, t->blocked_for_ms);
 	fprintf(out, ",\n      \"verdict\": \"%s\"", verdict);
+	if (perthread)
+		fprintf(out, ",\n      \"wait_stable\": %s", t->moved ? "false" : "true");
 	fputs(",\n      \"syscall\": ", out);
 	if (t->syscall_nr >= 0) {
 		const char *name = cdl_syscall_name(t->syscall_nr);
@@ -253,6 +259,9 @@ int cdl_render_json(FILE *out, const struct cdl_snapshot *s, const struct cdl_an
 	cdl_json_string(out, s->captured_at ? s->captured_at : "1970-01-01T00:00:00Z");
 	fprintf(out, ",\n  \"captured_at_ms\": %" PRId64, s->captured_at_ms);
 	fprintf(out, ",\n  \"pause_us\": %" PRIu64, s->pause_us);
+	fprintf(out, ",\n  \"capture_mode\": \"%s\"", cdl_capture_mode_name(s->capture_mode));
+	if (s->capture_mode == CDL_CAPTURE_PERTHREAD)
+		fprintf(out, ",\n  \"capture_window_us\": %" PRIu64, s->window_us);
 	fputs(",\n  \"libc\": ", out);
 	cdl_json_string(out, s->libc);
 	if (s->runtime) {
@@ -271,7 +280,8 @@ int cdl_render_json(FILE *out, const struct cdl_snapshot *s, const struct cdl_an
 		enum cdl_verdict v = a && a->verdict ? a->verdict[i] : CDL_VERDICT_NONE;
 
 		fputs(i ? ",\n" : "\n", out);
-		write_thread(out, &s->threads[i], cdl_verdict_name(v));
+		write_thread(out, &s->threads[i], cdl_verdict_name(v),
+			     s->capture_mode == CDL_CAPTURE_PERTHREAD);
 	}
 	fputs(s->nthreads ? "\n  ]" : "]", out);
 

@@ -51,6 +51,13 @@ void cdl_words_object(struct sb *b, const struct cdl_wait *w, bool with_mutex, b
  * <holder>" or "-> joins <holder>", all into what (who unused). */
 void cdl_words_wait(struct sb *what, struct sb *who, const struct cdl_snapshot *s, int tid,
 		    const struct cdl_wait *w, bool compact);
+/* How the snapshot was made, for the header: "target paused 1.2 ms" or
+ * "threads stopped one at a time (longest ..., capture ...)". */
+void cdl_words_capture(struct sb *b, const struct cdl_snapshot *s);
+/* The verdict of a thread a per-thread capture saw move. */
+const char *cdl_words_moved(void);
+/* One sentence: n threads moved during the capture, in no verdict. */
+void cdl_words_moved_note(struct sb *b, size_t n);
 /* The verdict when no deadlock is proven but threads wait on locks
  * whose holder is not known (a->nundecided > 0): one sentence, with the
  * threads and the lock implementations whose owners are not known. */

@@ -195,6 +195,11 @@ static void verdict_section(struct out *o, const struct cdl_snapshot *s,
 		cdl_words_runtime(&b, s);
 		emit(o, cdl_sb_str(&b));
 	}
+	if (a->nmoved) {
+		cdl_sb_reset(&b);
+		cdl_words_moved_note(&b, a->nmoved);
+		emit(o, cdl_sb_str(&b));
+	}
 	for (size_t i = 0; i < a->ndeadlocks; i++) {
 		const struct cdl_deadlock *d = &a->deadlocks[i];
 
@@ -265,8 +270,6 @@ static void verdict_section(struct out *o, const struct cdl_snapshot *s,
 static void header(struct out *o, const struct cdl_snapshot *s)
 {
 	struct sb b = { 0 };
-	char pause[32];
-
 	cdl_sb_add(&b, "Process %d", s->pid);
 	if (s->exe)
 		cdl_sb_add(&b, " (%s)", s->exe);
@@ -281,8 +284,8 @@ static void header(struct out *o, const struct cdl_snapshot *s)
 		cdl_sb_add(&b, "; thread states and blocked times unknown (not in a core)");
 	} else {
 		cdl_sb_add(&b, "Captured %s", s->captured_at ? s->captured_at : "at an unknown time");
-		cdl_sb_add(&b, ", target paused %s",
-			   cdl_render_pause(pause, sizeof(pause), s->pause_us, false));
+		cdl_sb_add(&b, ", ");
+		cdl_words_capture(&b, s);
 	}
 	if (s->nwarnings)
 		cdl_sb_add(&b, "; %zu warning%s at the end", s->nwarnings, s->nwarnings == 1 ? "" : "s");
@@ -331,6 +334,9 @@ static const char *verdict_tag(const struct cdl_analysis *a, size_t i, char *buf
 		return " [stuck]";
 	case CDL_VERDICT_IDLE:
 		return " [idle]";
+	case CDL_VERDICT_MOVED:
+		snprintf(buf, n, " [%s]", cdl_words_moved());
+		return buf;
 	default:
 		return "";
 	}

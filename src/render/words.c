@@ -616,3 +616,31 @@ void cdl_words_undecided(struct sb *b, const struct cdl_snapshot *s,
 		cdl_sb_add(b, "%s%s", k ? ", " : "", why[k]);
 	cdl_sb_add(b, "): a deadlock can be neither proven nor excluded.");
 }
+
+/* ---- the capture mode ---- */
+
+void cdl_words_capture(struct sb *b, const struct cdl_snapshot *s)
+{
+	char pause[32], win[32];
+
+	if (s->capture_mode != CDL_CAPTURE_PERTHREAD) {
+		cdl_sb_add(b, "target paused %s", cdl_render_pause(pause, sizeof(pause), s->pause_us, false));
+		return;
+	}
+	cdl_sb_add(b, "threads stopped one at a time (longest %s, capture %s)",
+		   cdl_render_pause(pause, sizeof(pause), s->pause_us, false),
+		   cdl_render_pause(win, sizeof(win), s->window_us, false));
+}
+
+const char *cdl_words_moved(void)
+{
+	return "moved during the capture";
+}
+
+void cdl_words_moved_note(struct sb *b, size_t n)
+{
+	cdl_sb_add(b, "%zu thread%s left %s wait during the capture (threads are copied one at "
+		   "a time): %s in no verdict; --global-freeze copies all at one instant.",
+		   n, n == 1 ? "" : "s", n == 1 ? "its" : "their", n == 1 ? "it takes part" :
+		   "they take part");
+}

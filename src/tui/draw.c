@@ -168,8 +168,10 @@ static void draw_header(struct tui *t)
 	} else {
 		snprintf(b2, sizeof(b2), "refresh off");
 	}
-	snprintf(line, sizeof(line), " snapshot %s (%s ago)  pause %s  %s  stuck %gs",
+	/* per-thread capture: the longest any one thread was stopped */
+	snprintf(line, sizeof(line), " snapshot %s (%s ago)  %s %s  %s  stuck %gs",
 		 when, cdl_tui_dur(b1, sizeof(b1), age),
+		 s->capture_mode == CDL_CAPTURE_PERTHREAD ? "stop" : "pause",
 		 s->pause_us ? cdl_render_pause(b3, sizeof(b3), s->pause_us, true) : "-",
 		 b2, t->stuck_s);
 	put(1, 0, COLS, cls_attr[C_HEADER], line, false);

@@ -138,8 +138,10 @@ void cdl_tui_refresh(struct tui *t, bool autom)
 		t->msg_err = keep_err;
 		return;
 	}
-	cdl_tui_say(t, false, "new snapshot: %zu threads, target paused %s, refresh took %s",
-	    t->snap->nthreads, cdl_render_pause(b, sizeof(b), t->snap->pause_us, true),
+	cdl_tui_say(t, false, "new snapshot: %zu threads, %s %s, refresh took %s",
+	    t->snap->nthreads, t->snap->capture_mode == CDL_CAPTURE_PERTHREAD ?
+	    "longest thread stop" : "target paused",
+	    cdl_render_pause(b, sizeof(b), t->snap->pause_us, true),
 	    cdl_tui_dur(b2, sizeof(b2), cdl_tui_now_ms() - t0));
 }
 

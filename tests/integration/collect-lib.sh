@@ -10,16 +10,24 @@ states() {
 	cat /proc/"$1"/task/*/stat 2>/dev/null | sed -E 's/^[0-9]+ \(.*\) (.) .*/\1/' | tr -d '\n'
 }
 
-# wait_frozen PID: wait until every thread of PID is in a ptrace stop
-# (state t), i.e. cdeadlock holds it (see CDEADLOCK_TEST_HOLD_MS).
+# wait_frozen PID: wait until cdeadlock holds PID (see
+# CDEADLOCK_TEST_HOLD_MS): with --global-freeze every thread is in a
+# ptrace stop (state t); in the per-thread mode the main thread (which
+# it captures first) is.
 wait_frozen() {
 	local pid=$1 deadline=$((SECONDS + 30 * HOLD_SCALE)) st
 	while :; do
 		st=$(states "$pid")
-		case $st in
-		*[!t]*|"") ;;
-		*) return 0 ;;
-		esac
+		if [ "$MODE" = per-thread ]; then
+			case $(sed -E 's/^[0-9]+ \(.*\) (.) .*/\1/' /proc/"$pid"/stat 2>/dev/null) in
+			t) return 0 ;;
+			esac
+		else
+			case $st in
+			*[!t]*|"") ;;
+			*) return 0 ;;
+			esac
+		fi
 		kill -0 "$pid" 2>/dev/null || fail "target $pid died while we waited for the freeze"
 		[ $SECONDS -lt $deadline ] || fail "target $pid not frozen within $((30 * HOLD_SCALE)) s (states $st)"
 		sleep 0.01
@@ -42,7 +50,7 @@ wait_running() {
 # start_cdl_bg ARGS...: start cdeadlock in the background; CDL_PID, output
 # in $TEST_TMP/bg.out and bg.err.
 start_cdl_bg() {
-	${CDL_WRAPPER:-} "$CDEADLOCK" "$@" >"$TEST_TMP/bg.out" 2>"$TEST_TMP/bg.err" &
+	${CDL_WRAPPER:-} "$CDEADLOCK" "${MODE_ARGS[@]}" "$@" >"$TEST_TMP/bg.out" 2>"$TEST_TMP/bg.err" &
 	CDL_PID=$!
 	FIXTURE_PIDS+=("$CDL_PID")    # killed at exit too, should the test fail
 }

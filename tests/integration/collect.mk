@@ -14,8 +14,12 @@ COLLECT_TESTS = \
 	tests/integration/collect-eperm.sh \
 	tests/integration/collect-mainexit.sh \
 	tests/integration/collect-concurrent.sh \
-	tests/integration/collect-carry.sh
+	tests/integration/collect-carry.sh \
+	tests/integration/collect-wake.sh \
+	tests/integration/collect-movement.sh
 TESTS += $(COLLECT_TESTS)
 EXTRA_DIST += $(COLLECT_TESTS) tests/integration/collect-lib.sh
 $(COLLECT_TESTS:.sh=.log): tests/fixtures/collect-target$(EXEEXT) src/cdeadlock$(EXEEXT)
 tests/integration/collect-carry.log: tests/fixtures/lock-abba$(EXEEXT)
+tests/integration/collect-wake.log: tests/fixtures/lock-wake$(EXEEXT)
+tests/integration/collect-movement.log: tests/fixtures/lock-busy$(EXEEXT)

@@ -4,14 +4,40 @@
 
 need_jq
 
-# snapshot PID [ARGS...]: cdeadlock -p PID --json; the target must run again.
+# verdict_key: what must not depend on the capture mode: the exit status,
+# the deadlocks and which threads are in or behind one.
+verdict_key() {
+	jq -cS --argjson rc "$RC" '{rc: $rc,
+		deadlocks: [.deadlocks[] | {type, threads, edges}],
+		marks: [.threads[] | select(.verdict == "deadlocked" or .verdict == "orphaned" or
+					    .verdict == "behind") | {tid, verdict}]}' "$J"
+}
+
+# snapshot PID [ARGS...]: cdeadlock -p PID --json in each of SNAPSHOT_MODES
+# (default CDL_MODES, both), the per-thread capture last; the target must
+# run again after each, and every mode must give the same verdict.  The
+# checks that follow read the last one's JSON ($J) and exit status.
 snapshot() {
-	local pid=$1
+	local pid=$1 m modes="" first="" key saved=$MODE
 	shift
-	run_cdl -p "$pid" --json "$@"
-	assert_running "$pid"
-	J=$TEST_TMP/out
-	jq -e '.threads' "$J" >/dev/null 2>&1 || fail "no JSON snapshot (rc $RC): $(head -c 500 "$J") $(cat "$TEST_TMP/err")"
+	for m in ${SNAPSHOT_MODES:-$CDL_MODES}; do
+		case $m in
+		per-thread) modes="$modes $m" ;;
+		*) modes="$m $modes" ;;
+		esac
+	done
+	for m in $modes; do
+		set_mode "$m" >/dev/null
+		run_cdl -p "$pid" --json "$@"
+		assert_running "$pid"
+		J=$TEST_TMP/out
+		jq -e '.threads' "$J" >/dev/null 2>&1 || fail "no JSON snapshot ($m, rc $RC): $(head -c 500 "$J") $(cat "$TEST_TMP/err")"
+		key=$(verdict_key)
+		[ -z "$first" ] || [ "$key" = "$first" ] ||
+			fail "the capture modes disagree: $first, then $m: $key"
+		first=$key
+	done
+	set_mode "$saved" >/dev/null
 }
 
 # tid_of NAME: the tid of the only thread called NAME.

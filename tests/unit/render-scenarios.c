@@ -514,6 +514,36 @@ static struct cdl_snapshot *ring(void)
 	return s;
 }
 
+/* A per-thread capture: "transfer" was copied waiting for lock_audit held
+ * by "audit", then moved; "audit" waits for lock_ledger held by
+ * "transfer" and stayed.  No cycle: one side of it is not proven. */
+static struct cdl_snapshot *moved(void)
+{
+	struct cdl_snapshot *s = snap(4711, "/opt/bank/bank");
+	struct cdl_thread *t;
+
+	s->capture_mode = CDL_CAPTURE_PERTHREAD;
+	s->pause_us = 61;
+	s->window_us = 48250;
+	t = th(s, 812, "transfer", 'S');
+	wait_on(s, t, CDL_WAIT_MUTEX, 0x4040e0, "lock_audit", 813);
+	t->blocked_for_ms = 9000;
+	t->moved = true;
+	futex_call(t, 0x4040e0, 128, 2);
+	mutex_frames(s, t);
+	fr(s, t, 0x401236, "transfer_funds", 0x46, "/opt/bank/bank", "bank.c", 42);
+	thread_tail(s, t);
+
+	t = th(s, 813, "audit", 'S');
+	wait_on(s, t, CDL_WAIT_MUTEX, 0x4040a0, "lock_ledger", 812);
+	t->blocked_for_ms = 9000;
+	futex_call(t, 0x4040a0, 128, 2);
+	mutex_frames(s, t);
+	fr(s, t, 0x401316, "audit_ledger", 0x36, "/opt/bank/bank", "bank.c", 71);
+	thread_tail(s, t);
+	return s;
+}
+
 const struct scenario scenarios[] = {
 	{ "cycle2", cycle2, false },
 	{ "self", self, false },
@@ -525,5 +555,6 @@ const struct scenario scenarios[] = {
 	{ "unknown", unknown, false },
 	{ "strings", strings, true },
 	{ "ring", ring, false },
+	{ "moved", moved, false },
 };
 const size_t nscenarios = sizeof(scenarios) / sizeof(scenarios[0]);

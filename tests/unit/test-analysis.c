@@ -530,6 +530,49 @@ START_TEST(empty_and_defaults)
 }
 END_TEST
 
+/* A per-thread capture: a thread not proven to have stayed in its wait
+ * makes no edge and gets no verdict of its own, so the cycle it would
+ * close, the orphan it would be and its long wait are all gone; proven
+ * threads keep theirs. */
+START_TEST(moved_threads_decide_nothing)
+{
+	struct cdl_snapshot *s = cdl_snapshot_new();
+	struct cdl_analysis *a;
+	struct cdl_thread *t;
+
+	s->capture_mode = CDL_CAPTURE_PERTHREAD;
+	waiter(s, 10, CDL_WAIT_MUTEX, 0x1000, 11);
+	t = waiter(s, 11, CDL_WAIT_MUTEX, 0x2000, 10);     /* would close 10 <-> 11 */
+	t->moved = true;
+	t->blocked_for_ms = 60000;
+	waiter(s, 12, CDL_WAIT_MUTEX, 0x3000, 10);          /* behind 10: not a deadlock */
+	t = waiter(s, 13, CDL_WAIT_MUTEX, 0x4000, 99);      /* owner gone, but moved */
+	t->wait.owner_pid = -1;
+	t->moved = true;
+	t = waiter(s, 14, CDL_WAIT_MUTEX, 0x5000, 0);       /* long, no owner, moved */
+	t->blocked_for_ms = 60000;
+	t->moved = true;
+	waiter(s, 15, CDL_WAIT_MUTEX, 0x6000, 16);          /* a cycle of proven threads */
+	waiter(s, 16, CDL_WAIT_MUTEX, 0x7000, 15);
+	a = run(s, 5000);
+	ck_assert_uint_eq(a->ndeadlocks, 1);
+	assert_cycle(&a->deadlocks[0], (int[]){ 15, 16 }, 2);
+	ck_assert_int_eq(verdict_of(s, a, 10), CDL_VERDICT_WAITING);
+	ck_assert_int_eq(verdict_of(s, a, 11), CDL_VERDICT_MOVED);
+	ck_assert_int_eq(verdict_of(s, a, 12), CDL_VERDICT_WAITING);
+	ck_assert_int_eq(verdict_of(s, a, 13), CDL_VERDICT_MOVED);
+	ck_assert_int_eq(verdict_of(s, a, 14), CDL_VERDICT_MOVED);
+	ck_assert_uint_eq(a->nmoved, 3);
+	ck_assert_uint_eq(a->nstuck, 0);
+	ck_assert_uint_eq(a->nundecided, 0);
+	ck_assert_str_eq(cdl_verdict_name(CDL_VERDICT_MOVED), "moved");
+	t = cdl_snapshot_find_thread(s, 14);
+	ck_assert(!cdl_analyze_is_stuck(t, 60000, 5000));
+	cdl_analysis_free(a);
+	cdl_snapshot_free(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("analysis");
@@ -553,6 +596,7 @@ int main(void)
 	tcase_add_test(tc, idle_grouped);
 	tcase_add_test(tc, undecided_locks);
 	tcase_add_test(tc, empty_and_defaults);
+	tcase_add_test(tc, moved_threads_decide_nothing);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -104,7 +104,53 @@ START_TEST(minimal_and_unknown_fields)
 	ck_assert_int_eq(s->threads[0].wait.owner_tid, 8);
 	ck_assert_int_eq(s->threads[0].wait.flags, CDL_WAITF_ROBUST);
 	ck_assert_int_eq(s->threads[0].wait.readers, -1);
+	ck_assert_int_eq(s->capture_mode, CDL_CAPTURE_GLOBAL);   /* an old file */
+	ck_assert(!s->threads[0].moved);
 	cdl_snapshot_free(s);
+}
+END_TEST
+
+/* The capture mode and each thread's proof survive a round trip; a file
+ * from before the modes is a global freeze with every wait stable. */
+START_TEST(capture_mode)
+{
+	struct cdl_snapshot *s = cdl_snapshot_new(), *l;
+	struct cdl_thread *t;
+	char *j;
+
+	s->pid = 5;
+	s->capture_mode = CDL_CAPTURE_PERTHREAD;
+	s->window_us = 1234;
+	s->pause_us = 56;
+	t = cdl_snapshot_add_thread(s, 6);
+	t->name = "a";
+	t->state = 'S';
+	t->moved = true;
+	t = cdl_snapshot_add_thread(s, 7);
+	t->name = "b";
+	t->state = 'S';
+	j = render_json(s);
+	ck_assert_ptr_nonnull(strstr(j, "\"capture_mode\": \"per-thread\""));
+	ck_assert_ptr_nonnull(strstr(j, "\"wait_stable\": false"));
+	l = expect_ok(j);
+	ck_assert_int_eq(l->capture_mode, CDL_CAPTURE_PERTHREAD);
+	ck_assert(l->window_us == 1234);
+	ck_assert(cdl_snapshot_find_thread(l, 6)->moved);
+	ck_assert(!cdl_snapshot_find_thread(l, 7)->moved);
+	free(j);
+	cdl_snapshot_free(l);
+	s->capture_mode = CDL_CAPTURE_GLOBAL;
+	j = render_json(s);
+	ck_assert_ptr_nonnull(strstr(j, "\"capture_mode\": \"global-freeze\""));
+	ck_assert_ptr_null(strstr(j, "wait_stable"));
+	ck_assert_ptr_null(strstr(j, "capture_window_us"));
+	free(j);
+	cdl_snapshot_free(s);
+	expect_error(HEAD ", \"capture_mode\": \"sometimes\", \"threads\": []}", EINVAL,
+		     "capture_mode: unknown capture mode \"sometimes\"");
+	expect_error(HEAD ", \"threads\": [{\"tid\": 3, \"name\": \"a\", \"state\": \"S\", "
+		     "\"blocked_for_ms\": 1, \"wait\": null, \"wait_stable\": 1, \"frames\": []}]}",
+		     EINVAL, "threads[0].wait_stable: expected a boolean");
 }
 END_TEST
 
@@ -297,6 +343,7 @@ static Suite *load_suite(void)
 	tcase_add_test(tc, syntax_errors);
 	tcase_add_test(tc, deep_nesting);
 	tcase_add_test(tc, contract_errors);
+	tcase_add_test(tc, capture_mode);
 	tcase_add_test(tc, files);
 	tcase_add_test(tc, every_truncation);
 	tcase_add_test(tc, byte_flips);
