@@ -4,10 +4,12 @@
 
 need_jq
 
-# verdict_key: what must not depend on the capture mode: the exit status,
+# verdict_key: what must not depend on the capture mode: whether a
+# deadlock was proven (exit 2 or not: 0 and 3 differ only in how long
+# threads have waited, and the two captures come one after the other),
 # the deadlocks and which threads are in or behind one.
 verdict_key() {
-	jq -cS --argjson rc "$RC" '{rc: $rc,
+	jq -cS --argjson rc "$RC" '{deadlock: ($rc == 2), failed: ($rc == 1),
 		deadlocks: [.deadlocks[] | {type, threads, edges}],
 		marks: [.threads[] | select(.verdict == "deadlocked" or .verdict == "orphaned" or
 					    .verdict == "behind") | {tid, verdict}]}' "$J"
