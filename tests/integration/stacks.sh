@@ -6,18 +6,10 @@
 # for the stack fixture built -O0, -O2 -fomit-frame-pointer, non-PIE,
 # stripped, static and as C++.  The blocked frames must sit on the exact
 # source lines of the lock calls, found by their MARK comments.
-#
-# gdb runs with `backtrace past-main on` so that both tools walk to the
-# outermost frame.  Both run one after the other: a process has one tracer.
+# The frames of both and their comparison are frames-lib.sh's.  Both run
+# one after the other: a process has one tracer.
 . "$TESTS_SRCDIR/lib.sh"
-
-need_jq
-if [ -z "${GDB:-}" ]; then
-	GDB=$(command -v gdb) || skip "gdb not installed"
-fi
-[ -x "$GDB" ] || skip "gdb not installed"
-# both tools the same debug info: no downloads for either
-unset DEBUGINFOD_URLS
+. "$TESTS_SRCDIR/integration/frames-lib.sh"
 
 C_SRC=$TESTS_SRCDIR/fixtures/stacks.c
 CXX_SRC=$TESTS_SRCDIR/fixtures/stacks-cxx.cc
@@ -28,81 +20,6 @@ mark() {
 	n=$(grep -n -E "MARK: $2( |$)" "$1" | cut -d: -f1)
 	[ -n "$n" ] || fail "no marker $2 in $1"
 	echo "$n"
-}
-
-# wait until the main thread of PID sleeps in a futex (pthread_join)
-wait_main_futex() {
-	local deadline=$((SECONDS + 20))
-	until case "$(cat /proc/"$1"/syscall 2>/dev/null)" in 202\ *) true ;; *) false ;; esac; do
-		[ $SECONDS -lt $deadline ] || fail "main thread of $1 never blocked"
-		sleep 0.02
-	done
-}
-
-# gdb_frames PID: "tid<TAB>index<TAB>function<TAB>file:line" per frame
-gdb_frames() {
-	# a gdb that hangs must not hang the suite
-	timeout 300 "$GDB" -nx -batch -p "$1" \
-		-ex 'set width 0' -ex 'set height 0' \
-		-ex 'set backtrace past-main on' \
-		-ex 'set print frame-arguments presence' \
-		-ex 'thread apply all bt' 2>/dev/null |
-	awk '
-	# gdb leaves the parameter list on a C++ name its parser cannot read
-	# (one with a lambda or another unnamed type in it); cdeadlock never
-	# shows one for a function named from DWARF: drop it
-	function drop_params(s,    i, c, depth) {
-		sub(/ const$/, "", s)
-		if (substr(s, length(s)) != ")")
-			return s
-		depth = 0
-		for (i = length(s); i > 0; i--) {
-			c = substr(s, i, 1)
-			if (c == ")")
-				depth++
-			else if (c == "(" && --depth == 0)
-				# "operator()" alone is a name, not a parameter list
-				return substr(s, 1, i - 1) ~ /operator$/ ? s : substr(s, 1, i - 1)
-		}
-		return s
-	}
-	/^Thread [0-9]+ / {
-		tid = ""
-		if (match($0, /LWP [0-9]+/))
-			tid = substr($0, RSTART + 4, RLENGTH - 4)
-		idx = 0
-		next
-	}
-	/^#[0-9]+ / && tid != "" {
-		line = $0
-		sub(/^#[0-9]+ +/, "", line)
-		sub(/^0x[0-9a-f]+ in /, "", line)
-		fl = ""
-		if (match(line, / at [^ ]+:[0-9]+$/)) {
-			fl = substr(line, RSTART + 4)
-			line = substr(line, 1, RSTART - 1)
-			n = split(fl, parts, "/")
-			fl = parts[n]
-		} else {
-			sub(/ from [^ ]+$/, "", line)
-		}
-		sub(/ \((\.\.\.)?\)$/, "", line)
-		if (line ~ /<lambda\(\)>|\{\.\.\.\}/)
-			line = drop_params(line)
-		print tid "\t" idx++ "\t" line "\t" fl
-	}'
-}
-
-# cdl_frames: the same from cdeadlock's JSON in $TEST_TMP/out
-cdl_frames() {
-	jq -r '.threads[] | .tid as $t | .frames | to_entries[] |
-		"\($t)\t\(.key)\t" +
-		(if .value.signal_frame then "<signal handler called>"
-		 elif .value.function == null then "??"
-		 else .value.function end) + "\t" +
-		(if .value.file != null and .value.line != null
-		 then (.value.file | split("/") | last) + ":" + (.value.line | tostring)
-		 else "" end)' "$TEST_TMP/out"
 }
 
 # frame_of TID FUNCTION: "file:line" of the first frame of TID in FUNCTION
@@ -140,30 +57,16 @@ check_variant() {
 	pid=$FIX_PID
 	wait_main_futex "$pid"
 
-	gdb_frames "$pid" >"$TEST_TMP/gdb.tsv"
+	gdb_frames -p "$pid" >"$TEST_TMP/gdb.tsv"
 	assert_running "$pid"
 	[ -s "$TEST_TMP/gdb.tsv" ] || skip "gdb could not attach to $pid"
 
 	run_cdl -p "$pid" --json
 	assert_running "$pid"
 	[ "$RC" = 0 ] || [ "$RC" = 2 ] || fail "$variant: exit status $RC: $(cat "$TEST_TMP/err")"
-	cdl_frames >"$TEST_TMP/cdl.tsv" || fail "$variant: unreadable JSON"
+	cdl_frames "$TEST_TMP/out" >"$TEST_TMP/cdl.tsv" || fail "$variant: unreadable JSON"
 
-	# the same function sequence for every thread gdb saw
-	cut -f1-3 "$TEST_TMP/gdb.tsv" | sort >"$TEST_TMP/gdb.fn"
-	cut -f1-3 "$TEST_TMP/cdl.tsv" | sort >"$TEST_TMP/cdl.fn"
-	if ! diff -u "$TEST_TMP/gdb.fn" "$TEST_TMP/cdl.fn" >"$TEST_TMP/diff"; then
-		cat "$TEST_TMP/diff"
-		fail "$variant: function sequences differ from gdb's"
-	fi
-	# the same file:line wherever gdb has one
-	awk -F'\t' 'NR == FNR { if ($4 != "") want[$1 "\t" $2] = $4; next }
-		($1 "\t" $2) in want && want[$1 "\t" $2] != $4 {
-			print "thread " $1 " frame " $2 " " $3 ": gdb " want[$1 "\t" $2] ", cdeadlock " $4
-			bad = 1
-		}
-		END { exit bad }' "$TEST_TMP/gdb.tsv" "$TEST_TMP/cdl.tsv" ||
-		fail "$variant: source lines differ from gdb's"
+	same_frames "$TEST_TMP/gdb.tsv" "$TEST_TMP/cdl.tsv" "$variant"
 
 	local ta tb tr tc ts tn n
 	case $kind in
