@@ -30,6 +30,15 @@ int cdl_memimg_read(const struct cdl_memimg *m, uint64_t addr, void *buf, size_t
 int cdl_memimg_u32(const struct cdl_memimg *m, uint64_t addr, uint32_t *out);
 int cdl_memimg_u64(const struct cdl_memimg *m, uint64_t addr, uint64_t *out);
 
+/* The held memory as sorted, non-overlapping, non-touching regions: the
+ * count (0 also when the regions cannot be merged for want of memory:
+ * then -ENOMEM from cdl_memimg_region). */
+size_t cdl_memimg_nregions(const struct cdl_memimg *m);
+/* Region i (in address order): its address, bytes and length, valid
+ * until the next add.  0, -ENOENT past the end, -ENOMEM. */
+int cdl_memimg_region(const struct cdl_memimg *m, size_t i, uint64_t *addr,
+		      const unsigned char **data, size_t *len);
+
 /* Total bytes held. */
 size_t cdl_memimg_size(const struct cdl_memimg *m);
 

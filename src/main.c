@@ -15,6 +15,7 @@
 
 #include "analyze.h"
 #include "collect.h"
+#include "corewrite.h"
 #include "diag.h"
 #include "load.h"
 #include "render.h"
@@ -31,6 +32,7 @@ enum {
 	OPT_KEYS,
 	OPT_SIZE,
 	OPT_NO_UNWIND,
+	OPT_SAVE_CORE,
 };
 
 static const struct option long_opts[] = {
@@ -45,6 +47,7 @@ static const struct option long_opts[] = {
 	{ "stuck", required_argument, NULL, OPT_STUCK },
 	{ "max-stack", required_argument, NULL, OPT_MAX_STACK },
 	{ "no-unwind", no_argument, NULL, OPT_NO_UNWIND },
+	{ "save-core", required_argument, NULL, OPT_SAVE_CORE },
 	{ "keys", required_argument, NULL, OPT_KEYS },
 	{ "size", required_argument, NULL, OPT_SIZE },
 	{ "help", no_argument, NULL, 'h' },
@@ -77,6 +80,8 @@ static void usage(FILE *out)
 "      --max-stack BYTES  copy at most BYTES of each thread's stack\n"
 "                         (suffix k/m allowed; default 1m)\n"
 "      --no-unwind        skip stack unwinding (waits and verdict only)\n"
+"      --save-core FILE   with -p: also write the capture as a small core file\n"
+"                         for gdb and eu-stack (the snapshot is in it too)\n"
 "      --keys SCRIPT      TUI without a terminal: play SCRIPT (keys, <Down>,\n"
 "                         <Enter>, <Dump>, ...) and print the screens (tests)\n"
 "      --size COLSxLINES  screen size for --keys (default 80x24)\n"
@@ -212,13 +217,63 @@ static void install_signals(void)
 struct live_source {
 	struct cdl_collect_opts copts;
 	struct cdl_collector *k;   /* what one capture leaves for the next */
+	const struct cdl_snapshot *last;   /* the snapshot of k's raw capture */
 };
 
 static int live_refresh(void *arg, struct cdl_snapshot **out, struct cdl_diag *d)
 {
 	struct live_source *ls = arg;
+	int rc = cdl_collect(ls->k, &ls->copts, out, d);
 
-	return cdl_collect(ls->k, &ls->copts, out, d);
+	if (rc == 0)
+		ls->last = *out;
+	return rc;
+}
+
+/* The JSON of (s, an), exactly as --json prints it, in *buf (free it).
+ * 0 or -errno. */
+static int json_bytes(const struct cdl_snapshot *s, const struct cdl_analysis *an, char **buf,
+		      size_t *len)
+{
+	FILE *f = open_memstream(buf, len);
+	int rc;
+
+	if (!f)
+		return -errno;
+	rc = cdl_render_json(f, s, an);
+	if (fclose(f) != 0 && rc == 0)
+		rc = -ENOMEM;
+	if (rc < 0) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return rc;
+}
+
+/* --save-core and the TUI's core key: the core of the capture behind s
+ * (the live source's last one), its JSON inside.  0 or -errno with d. */
+static int save_core(void *arg, const struct cdl_snapshot *s, const struct cdl_analysis *an,
+		     const char *path, struct cdl_diag *d)
+{
+	struct live_source *ls = arg;
+	const struct cdl_rawcap *raw = cdl_collector_raw(ls->k);
+	char *json = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (!raw || s != ls->last || !s->mem) {
+		cdl_diag_set(d, ENODATA, "save core: %s", path);
+		if (!ls->copts.for_core)
+			cdl_diag_why(d, "start cdeadlock with --save-core to keep what a core needs");
+		else
+			cdl_diag_why(d, "no live capture behind this snapshot");
+		return -ENODATA;
+	}
+	if ((rc = json_bytes(s, an, &json, &len)) < 0)
+		return cdl_diag_set(d, -rc, "save core: %s", path);
+	rc = cdl_core_write(path, raw, s->mem, json, len, NULL, d);
+	free(json);
+	return rc;
 }
 
 /* What the command line asked for. */
@@ -227,7 +282,7 @@ struct cli {
 	struct cdl_collect_opts copts;
 	struct cdl_analyze_opts aopts;
 	struct cdl_render_opts ropts;
-	const char *load, *output, *keys;
+	const char *load, *output, *keys, *save_core;
 	double interval, stuck;
 	int cols, lines;
 	bool have_pid;
@@ -265,6 +320,7 @@ static int parse_opt(struct cli *o, int c, char **argv)
 			return err_line("invalid --max-stack", "expected a size from 4k to 4g");
 		break;
 	case OPT_NO_UNWIND: o->copts.no_unwind = true; break;
+	case OPT_SAVE_CORE: o->save_core = optarg; o->copts.for_core = true; break;
 	case OPT_KEYS: o->keys = optarg; o->mode = MODE_TUI; break;
 	case OPT_SIZE:
 		if (sscanf(optarg, "%dx%d", &o->cols, &o->lines) != 2 || o->cols < 20 || o->lines < 5 ||
@@ -301,6 +357,9 @@ static int parse_args(struct cli *o, int argc, char **argv)
 		return err_line("conflicting options", "--pid and --load name two sources");
 	if (!o->have_pid && !o->load)
 		return usage_error("%s", "no process given: use -p PID or --load FILE");
+	if (o->save_core && !o->have_pid)
+		return err_line("--save-core", "needs a live capture (-p PID): a loaded snapshot "
+				"holds no registers or memory");
 	if (o->have_pid && o->copts.pid == getpid())
 		return err_line("cannot attach to ourselves", "the pid is cdeadlock's own");
 	o->aopts.stuck_ms = (int64_t)(o->stuck * 1000.0);
@@ -313,8 +372,10 @@ static int parse_args(struct cli *o, int argc, char **argv)
 	return -1;
 }
 
-/* --dump and --json: analyze, write, and the exit status (takes snap). */
-static int report(const struct cli *o, struct cdl_snapshot *snap)
+/* --dump and --json: analyze, write, and the exit status (takes snap);
+ * with --save-core, the core is written after the output, and failing to
+ * write it is an error (exit 1) though the output was printed. */
+static int report(const struct cli *o, struct cdl_snapshot *snap, struct live_source *ls)
 {
 	struct cdl_analysis *an = NULL;
 	FILE *out = stdout;
@@ -346,6 +407,9 @@ static int report(const struct cli *o, struct cdl_snapshot *snap)
 	if (out != stdout && fclose(out) != 0 && rc == 0)
 		rc = -errno;
 	int status = (int)cdl_analysis_answer(an);
+	struct cdl_diag cd = { 0 };
+	if (rc == 0 && o->save_core && save_core(ls, snap, an, o->save_core, &cd) < 0)
+		status = diag_fail(&cd);
 	cdl_analysis_free(an);
 	cdl_snapshot_free(snap);
 	if (rc < 0) {
@@ -379,18 +443,19 @@ int main(int argc, char **argv)
 	install_signals();
 
 	struct cdl_snapshot *snap = NULL;
-	struct live_source ls = { copts, load ? NULL : cdl_collector_new() };
+	struct live_source ls = { copts, load ? NULL : cdl_collector_new(), NULL };
 	if (load)
 		rc = cdl_load_json_file(load, &snap, &diag);
 	else
-		rc = cdl_collect(ls.k, &copts, &snap, &diag);
-	if (rc < 0 || mode != MODE_TUI)
+		rc = live_refresh(&ls, &snap, &diag);
+	if (rc < 0) {
 		cdl_collector_free(ls.k);
-	if (rc < 0)
 		return diag_fail(&diag);
+	}
 
 	if (mode == MODE_TUI) {
-		struct cdl_tui_source src = { load ? NULL : live_refresh, &ls };
+		struct cdl_tui_source src = { load ? NULL : live_refresh, &ls,
+					      load ? NULL : save_core, cli.save_core };
 		struct cdl_tui_opts topts = {
 			.interval_s = cli.interval, .stuck_s = cli.stuck, .keys = cli.keys,
 			.screen_out = stdout, .cols = cli.cols, .lines = cli.lines,
@@ -401,5 +466,7 @@ int main(int argc, char **argv)
 			return diag_fail(&diag);
 		return 0;
 	}
-	return report(&cli, snap);
+	rc = report(&cli, snap, &ls);
+	cdl_collector_free(ls.k);
+	return rc;
 }

@@ -55,6 +55,10 @@ int cdl_arch_read_regs(pid_t tid, struct cdl_regs *t)
 	t->pc = r.rip;
 	t->sp = r.rsp;
 	t->thread_pointer = r.fs_base;
+	/* as the kernel gave them, for a core file (--save-core) */
+	_Static_assert(sizeof(r) <= sizeof(t->kregs), "user_regs_struct fits kregs");
+	memcpy(t->kregs, &r, sizeof(r));
+	t->nkregs = (unsigned)(sizeof(r) / sizeof(t->kregs[0]));
 
 	/* orig_rax is the syscall number when the thread entered the kernel
 	 * through a syscall, -1 for an interrupt or exception.  At an

@@ -573,10 +573,11 @@ int cdl_live_copy(struct ctx *c)
 		}
 	}
 
-	r = calloc(c->n * 3 + 1, sizeof(*r));
+	r = calloc(c->n * 3 + 1 + cdl_live_forcore_nregions(c), sizeof(*r));
 	if (!r)
 		return -ENOMEM;
 	c->regions = r;
+	nr = cdl_live_forcore_regions(c, r);
 	for (size_t i = 0; i < c->n; i++) {
 		struct th *t = &c->t[i];
 		uint64_t slo = 0, shi = 0, lo, hi;
@@ -626,6 +627,7 @@ int cdl_live_copy(struct ctx *c)
 			}
 		}
 	}
+	cdl_live_forcore_align(c, r, nr);
 	c->nregions = nr;
 	for (size_t i = 0; i < nr; i++)
 		total += r[i].len;

@@ -55,6 +55,7 @@ void cdl_rawcap_free(struct cdl_rawcap *rc)
 	if (!rc)
 		return;
 	free(rc->exe);
+	free(rc->auxv);
 	free(rc->threads);
 	cdl_memimg_free(rc->mem);
 	cdl_maps_free(&rc->maps);

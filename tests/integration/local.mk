@@ -4,3 +4,4 @@ include tests/integration/stacks.mk
 include tests/integration/locks.mk
 include tests/integration/core.mk
 include tests/integration/ns.mk
+include tests/integration/savecore.mk
