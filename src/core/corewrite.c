@@ -18,6 +18,8 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -325,14 +327,26 @@ static int emit(int fd, const struct cdl_rawcap *rc, const struct cdl_memimg *me
 	if (nseg < 0)
 		return (int)nseg;
 	nph = 1 + (jnote->n ? 1 : 0) + (size_t)nseg;
-	if (nph >= PN_XNUM)
+	if (nph > UINT32_MAX)
 		return -E2BIG;
 	memcpy(eh.e_ident, ELFMAG, SELFMAG);
 	eh.e_ident[EI_CLASS] = ELFCLASS64;
 	eh.e_ident[EI_DATA] = ELFDATA2LSB;
 	eh.e_ident[EI_VERSION] = EV_CURRENT;
 	eh.e_ident[EI_OSABI] = ELFOSABI_NONE;
-	eh.e_phnum = (Elf64_Half)nph;
+	/* more program headers than e_phnum holds (tens of thousands of
+	 * threads): PN_XNUM, the count in section header 0, as the kernel
+	 * writes it */
+	Elf64_Shdr sh0 = { .sh_type = SHT_NULL, .sh_size = 1, .sh_info = (Elf64_Word)nph };
+	bool xnum = nph >= PN_XNUM;
+
+	eh.e_phnum = xnum ? PN_XNUM : (Elf64_Half)nph;
+	if (xnum) {
+		eh.e_shoff = sizeof(eh) + nph * sizeof(Elf64_Phdr);
+		eh.e_shentsize = sizeof(sh0);
+		eh.e_shnum = 1;
+		eh.e_shstrndx = SHN_UNDEF;
+	}
 	ph = calloc(nph, sizeof(*ph));
 	sg = calloc((size_t)nseg + 1, sizeof(*sg));
 	if (!ph || !sg || segments(rc, mem, sg) != nseg) {
@@ -340,7 +354,7 @@ static int emit(int fd, const struct cdl_rawcap *rc, const struct cdl_memimg *me
 		free(sg);
 		return -ENOMEM;
 	}
-	off = sizeof(eh) + nph * sizeof(*ph);
+	off = sizeof(eh) + nph * sizeof(*ph) + (xnum ? sizeof(sh0) : 0);
 	ph[0] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = off, .p_filesz = notes->n, .p_align = 4 };
 	off += notes->n;
 	if (jnote->n) {
@@ -361,6 +375,8 @@ static int emit(int fd, const struct cdl_rawcap *rc, const struct cdl_memimg *me
 	rc_ = write_all(fd, &eh, sizeof(eh));
 	if (!rc_)
 		rc_ = write_all(fd, ph, nph * sizeof(*ph));
+	if (!rc_ && xnum)
+		rc_ = write_all(fd, &sh0, sizeof(sh0));
 	free(ph);
 	if (!rc_)
 		rc_ = write_all(fd, notes->p, notes->n);
@@ -413,7 +429,7 @@ int cdl_core_write(const char *path, const struct cdl_rawcap *rc, const struct c
 		unlink(path);
 		cdl_diag_set(d, -rc_, "save core: write %s", path);
 		if (rc_ == -E2BIG)
-			cdl_diag_why(d, "more than %d memory regions", PN_XNUM - 3);
+			cdl_diag_why(d, "more than %u memory regions", UINT32_MAX - 2);
 		return rc_;
 	}
 	if (stats)

@@ -238,15 +238,45 @@ START_TEST(errors)
 }
 END_TEST
 
+/* more segments than e_phnum holds: PN_XNUM and section header 0, which
+ * the reader (like gdb and libelf) follows */
+START_TEST(many_segments)
+{
+	struct cdl_rawcap *rc = capture();
+	struct cdl_core_write_stats st;
+	struct cdl_diag d = { 0 };
+	struct cdl_core *c = NULL;
+	unsigned char b;
+	const size_t n = 70000;
+
+	for (size_t i = 0; i < n; i++) {
+		b = (unsigned char)i;
+		/* one byte every other byte: regions that do not touch */
+		ck_assert_int_eq(cdl_memimg_add_copy(rc->mem, 0x10000000 + 2 * i, &b, 1), 0);
+	}
+	ck_assert_int_eq(cdl_core_write(path, rc, rc->mem, NULL, 0, &st, &d), 0);
+	ck_assert_int_eq(st.segments, n + 4);
+	ck_assert_msg(cdl_core_open(path, NULL, &c, &d) == 0, "%s: %s", d.what, d.why);
+	ck_assert_int_eq(c->nsegments, n + 4);
+	ck_assert_int_eq(cdl_core_read_all(c, 0x10000000 + 2 * 69999, &b, 1), 0);
+	ck_assert_uint_eq(b, (unsigned char)69999);
+	ck_assert_int_eq(cdl_core_read_all(c, 0x10000000 + 2 * 69999 + 1, &b, 1), -EFAULT);
+	cdl_core_free(c);
+	cdl_rawcap_free(rc);
+}
+END_TEST
+
 static Suite *corewrite_suite(void)
 {
 	Suite *s = suite_create("corewrite");
 	TCase *tc = tcase_create("corewrite");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, snapshot_note);
 	tcase_add_test(tc, errors);
+	tcase_add_test(tc, many_segments);
 	suite_add_tcase(s, tc);
 	return s;
 }
