@@ -277,7 +277,9 @@ void cdl_live_forcore_prepare(struct ctx *c)
 
 size_t cdl_live_forcore_bytes(const struct ctx *c)
 {
-	return c->forcore ? c->forcore->wbytes : 0;
+	/* the writable segments, and whole pages: about a page more for each
+	 * thread's stack and one for the lock word it may sleep on */
+	return c->forcore ? c->forcore->wbytes + c->n * 2 * CORE_PAGE : 0;
 }
 
 size_t cdl_live_forcore_nregions(const struct ctx *c)

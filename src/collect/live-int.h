@@ -160,7 +160,8 @@ int cdl_live_arena_get(struct ctx *c, size_t len);
  * writable segments lie (copied at the freeze).  Nothing without
  * o->for_core; what cannot be read is left out. */
 void cdl_live_forcore_prepare(struct ctx *c);
-/* Bytes and regions the copy adds for the writable segments. */
+/* Bytes the copy adds (the writable segments, whole pages: an estimate
+ * for the copy buffer), and the regions of the writable segments. */
 size_t cdl_live_forcore_bytes(const struct ctx *c);
 size_t cdl_live_forcore_nregions(const struct ctx *c);
 /* Widen the n regions the copy is about to read to whole pages inside
