@@ -40,6 +40,8 @@ enum cdl_verdict {
 	CDL_VERDICT_BEHIND,          /* waits (maybe through others) on a deadlocked thread */
 	CDL_VERDICT_STUCK,           /* lock-like wait longer than the threshold, no cycle */
 	CDL_VERDICT_WAITING,         /* some wait, shorter than the threshold or duration unknown */
+	CDL_VERDICT_IDLE,            /* waits for work, time or events (condvar, semaphore,
+	                                sleep, I/O) at least as long as the threshold */
 };
 
 struct cdl_analyze_opts {
@@ -60,6 +62,10 @@ struct cdl_analysis {
 	 * (see cdl_analyze_is_undecided), in the order of stuck */
 	size_t *undecided;
 	size_t nundecided;
+	/* thread indexes with verdict IDLE, grouped: by kind, then object
+	 * (condvar, semaphore) or system call, then tid */
+	size_t *idle;
+	size_t nidle;
 	int64_t stuck_ms;            /* the threshold used */
 };
 
@@ -81,18 +87,25 @@ int cdl_analyze(const struct cdl_snapshot *s, const struct cdl_analyze_opts *opt
 void cdl_analysis_free(struct cdl_analysis *a);
 
 /* The one rule for "stuck": t waits for a lock-like object (see
- * cdl_wait_kind_info) and has done so for waited_ms >= stuck_ms.
+ * cdl_wait_kind_info: a mutex, rwlock, join or futex lock; not an idle
+ * wait) and has done so for waited_ms >= stuck_ms, or for a time nobody
+ * knows (CDL_WAITF_RECHECKS: it wakes by itself to re-check).
  * waited_ms < 0 means unknown: never stuck.  cdl_analyze applies it to the
  * kernel's blocked_for_ms (CDL_VERDICT_STUCK, unless a deadlock verdict
  * comes first); the TUI to how long it has seen the same wait. */
 bool cdl_analyze_is_stuck(const struct cdl_thread *t, int64_t waited_ms, int64_t stuck_ms);
 
-/* t waits for a lock (mutex, rwlock, or a futex lock of a known
+/* t waits for a lock (mutex, rwlock, a futex lock of a known
  * implementation that records no owner: CDL_WAIT_FUTEX with
- * CDL_WAITF_OWNER_UNKNOWN) and its holder is not known: none recorded,
- * or an unverified layout.  A writer waiting for readers (counted by the
+ * CDL_WAITF_OWNER_UNKNOWN, or a futex no known implementation explains:
+ * CDL_WAIT_FUTEX without a detail) and its holder is not known: none
+ * recorded, or an unverified layout.  A writer waiting for readers (counted by the
  * lock) is not; nor are condvars, semaphores, joins, sleeps and I/O. */
 bool cdl_analyze_is_undecided(const struct cdl_thread *t);
+
+/* Two idle threads wait alike (same kind, and the same object or system
+ * call): the order of cdl_analysis.idle, 0 when they are one group. */
+int cdl_analyze_idle_cmp(const struct cdl_thread *a, const struct cdl_thread *b);
 
 enum cdl_answer cdl_analysis_answer(const struct cdl_analysis *a);
 

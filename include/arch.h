@@ -15,8 +15,8 @@
 enum cdl_sys_wait {
 	CDL_SYSW_NONE,     /* not a blocking call we name (or the futex family) */
 	CDL_SYSW_IO,       /* I/O, poll, accept, wait4, ... */
-	CDL_SYSW_SLEEP,    /* nanosleep, pause, sigsuspend */
-	CDL_SYSW_OTHER,    /* semop, flock, sigtimedwait, ... */
+	CDL_SYSW_SLEEP,    /* nanosleep, pause, sigsuspend, sigtimedwait */
+	CDL_SYSW_OTHER,    /* semop, flock, ... */
 };
 
 struct cdl_arch {
@@ -34,6 +34,14 @@ struct cdl_arch {
 };
 
 const struct cdl_arch *cdl_arch(void);
+
+/* A stopped thread's machine state from the kernel's user_regs_struct as
+ * nwords 64-bit words in the kernel's order (what PTRACE_GETREGSET and a
+ * core's NT_PRSTATUS hold): the DWARF-numbered registers, pc, sp, thread
+ * pointer, and the syscall it is stopped in, if any.  0, or -EINVAL when
+ * nwords is too few.  (struct cdl_regs is rawcap.h's.) */
+struct cdl_regs;
+int cdl_arch_regs_from_user(const uint64_t *words, unsigned nwords, struct cdl_regs *out);
 
 /* Name of syscall nr ("futex"), NULL if unknown. */
 const char *cdl_arch_syscall_name(long nr);

@@ -25,6 +25,8 @@ struct cdl_collect_opts {
 	                          module's headers, notes and writable data,
 	                          the link map, auxv) and keep the raw capture
 	                          for cdl_collector_raw (--save-core) */
+	const char *sysroot;   /* open the target's files under this root
+	                          (--sysroot), NULL: as the target sees them */
 };
 
 void cdl_collect_opts_init(struct cdl_collect_opts *o);

@@ -38,6 +38,11 @@
  * words: cdl_core_reg_name. */
 #define CDL_CORE_MAX_REGS 64
 
+/* the note cdeadlock --save-core puts its JSON snapshot in */
+#define CDL_CORE_SNAPSHOT_NOTE_NAME "CDEADLOCK"
+#define CDL_CORE_SNAPSHOT_NOTE_TYPE 0x4344
+#define CDL_CORE_SNAPSHOT_NOTE_MAX (64u << 20)
+
 enum cdl_core_compression {
 	CDL_CORE_PLAIN = 0,
 	CDL_CORE_ZSTD,
@@ -161,6 +166,14 @@ struct cdl_core {
 	struct cdl_core_module *modules;     /* by ascending start */
 	size_t nmodules;
 	enum cdl_core_modsource modsource;
+
+	/* the snapshot cdeadlock --save-core embedded: the desc of the note
+	 * named CDL_CORE_SNAPSHOT_NOTE_NAME of type CDL_CORE_SNAPSHOT_NOTE_TYPE
+	 * (JSON as --json prints it), NUL-terminated; NULL when the core has
+	 * none.  Only its bytes are checked here (no NUL inside, at most
+	 * CDL_CORE_SNAPSHOT_NOTE_MAX); parsing it is the caller's. */
+	const char *snapshot_json;
+	size_t snapshot_json_len;
 
 	char **warnings;        /* what is missing or odd, one line each */
 	size_t nwarnings;

@@ -17,12 +17,9 @@
 
 #include <stddef.h>
 
+#include "core.h"      /* CDL_CORE_SNAPSHOT_NOTE_*: the note the reader knows */
 #include "diag.h"
 #include "rawcap.h"
-
-/* The note that carries the cdeadlock snapshot: owner name and n_type. */
-#define CDL_CORE_NOTE_NAME "CDEADLOCK"
-#define CDL_CORE_NOTE_SNAPSHOT 0x4344
 
 struct cdl_memimg;
 

@@ -105,6 +105,16 @@ struct cdl_libc_ops {
 	unsigned (*max_thread_desc_size)(void);
 };
 
+/* ---- language runtimes on top of the libc ---- */
+
+/* path (a module) is HotSpot's libjvm.so */
+bool cdl_jvm_is_module(const char *path);
+/* Re-read the condvar waits of a HotSpot JVM's threads from their libjvm
+ * frames (jvm.c): entering a Java monitor becomes a lock wait whose owner
+ * is not known; Object.wait, LockSupport.park and the VM's own monitors
+ * stay idle, named.  Run after the libc backend's classify. */
+void cdl_jvm_classify(struct cdl_snapshot *s);
+
 /* The backend to use before the libc is identified (glibc). */
 const struct cdl_libc_ops *cdl_libc_ops_default(void);
 

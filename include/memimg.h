@@ -30,16 +30,28 @@ int cdl_memimg_read(const struct cdl_memimg *m, uint64_t addr, void *buf, size_t
 int cdl_memimg_u32(const struct cdl_memimg *m, uint64_t addr, uint32_t *out);
 int cdl_memimg_u64(const struct cdl_memimg *m, uint64_t addr, uint64_t *out);
 
-/* The held memory as sorted, non-overlapping, non-touching regions: the
- * count (0 also when the regions cannot be merged for want of memory:
- * then -ENOMEM from cdl_memimg_region). */
+/* The copied memory as sorted, non-overlapping, non-touching regions
+ * (never what a backing store below reads: a core written from a capture
+ * holds what the capture copied): the count (0 also when the regions
+ * cannot be merged for want of memory: then -ENOMEM from
+ * cdl_memimg_region). */
 size_t cdl_memimg_nregions(const struct cdl_memimg *m);
 /* Region i (in address order): its address, bytes and length, valid
  * until the next add.  0, -ENOENT past the end, -ENOMEM. */
 int cdl_memimg_region(const struct cdl_memimg *m, size_t i, uint64_t *addr,
 		      const unsigned char **data, size_t *len);
 
-/* Total bytes held. */
+/* A backing store for the bytes no region holds: a source that keeps the
+ * target's memory elsewhere (a core file) has it read on demand instead of
+ * copying it.  read returns 0 when it filled all len bytes, else
+ * -EFAULT.  release (may be NULL) is called with arg when the image is
+ * freed: the image owns what arg points to.  Reads through the backing
+ * are not thread-safe unless read is. */
+typedef int (*cdl_memimg_read_fn)(void *arg, uint64_t addr, void *buf, size_t len);
+void cdl_memimg_set_backing(struct cdl_memimg *m, cdl_memimg_read_fn read, void *arg,
+			    void (*release)(void *arg));
+
+/* Total bytes held (copied regions only, not the backing). */
 size_t cdl_memimg_size(const struct cdl_memimg *m);
 
 #endif

@@ -65,6 +65,30 @@ struct cdl_rawcap_module {
 	size_t image_len;
 };
 
+/* ---- names of JIT code: /tmp/perf-PID.map, as perf reads it ---- */
+
+struct cdl_perfsym {
+	uint64_t start, size;      /* [start, start + size) */
+	const char *name;
+};
+
+/* Sorted by start; entries that overlap a later one are dropped (a JIT
+ * reuses code space: the file's later line is the live one). */
+struct cdl_perfmap {
+	struct cdl_perfsym *s;
+	size_t n;
+	char *strbuf;              /* owns the names */
+	const char *path;          /* where it was read (in strbuf), NULL none */
+};
+
+/* Parse the text of a perf map ("START SIZE NAME" per line, hex numbers
+ * with or without 0x); lines that do not parse are skipped.  path is
+ * kept for messages.  0 or -ENOMEM; pm is emptied first. */
+int cdl_perfmap_parse(struct cdl_perfmap *pm, const char *text, size_t len, const char *path);
+/* The entry holding addr, or NULL. */
+const struct cdl_perfsym *cdl_perfmap_find(const struct cdl_perfmap *pm, uint64_t addr);
+void cdl_perfmap_free(struct cdl_perfmap *pm);
+
 /* ---- threads ---- */
 
 /* Machine state at the stop, in DWARF numbering (arch.h). */
@@ -125,9 +149,23 @@ struct cdl_rawcap {
 	struct cdl_maps maps;      /* every mapping; owned */
 	struct cdl_rawcap_module *modules;
 	size_t nmodules, modules_cap;
+	struct cdl_perfmap perfmap; /* JIT code names the runtime published; owned */
 
 	char **warnings;           /* what the source noticed, in order; owned */
 	size_t nwarnings, warnings_cap;
+
+	/* where the offline stage looks for separate debug files, in libdw's
+	 * debuginfo_path syntax (":.debug:/usr/lib/debug"); NULL: libdw's
+	 * default; owned */
+	char *debuginfo_path;
+	/* a core-file source (source "core"): the core's path (owned), the
+	 * signal that made it (0: none, as gcore's), and whether the live
+	 * facts (captured_*, pause_us, thread states) come from a live
+	 * capture (cdeadlock's note in the core); false: captured_* is when
+	 * the core was written and pause_us is unknown */
+	char *core_path;
+	int core_signal;
+	bool core_live_facts;
 
 	/* what only a core file written from this capture needs (--save-core;
 	 * the live source fills it when asked to keep the raw capture) */

@@ -109,6 +109,11 @@ char *cdl_render_lock_label(char *buf, size_t n, const struct cdl_wait *w);
 char *cdl_render_chain(char *buf, size_t n, const struct cdl_snapshot *s, int tid,
 		       const struct cdl_wait *w);
 
+/* Where a snapshot read from a core came from: "Read from core FILE of
+ * process PID, made by signal 6 (SIGABRT)"; compact: "core FILE
+ * (SIGABRT)", FILE without its directory.  Into buf; returns buf. */
+char *cdl_render_core_source(char *buf, size_t n, const struct cdl_snapshot *s, bool compact);
+
 /* How long the target was paused: "307 us", "1.2 ms", then the dump says
  * "350.0 ms" up to 10 s and "12 s" beyond, compact (the TUI's header)
  * "350 ms" from 100 ms on and cdl_render_duration's words from there.

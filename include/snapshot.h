@@ -43,6 +43,9 @@ enum {
 	CDL_WAITF_TIMED         = 1u << 7,  /* wait has a timeout */
 	CDL_WAITF_LIBC_INTERNAL = 1u << 8,  /* libc internal lock (stdio, ...) */
 	CDL_WAITF_LAYOUT_UNKNOWN= 1u << 9,  /* libc layout not known: owner left unset */
+	CDL_WAITF_RECHECKS      = 1u << 10, /* the waiter wakes by itself to re-check
+	                                       (HotSpot's monitor enter): the kernel's
+	                                       off-CPU time is not how long it waited */
 };
 
 /* What a blocked thread waits for. */
@@ -113,8 +116,16 @@ struct cdl_snapshot {
 	int64_t captured_at_ms;  /* same, ms since the epoch */
 	uint64_t pause_us;
 	const char *libc;        /* "glibc 2.36", "musl", NULL if unknown */
+	const char *runtime;     /* a language runtime with locks of its own that
+	                            are not analysed ("HotSpot JVM"), NULL none */
 	const char *tool_version;/* producer version (from a loaded file) */
-	const char *source;      /* "live" or the path of a loaded file */
+	const char *source;      /* "live", "core", or the path of a loaded file */
+	const char *core_path;   /* source "core": the core file, else NULL */
+	int core_signal;         /* the signal that made the core, 0 none/unknown */
+	bool core_live_facts;    /* the core held cdeadlock's snapshot: the
+	                            time, pause and thread states are a live
+	                            capture's; false: captured_at is when the
+	                            core was written, the rest unknown */
 
 	struct cdl_thread *threads;   /* sorted by tid after cdl_snapshot_sort */
 	size_t nthreads, threads_cap;
@@ -142,6 +153,9 @@ struct cdl_wait_kind_info {
 	bool is_lock;            /* waits for a lock-like object (can be stuck) */
 	bool owner_edge;         /* a recorded owner is a wait-for edge (not a
 	                            condvar's or a semaphore's: they have none) */
+	bool idle;               /* waits for work, time or events (a condvar,
+	                            a semaphore, a sleep, I/O): never stuck;
+	                            long waits are grouped as idle */
 };
 
 /* The row of kind k; kinds out of range get the CDL_WAIT_OTHER row.
@@ -156,6 +170,8 @@ int cdl_wait_kind_from_name(const char *name);
 const char *cdl_wait_flag_name(unsigned bit);
 /* true for kinds that mean "waits for a lock-like object" */
 bool cdl_wait_kind_is_lock(enum cdl_wait_kind k);
+/* true for kinds that mean "idle: waits for work, time or events" */
+bool cdl_wait_kind_is_idle(enum cdl_wait_kind k);
 
 /* Allocate an empty snapshot; NULL on ENOMEM.  Caller frees with
  * cdl_snapshot_free. */

@@ -15,9 +15,12 @@
 
 #include "analyze.h"
 #include "collect.h"
+#include "core.h"
+#include "coresource.h"
 #include "corewrite.h"
 #include "diag.h"
 #include "load.h"
+#include "offline.h"
 #include "render.h"
 #include "snapshot.h"
 #include "tui.h"
@@ -32,6 +35,7 @@ enum {
 	OPT_KEYS,
 	OPT_SIZE,
 	OPT_NO_UNWIND,
+	OPT_SYSROOT,
 	OPT_SAVE_CORE,
 };
 
@@ -41,6 +45,8 @@ static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "tui", no_argument, NULL, OPT_TUI },
 	{ "load", required_argument, NULL, OPT_LOAD },
+	{ "core", required_argument, NULL, 'c' },
+	{ "sysroot", required_argument, NULL, OPT_SYSROOT },
 	{ "output", required_argument, NULL, 'o' },
 	{ "group", no_argument, NULL, 'g' },
 	{ "interval", required_argument, NULL, 'i' },
@@ -60,12 +66,19 @@ static void usage(FILE *out)
 	fprintf(out,
 "Usage: cdeadlock -p PID [--dump | --json | --tui] [OPTION]...\n"
 "       cdeadlock --load FILE.json [--dump | --json | --tui] [OPTION]...\n"
+"       cdeadlock --core CORE [EXE] [--dump | --json | --tui] [OPTION]...\n"
 "Show the stacks, lock waits and deadlocks of a running multi-threaded\n"
-"process.  The target is stopped only while a snapshot is copied.\n"
+"process (or of a core file).  The target is stopped only while a\n"
+"snapshot is copied.\n"
 "\n"
 "Source:\n"
 "  -p, --pid PID          attach to process PID (all its threads)\n"
 "      --load FILE        read a snapshot saved with --json (or 's' in the TUI)\n"
+"  -c, --core CORE [EXE]  read an ELF core file (kernel, gcore, systemd-coredump,\n"
+"                         also zstd/xz/lz4-compressed); EXE: the executable,\n"
+"                         when the one the core names is not at that path\n"
+"      --sysroot DIR      open the target's files under DIR (a copy of the\n"
+"                         machine or container it ran on); with -p or --core\n"
 "\n"
 "Mode (default: the TUI on a terminal, the text dump otherwise):\n"
 "  -d, --dump             print the verdict and every thread's stack as text\n"
@@ -76,12 +89,12 @@ static void usage(FILE *out)
 "  -o, --output FILE      write the dump or JSON to FILE instead of stdout\n"
 "  -g, --group            text dump: one entry per distinct stack\n"
 "  -i, --interval SECS    TUI: take a new snapshot every SECS seconds\n"
-"      --stuck SECS       report threads blocked this long as stuck (default 5)\n"
+"      --stuck SECS       report lock waits this long as stuck (default 5)\n"
 "      --max-stack BYTES  copy at most BYTES of each thread's stack\n"
 "                         (suffix k/m allowed; default 1m)\n"
 "      --no-unwind        skip stack unwinding (waits and verdict only)\n"
 "      --save-core FILE   with -p: also write the capture as a small core file\n"
-"                         for gdb and eu-stack (the snapshot is in it too)\n"
+"                         for gdb, eu-stack and --core (the snapshot is in it)\n"
 "      --keys SCRIPT      TUI without a terminal: play SCRIPT (keys, <Down>,\n"
 "                         <Enter>, <Dump>, ...) and print the screens (tests)\n"
 "      --size COLSxLINES  screen size for --keys (default 80x24)\n"
@@ -91,7 +104,7 @@ static void usage(FILE *out)
 "In the TUI, press ? for the keys.\n"
 "\n"
 "Exit status: 0 no deadlock found, 2 deadlock found, 3 no deadlock proven\n"
-"but threads have waited --stuck seconds on locks that record no owner\n"
+"but threads have waited --stuck seconds on locks whose owner is not known\n"
 "(a deadlock can be neither proven nor excluded), 1 error.\n"
 "\n"
 "Attaching needs ptrace permission: the same user with\n"
@@ -283,6 +296,7 @@ struct cli {
 	struct cdl_analyze_opts aopts;
 	struct cdl_render_opts ropts;
 	const char *load, *output, *keys, *save_core;
+	const char *core, *core_exe;   /* --core CORE [EXE] */
 	double interval, stuck;
 	int cols, lines;
 	bool have_pid;
@@ -305,6 +319,8 @@ static int parse_opt(struct cli *o, int c, char **argv)
 	case 'j': o->mode = MODE_JSON; break;
 	case OPT_TUI: o->mode = MODE_TUI; break;
 	case OPT_LOAD: o->load = optarg; break;
+	case 'c': o->core = optarg; break;
+	case OPT_SYSROOT: o->copts.sysroot = optarg; break;
 	case 'o': o->output = optarg; break;
 	case 'g': o->ropts.group = true; break;
 	case 'i':
@@ -348,18 +364,28 @@ static int parse_args(struct cli *o, int argc, char **argv)
 	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:djo:gi:hV", long_opts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, ":p:c:djo:gi:hV", long_opts, NULL)) != -1)
 		if ((rc = parse_opt(o, c, argv)) >= 0)
 			return rc;
+	if (o->core && optind < argc)
+		o->core_exe = argv[optind++];   /* --core CORE EXE */
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (o->have_pid && o->load)
-		return err_line("conflicting options", "--pid and --load name two sources");
-	if (!o->have_pid && !o->load)
-		return usage_error("%s", "no process given: use -p PID or --load FILE");
+	if (o->have_pid + !!o->load + !!o->core > 1)
+		return err_line("conflicting options",
+				o->core ? (o->have_pid ? "--pid and --core name two sources"
+						       : "--load and --core name two sources")
+					: "--pid and --load name two sources");
+	if (!o->have_pid && !o->load && !o->core)
+		return usage_error("%s", "no process given: use -p PID, --core FILE or --load FILE");
+	if (o->load && o->copts.sysroot)
+		return err_line("conflicting options", "--sysroot applies to -p and --core, not to --load");
+	if (o->copts.sysroot && !o->copts.sysroot[0])
+		return err_line("invalid --sysroot", "empty directory name");
 	if (o->save_core && !o->have_pid)
-		return err_line("--save-core", "needs a live capture (-p PID): a loaded snapshot "
-				"holds no registers or memory");
+		return err_line("--save-core", o->core
+				? "needs a live capture (-p PID): a core of a core is not a capture"
+				: "needs a live capture (-p PID): a loaded snapshot holds no registers or memory");
 	if (o->have_pid && o->copts.pid == getpid())
 		return err_line("cannot attach to ourselves", "the pid is cdeadlock's own");
 	o->aopts.stuck_ms = (int64_t)(o->stuck * 1000.0);
@@ -370,6 +396,29 @@ static int parse_args(struct cli *o, int argc, char **argv)
 	if (o->mode == MODE_TUI && !o->keys && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))
 		return err_line("--tui", "standard input and output must be a terminal");
 	return -1;
+}
+
+/* --core: the core source (core file -> raw capture), then the offline
+ * stage as for a live capture; 0 and *out, or -errno with d filled. */
+static int core_snapshot(const struct cli *o, struct cdl_snapshot **out, struct cdl_diag *d)
+{
+	/* a compressed core is decompressed into a file there, not into memory */
+	const char *tmp = getenv("TMPDIR");
+	struct cdl_core_opts co = { .tmpdir = tmp && *tmp ? tmp : "/var/tmp" };
+	struct cdl_core_source_opts so = { .exe = o->core_exe, .sysroot = o->copts.sysroot };
+	struct cdl_offline_opts oo = { .no_unwind = o->copts.no_unwind };
+	struct cdl_core *c;
+	struct cdl_rawcap *rc;
+	int err;
+
+	*out = NULL;
+	if ((err = cdl_core_open(o->core, &co, &c, d)) < 0)
+		return err;
+	if ((err = cdl_core_to_rawcap(c, &so, &rc, d)) < 0)
+		return err;
+	err = cdl_offline_run(rc, &oo, NULL, out, d);
+	cdl_rawcap_free(rc);
+	return err;
 }
 
 /* --dump and --json: analyze, write, and the exit status (takes snap);
@@ -443,9 +492,12 @@ int main(int argc, char **argv)
 	install_signals();
 
 	struct cdl_snapshot *snap = NULL;
-	struct live_source ls = { copts, load ? NULL : cdl_collector_new(), NULL };
+	bool live = !load && !cli.core;
+	struct live_source ls = { copts, live ? cdl_collector_new() : NULL, NULL };
 	if (load)
 		rc = cdl_load_json_file(load, &snap, &diag);
+	else if (cli.core)
+		rc = core_snapshot(&cli, &snap, &diag);
 	else
 		rc = live_refresh(&ls, &snap, &diag);
 	if (rc < 0) {
@@ -454,8 +506,9 @@ int main(int argc, char **argv)
 	}
 
 	if (mode == MODE_TUI) {
-		struct cdl_tui_source src = { load ? NULL : live_refresh, &ls,
-					      load ? NULL : save_core, cli.save_core };
+		/* a file (--load, --core) is shown as it is: no refresh, no core */
+		struct cdl_tui_source src = { live ? live_refresh : NULL, &ls,
+					      live ? save_core : NULL, cli.save_core };
 		struct cdl_tui_opts topts = {
 			.interval_s = cli.interval, .stuck_s = cli.stuck, .keys = cli.keys,
 			.screen_out = stdout, .cols = cli.cols, .lines = cli.lines,

@@ -46,14 +46,20 @@ note() {
 }
 
 # start_fixture NAME [ARGS...]: start $FIXTURES/NAME, wait for "ready".
-# Sets FIX_PID and FIX_OUT (file holding its stdout).
 start_fixture() {
 	local name=$1
 	shift
-	local exe=$FIXTURES/$name
-	[ -x "$exe" ] || fail "fixture $exe not built"
+	[ -x "$FIXTURES/$name" ] || fail "fixture $FIXTURES/$name not built"
+	start_program "$name" "$FIXTURES/$name" "$@"
+}
+
+# start_program LABEL COMMAND [ARGS...]: start a test-owned program (killed
+# at exit like the fixtures), set FIX_PID and FIX_OUT, wait for "ready".
+start_program() {
+	local name=$1
+	shift
 	FIX_OUT=$TEST_TMP/$name.$RANDOM.out
-	"$exe" "$@" >"$FIX_OUT" 2>&1 &
+	"$@" >"$FIX_OUT" 2>&1 &
 	FIX_PID=$!
 	FIXTURE_PIDS+=("$FIX_PID")
 	local deadline=$((SECONDS + 120))

@@ -99,8 +99,13 @@ static bool lock_with_owner(const struct cdl_thread *t)
 
 bool cdl_analyze_is_stuck(const struct cdl_thread *t, int64_t waited_ms, int64_t stuck_ms)
 {
-	return t->has_wait && cdl_wait_kind_is_lock(t->wait.kind) && waited_ms >= 0 &&
-	       waited_ms >= stuck_ms;
+	if (!t->has_wait || !cdl_wait_kind_is_lock(t->wait.kind))
+		return false;
+	/* a waiter that keeps waking to re-check has waited for a time
+	 * nobody measured: it cannot be told from a stuck one */
+	if (t->wait.flags & CDL_WAITF_RECHECKS)
+		return true;
+	return waited_ms >= 0 && waited_ms >= stuck_ms;
 }
 
 bool cdl_analyze_is_undecided(const struct cdl_thread *t)
@@ -121,7 +126,11 @@ bool cdl_analyze_is_undecided(const struct cdl_thread *t)
 	case CDL_WAIT_RWLOCK_WRITE:
 		break;
 	case CDL_WAIT_FUTEX:
-		if (w->flags & CDL_WAITF_OWNER_UNKNOWN)
+		/* a futex lock of a known implementation that records no
+		 * owner, or a futex no known implementation explains (a
+		 * runtime's own latch, MariaDB's InnoDB): either may be a
+		 * lock, and nobody can say who holds it */
+		if ((w->flags & CDL_WAITF_OWNER_UNKNOWN) || !w->detail)
 			break;
 		return false;
 	default:
@@ -370,8 +379,38 @@ static void find_behind(const struct cdl_snapshot *s, struct cdl_analysis *a, st
 	}
 }
 
-/* stuck and waiting, for the threads without a deadlock verdict; the
- * stuck list longest blocked first */
+int cdl_analyze_idle_cmp(const struct cdl_thread *a, const struct cdl_thread *b)
+{
+	const struct cdl_wait *x = &a->wait, *y = &b->wait;
+	bool by_object = x->kind == CDL_WAIT_CONDVAR || x->kind == CDL_WAIT_SEMAPHORE;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (by_object && x->address != y->address)
+		return x->address < y->address ? -1 : 1;
+	if (!by_object && a->syscall_nr != b->syscall_nr)
+		return a->syscall_nr < b->syscall_nr ? -1 : 1;
+	return 0;
+}
+
+static int cmp_idle(const void *x, const void *y, void *arg)
+{
+	const struct cdl_snapshot *s = arg;
+	const struct cdl_thread *a = &s->threads[*(const size_t *)x];
+	const struct cdl_thread *b = &s->threads[*(const size_t *)y];
+	int c = cdl_analyze_idle_cmp(a, b);
+
+	return c ? c : (a->tid > b->tid) - (a->tid < b->tid);
+}
+
+static bool is_idle(const struct cdl_thread *t, int64_t stuck_ms)
+{
+	return t->has_wait && cdl_wait_kind_is_idle(t->wait.kind) &&
+	       t->blocked_for_ms >= 0 && t->blocked_for_ms >= stuck_ms;
+}
+
+/* stuck, idle and waiting, for the threads without a deadlock verdict;
+ * the stuck list longest blocked first, the idle one grouped */
 static int find_stuck(const struct cdl_snapshot *s, struct cdl_analysis *a, int64_t stuck_ms)
 {
 	size_t n = s->nthreads, j = 0;
@@ -384,9 +423,22 @@ static int find_stuck(const struct cdl_snapshot *s, struct cdl_analysis *a, int6
 		if (cdl_analyze_is_stuck(t, t->blocked_for_ms, stuck_ms)) {
 			a->verdict[i] = CDL_VERDICT_STUCK;
 			a->nstuck++;
+		} else if (is_idle(t, stuck_ms)) {
+			a->verdict[i] = CDL_VERDICT_IDLE;
+			a->nidle++;
 		} else {
 			a->verdict[i] = CDL_VERDICT_WAITING;
 		}
+	}
+	if (a->nidle) {
+		a->idle = malloc(a->nidle * sizeof(*a->idle));
+		if (!a->idle)
+			return -ENOMEM;
+		for (size_t i = 0; i < n; i++)
+			if (a->verdict[i] == CDL_VERDICT_IDLE)
+				a->idle[j++] = i;
+		qsort_r(a->idle, a->nidle, sizeof(*a->idle), cmp_idle, (void *)s);
+		j = 0;
 	}
 	if (!a->nstuck)
 		return 0;
@@ -474,6 +526,7 @@ void cdl_analysis_free(struct cdl_analysis *a)
 	free(a->verdict);
 	free(a->deadlock_of);
 	free(a->stuck);
+	free(a->idle);
 	free(a->undecided);
 	free(a);
 }
@@ -485,6 +538,7 @@ const char *cdl_deadlock_type_name(enum cdl_deadlock_type t)
 
 const char *cdl_verdict_name(enum cdl_verdict v)
 {
-	static const char *const n[] = { "none", "deadlocked", "orphaned", "behind", "stuck", "waiting" };
+	static const char *const n[] = { "none", "deadlocked", "orphaned", "behind", "stuck", "waiting",
+					 "idle" };
 	return (unsigned)v < sizeof(n) / sizeof(n[0]) ? n[v] : "none";
 }

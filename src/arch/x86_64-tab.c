@@ -8,9 +8,12 @@
 #include "config.h"
 
 #include <elf.h>
+#include <errno.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "arch.h"
+#include "rawcap.h"   /* struct cdl_regs: plain data, no code */
 
 #if !defined(__x86_64__)
 #error "arch: only x86-64 is supported"
@@ -171,7 +174,7 @@ static const struct {
 	[125] = { "capget" },
 	[126] = { "capset" },
 	[127] = { "rt_sigpending" },
-	[128] = { "rt_sigtimedwait", CDL_SYSW_OTHER },
+	[128] = { "rt_sigtimedwait", CDL_SYSW_SLEEP },
 	[129] = { "rt_sigqueueinfo" },
 	[130] = { "rt_sigsuspend", CDL_SYSW_SLEEP },
 	[131] = { "sigaltstack" },
@@ -419,4 +422,69 @@ enum cdl_sys_wait cdl_arch_syscall_wait(long nr)
 	if (nr < 0 || (unsigned long)nr >= sizeof(syscalls) / sizeof(syscalls[0]))
 		return CDL_SYSW_NONE;
 	return syscalls[nr].wait;
+}
+
+/* ---- registers: user_regs_struct to DWARF numbers ---- */
+
+/* the words of struct user_regs_struct (x86-64) */
+enum { U_R15, U_R14, U_R13, U_R12, U_RBP, U_RBX, U_R11, U_R10, U_R9, U_R8, U_RAX, U_RCX,
+       U_RDX, U_RSI, U_RDI, U_ORIG_RAX, U_RIP, U_CS, U_EFLAGS, U_RSP, U_SS, U_FS_BASE,
+       U_GS_BASE, U_NWORDS_USED };
+
+/* Kernel-internal "restart this syscall" values seen in rax when a thread
+ * is stopped inside a syscall (include/linux/errno.h). */
+#define K_ERESTARTSYS           512
+#define K_ERESTARTNOINTR        513
+#define K_ERESTARTNOHAND        514
+#define K_ERESTART_RESTARTBLOCK 516
+
+/* DWARF (System V AMD64 psABI) 0 rax, 1 rdx, 2 rcx, 3 rbx, 4 rsi, 5 rdi,
+ * 6 rbp, 7 rsp, 8-15 r8-r15, 16 return address (rip) */
+static const unsigned char dwarf_from_user[17] = {
+	U_RAX, U_RDX, U_RCX, U_RBX, U_RSI, U_RDI, U_RBP, U_RSP,
+	U_R8, U_R9, U_R10, U_R11, U_R12, U_R13, U_R14, U_R15, U_RIP,
+};
+
+int cdl_arch_regs_from_user(const uint64_t *w, unsigned nwords, struct cdl_regs *t)
+{
+	long rax;
+
+	if (nwords < U_NWORDS_USED)
+		return -EINVAL;
+	for (unsigned i = 0; i < sizeof(dwarf_from_user); i++)
+		t->regs[i] = w[dwarf_from_user[i]];
+	t->nregs = sizeof(dwarf_from_user);
+	t->pc = w[U_RIP];
+	t->sp = w[U_RSP];
+	t->thread_pointer = w[U_FS_BASE];
+	/* as the kernel gave them, for a core file written from this capture
+	 * (--save-core) */
+	t->nkregs = nwords < CDL_RAW_KREGS ? nwords : CDL_RAW_KREGS;
+	memcpy(t->kregs, w, t->nkregs * sizeof(w[0]));
+	memset(t->kregs + t->nkregs, 0, (CDL_RAW_KREGS - t->nkregs) * sizeof(w[0]));
+
+	/* orig_rax is the syscall number when the thread entered the kernel
+	 * through a syscall, -1 for an interrupt or exception.  At an
+	 * interrupt stop the syscall is still "in progress" when rax holds a
+	 * restart code (it is restarted on resume) or -EINTR (some calls,
+	 * epoll_wait for one, return EINTR to a stopped thread).  Any other
+	 * rax means the call had already completed. */
+	rax = (long)w[U_RAX];
+	t->in_syscall = false;
+	t->syscall_nr = -1;
+	memset(t->syscall_args, 0, sizeof(t->syscall_args));
+	if ((long)w[U_ORIG_RAX] >= 0 &&
+	    (rax == -K_ERESTARTSYS || rax == -K_ERESTARTNOINTR ||
+	     rax == -K_ERESTARTNOHAND || rax == -K_ERESTART_RESTARTBLOCK ||
+	     rax == -EINTR)) {
+		t->in_syscall = true;
+		t->syscall_nr = (long)w[U_ORIG_RAX];
+		t->syscall_args[0] = w[U_RDI];
+		t->syscall_args[1] = w[U_RSI];
+		t->syscall_args[2] = w[U_RDX];
+		t->syscall_args[3] = w[U_R10];
+		t->syscall_args[4] = w[U_R8];
+		t->syscall_args[5] = w[U_R9];
+	}
+	return 0;
 }

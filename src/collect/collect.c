@@ -42,6 +42,7 @@
 #include "libc.h"
 #include "live-int.h"
 #include "memimg.h"
+#include "modfile.h"
 #include "offline.h"
 #include "proc.h"
 #include "sorted.h"
@@ -52,6 +53,7 @@ void cdl_collect_opts_init(struct cdl_collect_opts *o)
 	o->max_stack = 1u << 20;
 	o->no_unwind = false;
 	o->for_core = false;
+	o->sysroot = NULL;
 }
 
 /* ---- small helpers ---- */
@@ -200,10 +202,11 @@ static bool not_ours(int pid, const char *what, const char *ours)
 	return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
 }
 
-/* How the offline stage opens the module mapped at m: its path when the
- * process shares our root; else the same path under /proc/PID/root, or
- * the mapping itself through map_files when that path is gone, replaced
- * or deleted.  Into buf; returns the path to use. */
+/* How the offline stage opens the module mapped at m: under the user's
+ * --sysroot when one is given; its path when the process shares our root;
+ * else the same path under /proc/PID/root, or the mapping itself through
+ * map_files when that path is gone, replaced or deleted.  Into buf;
+ * returns the path to use. */
 static const char *module_open_path(const struct ctx *c, const struct cdl_map *m,
 				    bool foreign, char *buf, size_t n)
 {
@@ -211,6 +214,10 @@ static const char *module_open_path(const struct ctx *c, const struct cdl_map *m
 	bool deleted = len > 10 && strcmp(m->path + len - 10, " (deleted)") == 0;
 	struct stat sb;
 
+	if (!deleted && c->o->sysroot) {
+		cdl_sysroot_path(c->o->sysroot, m->path, buf, n);
+		return buf;
+	}
 	if (!deleted && !foreign)
 		return m->path;
 	if (!deleted) {
@@ -271,6 +278,15 @@ static int raw_modules(struct ctx *c, struct cdl_rawcap *rc)
 	return 0;
 }
 
+/* the process's pid in its own PID namespace: its main thread's */
+static int ns_pid_of(const struct cdl_rawcap *rc, int pid)
+{
+	for (size_t i = 0; i < rc->nthreads; i++)
+		if (rc->threads[i].tid == pid && rc->threads[i].ns_tid > 0)
+			return rc->threads[i].ns_tid;
+	return pid;
+}
+
 /* Process facts and the address space, read after the thaw as the
  * unwinder once read them: the mappings now, the executable's path. */
 static int raw_process(struct ctx *c, struct cdl_rawcap *rc)
@@ -290,8 +306,12 @@ static int raw_process(struct ctx *c, struct cdl_rawcap *rc)
 		if (!(rc->exe = strdup(buf)))
 			return -ENOMEM;
 	}
+	if (c->o->sysroot && !(rc->debuginfo_path = cdl_sysroot_debuginfo_path(c->o->sysroot)))
+		return -ENOMEM;
 	if (cdl_proc_maps(c->mm_pid, &rc->maps) < 0)
 		rc->maps.n = 0;      /* no modules: the offline stage says so */
+	if (cdl_live_perfmap(rc, c->mm_pid, ns_pid_of(rc, c->pid)) < 0)
+		return -ENOMEM;
 	return raw_modules(c, rc);
 }
 

@@ -102,6 +102,11 @@ struct ctx {
 int64_t cdl_live_mono_ns(void);
 /* Add a warning to the raw capture being built. */
 void cdl_live_warn(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* perfmap.c: the JIT names the runtime wrote in /tmp/perf-NS_PID.map
+ * under the target's root into rc->perfmap.  0 (also when there is
+ * none), or -ENOMEM. */
+int cdl_live_perfmap(struct cdl_rawcap *rc, int pid, int ns_pid);
 /* For cdl_lower_bound over arrays sorted by a leading int tid (struct th,
  * the carry's entries). */
 bool cdl_live_tid_before(const void *elem, const void *key);

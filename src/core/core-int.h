@@ -89,4 +89,10 @@ int cdl_core_warn(struct cdl_core *c, const char *fmt, ...)
  * cannot be read becomes a state or a warning. */
 int cdl_core_find_modules(struct cdl_core *c);
 
+/* The build-id of the ELF file open at fd (size bytes) into id (cap
+ * bytes), its length in *len: 0; -ENODATA when it has none or is not an
+ * ELF file, -EINVAL when its headers are cut off, -ENOSPC when cap is too
+ * small. */
+int cdl_core_file_build_id(int fd, uint64_t size, unsigned char *id, size_t cap, size_t *len);
+
 #endif

@@ -14,6 +14,7 @@
 #include <link.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core-int.h"
 #include "grow.h"
@@ -62,11 +63,20 @@ static int find_build_id(const unsigned char *b, size_t n, size_t align, struct 
 	return 0;
 }
 
-/* Read the ELF headers of a file mapped at base from offset 0; limit is
- * how many bytes from base belong to that mapping (UINT64_MAX unknown).
- * page is the page size to align PT_LOAD addresses with. */
-static void read_elf(const struct cdl_core *c, uint64_t base, uint64_t limit, uint64_t page,
-		     struct elfinfo *ei)
+/* reads all len bytes at addr, or fails (<0): the core's memory or a file */
+typedef int (*elf_read_fn)(const void *ctx, uint64_t addr, void *buf, size_t len);
+
+static int read_core(const void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	return cdl_core_read_all(ctx, addr, buf, len);
+}
+
+/* Read the ELF headers of a file mapped at base from offset 0 (or of the
+ * file itself, base 0); limit is how many bytes from base belong to that
+ * mapping (UINT64_MAX unknown).  page is the page size to align PT_LOAD
+ * addresses with. */
+static void read_elf_with(elf_read_fn rd, const void *ctx, uint64_t base, uint64_t limit,
+			  uint64_t page, struct elfinfo *ei)
 {
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph[MAX_PHDRS];
@@ -74,7 +84,7 @@ static void read_elf(const struct cdl_core *c, uint64_t base, uint64_t limit, ui
 	int have_load = 0;
 
 	memset(ei, 0, sizeof(*ei));
-	if (cdl_core_read_all(c, base, &eh, sizeof(eh)) < 0) {
+	if (rd(ctx, base, &eh, sizeof(eh)) < 0) {
 		ei->state = CDL_CORE_BUILDID_NOT_DUMPED;
 		return;
 	}
@@ -85,7 +95,7 @@ static void read_elf(const struct cdl_core *c, uint64_t base, uint64_t limit, ui
 	phn = eh.e_phnum;
 	if (eh.e_phoff > limit || phn * sizeof(Elf64_Phdr) > limit - eh.e_phoff ||
 	    base + eh.e_phoff < base ||
-	    cdl_core_read_all(c, base + eh.e_phoff, ph, phn * sizeof(Elf64_Phdr)) < 0) {
+	    rd(ctx, base + eh.e_phoff, ph, phn * sizeof(Elf64_Phdr)) < 0) {
 		ei->state = CDL_CORE_BUILDID_NOT_DUMPED;
 		return;
 	}
@@ -115,7 +125,7 @@ static void read_elf(const struct cdl_core *c, uint64_t base, uint64_t limit, ui
 			continue;
 		if (!(nb = malloc(ph[i].p_filesz)))
 			continue;
-		if (cdl_core_read_all(c, base + ph[i].p_offset, nb, ph[i].p_filesz) < 0) {
+		if (rd(ctx, base + ph[i].p_offset, nb, ph[i].p_filesz) < 0) {
 			free(nb);
 			/* the header page was dumped but not this note */
 			continue;
@@ -127,6 +137,35 @@ static void read_elf(const struct cdl_core *c, uint64_t base, uint64_t limit, ui
 			return;
 		}
 	}
+}
+
+static void read_elf(const struct cdl_core *c, uint64_t base, uint64_t limit, uint64_t page,
+		     struct elfinfo *ei)
+{
+	read_elf_with(read_core, c, base, limit, page, ei);
+}
+
+static int read_fd(const void *ctx, uint64_t off, void *buf, size_t len)
+{
+	ssize_t n = pread(*(const int *)ctx, buf, len, (off_t)off);
+
+	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+int cdl_core_file_build_id(int fd, uint64_t size, unsigned char *id, size_t cap, size_t *len)
+{
+	struct elfinfo ei;
+
+	read_elf_with(read_fd, &fd, 0, size, 4096, &ei);
+	if (ei.state == CDL_CORE_BUILDID_NOT_DUMPED)
+		return -EINVAL;     /* cut short: not a whole ELF file */
+	if (ei.state != CDL_CORE_BUILDID_FOUND)
+		return -ENODATA;
+	if (ei.build_id_len > cap)
+		return -ENOSPC;
+	memcpy(id, ei.build_id, ei.build_id_len);
+	*len = ei.build_id_len;
+	return 0;
 }
 
 static int add_module(struct cdl_core *c, const char *path, uint64_t start, uint64_t end,

@@ -323,6 +323,26 @@ static int note_file(struct cdl_core *c, const unsigned char *p, size_t n)
 	return 0;
 }
 
+/* cdeadlock's own note: the JSON snapshot --save-core embedded */
+static int note_snapshot(struct cdl_core *c, const unsigned char *p, size_t n)
+{
+	char *copy;
+
+	if (c->snapshot_json)
+		return cdl_core_warn(c, "a second cdeadlock snapshot note ignored");
+	if (n == 0 || n > CDL_CORE_SNAPSHOT_NOTE_MAX || memchr(p, '\0', n))
+		return cdl_core_warn(c, "cdeadlock snapshot note of %zu bytes ignored: %s", n,
+				     n == 0 || n > CDL_CORE_SNAPSHOT_NOTE_MAX ? "bad size"
+									: "it holds a NUL byte");
+	if (!(copy = malloc(n + 1)))
+		return -ENOMEM;
+	memcpy(copy, p, n);
+	copy[n] = '\0';
+	c->snapshot_json = copy;
+	c->snapshot_json_len = n;
+	return 0;
+}
+
 static int parse_notes(struct cdl_core *c, const unsigned char *buf, size_t size,
 		       uint64_t fileoff, const char *name, struct cdl_diag *d)
 {
@@ -358,6 +378,11 @@ static int parse_notes(struct cdl_core *c, const unsigned char *buf, size_t size
 			default: rc = 0; break;
 			}
 			if (rc < 0)
+				return cdl_diag_set(d, ENOMEM, "core: %s", name);
+		} else if (namesz == sizeof(CDL_CORE_SNAPSHOT_NOTE_NAME) &&
+			   memcmp(nm, CDL_CORE_SNAPSHOT_NOTE_NAME, namesz) == 0 &&
+			   type == CDL_CORE_SNAPSHOT_NOTE_TYPE) {
+			if (note_snapshot(c, desc, descsz) < 0)
 				return cdl_diag_set(d, ENOMEM, "core: %s", name);
 		}
 		pos += 12 + npad + dpad;
@@ -841,6 +866,7 @@ void cdl_core_free(struct cdl_core *c)
 	free(c->segments);
 	free(c->auxv);
 	free((char *)c->execfn);
+	free((char *)c->snapshot_json);
 	free((char *)c->path);
 	if (c->priv) {
 		src_close(&c->priv->src);

@@ -399,7 +399,7 @@ int cdl_core_write(const char *path, const struct cdl_rawcap *rc, const struct c
 
 	rc_ = build_notes(&notes, a, rc, &st);
 	if (rc_ == 0 && json) {
-		unsigned char *p = note(&jnote, CDL_CORE_NOTE_NAME, CDL_CORE_NOTE_SNAPSHOT, json_len);
+		unsigned char *p = note(&jnote, CDL_CORE_SNAPSHOT_NOTE_NAME, CDL_CORE_SNAPSHOT_NOTE_TYPE, json_len);
 
 		if (p)
 			memcpy(p, json, json_len);

@@ -4,4 +4,5 @@ src_libcdl_libc_a_SOURCES = \
 	src/libc/glibc.c \
 	src/libc/glibc-ops.c \
 	src/libc/musl-ops.c \
+	src/libc/jvm.c \
 	include/libc.h

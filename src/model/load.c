@@ -565,7 +565,8 @@ static int walk(struct walker *w, size_t root)
 	s->pid = (int)v;
 	if (get_str(w, root, "exe", REQ, NULLOK, &s->exe) < 0 ||
 	    get_str(w, root, "captured_at", REQ, NOTNULL, &s->captured_at) < 0 ||
-	    get_str(w, root, "libc", OPT, NULLOK, &s->libc) < 0)
+	    get_str(w, root, "libc", OPT, NULLOK, &s->libc) < 0 ||
+	    get_str(w, root, "runtime", OPT, NULLOK, &s->runtime) < 0)
 		return -1;
 	if (get_int(w, root, "pause_us", REQ, NOTNULL, 0, INT64_MAX, &v) < 0)
 		return -1;

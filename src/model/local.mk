@@ -4,6 +4,7 @@ src_libcdl_model_a_SOURCES = \
 	src/model/snapshot.c \
 	src/model/memimg.c \
 	src/model/rawcap.c \
+	src/model/perfmap.c \
 	src/model/sorted.c \
 	src/model/diag.c \
 	src/model/grow.c \

@@ -26,6 +26,9 @@ struct cdl_memimg {
 	size_t n, cap;
 	bool normalized;
 	size_t total;
+	cdl_memimg_read_fn back_read;   /* what no region holds */
+	void *back_arg;
+	void (*back_release)(void *arg);
 };
 
 struct cdl_memimg *cdl_memimg_new(void)
@@ -44,7 +47,19 @@ void cdl_memimg_free(struct cdl_memimg *m)
 	for (size_t i = 0; i < m->n; i++)
 		free(m->r[i].data);
 	free(m->r);
+	if (m->back_release)
+		m->back_release(m->back_arg);
 	free(m);
+}
+
+void cdl_memimg_set_backing(struct cdl_memimg *m, cdl_memimg_read_fn read, void *arg,
+			    void (*release)(void *arg))
+{
+	if (m->back_release)
+		m->back_release(m->back_arg);
+	m->back_read = read;
+	m->back_arg = arg;
+	m->back_release = release;
 }
 
 int cdl_memimg_add(struct cdl_memimg *m, uint64_t addr, void *data, size_t len)
@@ -163,13 +178,12 @@ int cdl_memimg_read(const struct cdl_memimg *cm, uint64_t addr, void *buf, size_
 		return -EFAULT;
 	if (len == 0)
 		return 0;
+	if (addr + len < addr)
+		return -EFAULT;
 	i = find(m, addr);
-	if (i < 0)
-		return -EFAULT;
-	const struct region *r = &m->r[i];
-	if (addr + len < addr || addr + len - r->addr > r->len)
-		return -EFAULT;
-	memcpy(buf, r->data + (addr - r->addr), len);
+	if (i < 0 || addr + len - m->r[i].addr > m->r[i].len)
+		return m->back_read ? m->back_read(m->back_arg, addr, buf, len) : -EFAULT;
+	memcpy(buf, m->r[i].data + (addr - m->r[i].addr), len);
 	return 0;
 }
 

@@ -56,9 +56,12 @@ void cdl_rawcap_free(struct cdl_rawcap *rc)
 		return;
 	free(rc->exe);
 	free(rc->auxv);
+	free(rc->debuginfo_path);
+	free(rc->core_path);
 	free(rc->threads);
 	cdl_memimg_free(rc->mem);
 	cdl_maps_free(&rc->maps);
+	cdl_perfmap_free(&rc->perfmap);
 	for (size_t i = 0; i < rc->nmodules; i++) {
 		struct cdl_rawcap_module *m = &rc->modules[i];
 

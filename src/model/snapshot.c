@@ -116,27 +116,27 @@ static void pool_free(struct cdl_strpool *p)
 /* ---- wait kinds ---- */
 
 static const struct cdl_wait_kind_info kinds[] = {
-	/* name            noun         access    access_long  label       lock   edge */
+	/* name            noun         access    access_long  label       lock   edge   idle */
 	[CDL_WAIT_MUTEX] =
-	{ "mutex",         "mutex",     NULL,     NULL,        "mutex",    true,  true },
+	{ "mutex",         "mutex",     NULL,     NULL,        "mutex",    true,  true,  false },
 	[CDL_WAIT_RWLOCK_READ] =
-	{ "rwlock_read",   "rwlock",    "read",   "reading",   "rwlock-r", true,  true },
+	{ "rwlock_read",   "rwlock",    "read",   "reading",   "rwlock-r", true,  true,  false },
 	[CDL_WAIT_RWLOCK_WRITE] =
-	{ "rwlock_write",  "rwlock",    "write",  "writing",   "rwlock-w", true,  true },
+	{ "rwlock_write",  "rwlock",    "write",  "writing",   "rwlock-w", true,  true,  false },
 	[CDL_WAIT_CONDVAR] =
-	{ "condvar",       "condvar",   NULL,     NULL,        "condvar",  true,  false },
+	{ "condvar",       "condvar",   NULL,     NULL,        "condvar",  false, false, true },
 	[CDL_WAIT_SEMAPHORE] =
-	{ "semaphore",     "semaphore", NULL,     NULL,        "sem",      true,  false },
+	{ "semaphore",     "semaphore", NULL,     NULL,        "sem",      false, false, true },
 	[CDL_WAIT_JOIN] =
-	{ "join",          "thread",    NULL,     NULL,        "join",     true,  true },
+	{ "join",          "thread",    NULL,     NULL,        "join",     true,  true,  false },
 	[CDL_WAIT_FUTEX] =
-	{ "futex",         "futex",     NULL,     NULL,        "futex",    true,  true },
+	{ "futex",         "futex",     NULL,     NULL,        "futex",    true,  true,  false },
 	[CDL_WAIT_SLEEP] =
-	{ "sleep",         "object",    NULL,     NULL,        "sleep",    false, false },
+	{ "sleep",         "object",    NULL,     NULL,        "sleep",    false, false, true },
 	[CDL_WAIT_IO] =
-	{ "io",            "object",    NULL,     NULL,        "io",       false, false },
+	{ "io",            "object",    NULL,     NULL,        "io",       false, false, true },
 	[CDL_WAIT_OTHER] =
-	{ "other",         "object",    NULL,     NULL,        "other",    false, false },
+	{ "other",         "object",    NULL,     NULL,        "other",    false, false, false },
 };
 
 _Static_assert(sizeof(kinds) / sizeof(kinds[0]) == CDL_WAIT__COUNT,
@@ -163,7 +163,7 @@ int cdl_wait_kind_from_name(const char *name)
 /* indexed by bit number of CDL_WAITF_* */
 static const char *const wait_flag_names[] = {
 	"robust", "pi", "recursive", "errorcheck", "pshared", "owner_unknown",
-	"readers", "timed", "libc_internal", "layout_unknown",
+	"readers", "timed", "libc_internal", "layout_unknown", "rechecks",
 };
 
 const char *cdl_wait_flag_name(unsigned bit)
@@ -177,6 +177,11 @@ const char *cdl_wait_flag_name(unsigned bit)
 bool cdl_wait_kind_is_lock(enum cdl_wait_kind k)
 {
 	return cdl_wait_kind_info(k)->is_lock;
+}
+
+bool cdl_wait_kind_is_idle(enum cdl_wait_kind k)
+{
+	return cdl_wait_kind_info(k)->idle;
 }
 
 /* ---- snapshot ---- */

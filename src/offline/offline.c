@@ -66,6 +66,11 @@ static int build(struct cdl_rawcap *rc, struct cdl_snapshot *s)
 	s->captured_at = cdl_snapshot_intern(s, buf);
 	s->captured_at_ms = rc->captured_sec * 1000 + rc->captured_nsec / 1000000;
 	s->exe = rc->exe ? cdl_snapshot_intern(s, rc->exe) : NULL;
+	if (rc->core_path) {
+		s->core_path = cdl_snapshot_intern(s, rc->core_path);
+		s->core_signal = rc->core_signal;
+		s->core_live_facts = rc->core_live_facts;
+	}
 	s->mem = rc->mem;
 	rc->mem = NULL;
 	for (size_t i = 0; i < rc->nthreads; i++) {
@@ -138,6 +143,7 @@ static void analyse(const struct cdl_rawcap *rc, const struct cdl_offline_opts *
 			cdl_snapshot_warn(s, "stack unwinding ran out of memory");
 	}
 	identify_libc(u, s, &lay)->classify(s, &lay);
+	cdl_jvm_classify(s);
 
 	cdl_snapshot_sort(s);
 	for (size_t i = 0; u && i < s->nthreads; i++) {

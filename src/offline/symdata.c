@@ -96,15 +96,25 @@ static void scan_variable(struct cdl_modvars *mv, size_t *cap, Dwarf_Die *die, D
 	Dwarf_Die type;
 	Dwarf_Word size = 0;
 
+	Dwarf_Attribute ax;
+	Dwarf_Addr addr;
+
 	if (!dwarf_attr(die, DW_AT_location, &attr) ||
-	    dwarf_getlocation(&attr, &ops, &nops) != 0 || nops != 1 ||
-	    ops[0].atom != DW_OP_addr)
+	    dwarf_getlocation(&attr, &ops, &nops) != 0 || nops != 1)
+		return;
+	if (ops[0].atom == DW_OP_addr)
+		addr = ops[0].number;
+	else if ((ops[0].atom == DW_OP_addrx || ops[0].atom == DW_OP_GNU_addr_index) &&
+		 dwarf_getlocation_attr(&attr, &ops[0], &ax) == 0 &&
+		 dwarf_formaddr(&ax, &addr) == 0)
+		;   /* DWARF 5 (clang): an index into .debug_addr */
+	else
 		return;
 	if (dwarf_attr_integrate(die, DW_AT_type, &attr) && dwarf_formref_die(&attr, &type))
 		(void)dwarf_aggregate_size(&type, &size);
 	if (size == 0)
 		size = 1;
-	push_var(mv, cap, ops[0].number + bias, size, die);
+	push_var(mv, cap, addr + bias, size, die);
 }
 
 static void scan_children(struct cdl_modvars *mv, size_t *cap, Dwarf_Die *parent,

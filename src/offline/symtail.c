@@ -148,11 +148,11 @@ static int tail_edges(struct cdl_unwinder *u, uint64_t fn, struct tailedge *out)
 {
 	Dwfl_Module *mod = cdl_unwind_module_at(u, fn);
 	Dwarf_Addr bias;
-	Dwarf_Die *cudie, *scopes = NULL, sp;
+	Dwarf_Die cubuf, *cudie, *scopes = NULL, sp;
 	int n = 0, ns;
 	bool found = false;
 
-	if (!mod || !(cudie = dwfl_module_addrdie(mod, fn, &bias)))
+	if (!mod || !(cudie = cdl_symcu_addrdie(u, mod, fn, &bias, &cubuf)))
 		return 0;
 	ns = dwarf_getscopes(cudie, fn - bias, &scopes);
 	for (int i = 0; i < ns; i++)

@@ -69,9 +69,13 @@ struct cdl_unwinder {
 	const struct cdl_maps *maps; /* the raw capture's mappings while a
 	                            capture is worked on, else NULL */
 	uint64_t maps_sig;       /* hash of the file mappings (reuse check) */
+	const struct cdl_perfmap *perfmap; /* the raw capture's JIT names while a
+	                            capture is worked on */
 	const char *exe;         /* the raw capture's executable, or NULL */
 	struct cdl_modrec *mods;
 	size_t nmods;
+	Dwfl_Callbacks cb;       /* the callbacks below, with its own */
+	char *debuginfo_path;    /* separate debug file path (NULL: libdw's) */
 
 	/* the snapshot being unwound (thread callbacks read its memory) */
 	struct cdl_snapshot *s;
@@ -113,6 +117,9 @@ struct cdl_unwinder {
 
 	struct cdl_modvars *mv;
 	size_t nmv;
+
+	struct cdl_cuindex *cu;  /* per module: unit ranges (symcu.c) */
+	size_t ncu;
 };
 
 static inline uint64_t cdl_hash64(uint64_t x)
@@ -147,6 +154,25 @@ bool cdl_sym_code_die(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *out, int dept
 /* For a subprogram of an assembly CU, the last sibling covering pc: gas
  * describes a function once per alias, gdb shows the last. */
 void cdl_sym_last_alias(Dwarf_Die *sp, Dwarf_Addr pc);
+
+/* ---- symcu.c: the unit and line of an address without .debug_aranges ---- */
+
+/* The compile unit DIE holding addr (an address of the process) in mod,
+ * through libdw's lookup or, when that fails (clang writes no
+ * .debug_aranges), the units' own ranges; *bias set.  The DIE is buf or
+ * libdw's.  NULL if no unit holds addr. */
+Dwarf_Die *cdl_symcu_addrdie(struct cdl_unwinder *u, Dwfl_Module *mod, Dwarf_Addr addr,
+			     Dwarf_Addr *bias, Dwarf_Die *buf);
+
+/* source position of addr; file NULL when unknown (the strings are
+ * libdw's, valid while the module is) */
+struct cdl_symline {
+	const char *file;
+	int line, column;
+};
+void cdl_symcu_line(struct cdl_unwinder *u, Dwfl_Module *mod, Dwarf_Addr addr,
+		    struct cdl_symline *out);
+void cdl_symcu_free(struct cdl_unwinder *u);
 
 /* ---- symtail.c: tail-call frames ---- */
 

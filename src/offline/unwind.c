@@ -135,8 +135,6 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 
 /* ---- unwinder ---- */
 
-static char *debuginfo_path;
-
 /* Dwfl_Callbacks.find_elf: the file the raw capture says to open (a
  * regular file only: special devices might hang), or the ELF image it
  * copied from memory (the vdso). */
@@ -173,7 +171,7 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
 static const Dwfl_Callbacks callbacks = {
 	.find_elf = find_elf,
 	.find_debuginfo = dwfl_standard_find_debuginfo,
-	.debuginfo_path = &debuginfo_path,
+	/* .debuginfo_path: the unwinder's own (cdl_unwinder_new) */
 };
 
 static void cache_clear(struct cdl_unwinder *u);
@@ -209,6 +207,7 @@ void cdl_unwinder_destroy(struct cdl_unwinder *u)
 	if (!u)
 		return;
 	cdl_symdata_free(u);
+	cdl_symcu_free(u);
 	if (u->dwfl)
 		dwfl_end(u->dwfl);
 	for (size_t i = 0; i < u->nmods; i++) {
@@ -216,6 +215,7 @@ void cdl_unwinder_destroy(struct cdl_unwinder *u)
 		free(u->mods[i].image);
 	}
 	free(u->mods);
+	free(u->debuginfo_path);
 	free(u->raw);
 	free(u->pcs);
 	free(u->tmpl);
@@ -268,6 +268,7 @@ int cdl_unwinder_new(const struct cdl_rawcap *rc, struct cdl_offline_cache *cach
 		cache->parked = NULL;
 		u = parked;
 		u->maps = &rc->maps;
+		u->perfmap = &rc->perfmap;
 		u->exe = rc->exe;
 		cache_clear(u);           /* its strings belong to a freed snapshot */
 		*out = u;
@@ -284,9 +285,18 @@ int cdl_unwinder_new(const struct cdl_rawcap *rc, struct cdl_offline_cache *cach
 	}
 	u->pid = rc->pid;
 	u->maps = &rc->maps;
+	u->perfmap = &rc->perfmap;
 	u->maps_sig = sig;
 	u->exe = rc->exe;
-	u->dwfl = dwfl_begin(&callbacks);
+	/* where separate debug files are looked for: the source's (a
+	 * --sysroot), else libdw's default */
+	u->cb = callbacks;
+	u->cb.debuginfo_path = &u->debuginfo_path;
+	if (rc->debuginfo_path && !(u->debuginfo_path = strdup(rc->debuginfo_path))) {
+		cdl_unwinder_destroy(u);
+		return cdl_diag_set(d, ENOMEM, "unwind: allocate");
+	}
+	u->dwfl = dwfl_begin(&u->cb);
 	if (!u->dwfl) {
 		cdl_diag_set(d, ENOMEM, "unwind: dwfl_begin");
 		cdl_diag_why(d, "%s", dwfl_errmsg(-1));
@@ -322,6 +332,7 @@ void cdl_unwinder_free(struct cdl_unwinder *u, struct cdl_offline_cache *cache)
 	u->s = NULL;
 	u->cur = NULL;
 	u->maps = NULL;
+	u->perfmap = NULL;
 	u->exe = NULL;
 	cache->parked = u;
 }
@@ -370,19 +381,17 @@ static struct cdl_frame *tmpl_add(struct cdl_unwinder *u)
 	return &u->tmpl[u->ntmpl++];
 }
 
-static void set_line(struct cdl_snapshot *s, struct cdl_frame *f, Dwfl_Line *line)
+static void set_line(struct cdl_unwinder *u, struct cdl_frame *f, Dwfl_Module *mod,
+		     Dwarf_Addr addr)
 {
-	int lineno = 0, col = 0;
-	const char *file;
+	struct cdl_symline line;
 
-	if (!line)
+	cdl_symcu_line(u, mod, addr, &line);
+	if (!line.file)
 		return;
-	file = dwfl_lineinfo(line, NULL, &lineno, &col, NULL, NULL);
-	if (!file)
-		return;
-	f->file = cdl_snapshot_intern(s, file);
-	f->line = lineno;
-	f->column = col;
+	f->file = cdl_snapshot_intern(u->s, line.file);
+	f->line = line.line;
+	f->column = line.column;
 }
 
 /* file:line:column of the call site recorded in an inlined_subroutine */
@@ -470,18 +479,20 @@ static int symbolize(struct cdl_unwinder *u, uint64_t pc, bool act)
 	GElf_Off symoff = 0;
 	GElf_Sym sym;
 	Dwarf_Addr bias = 0;
-	Dwarf_Die *cudie = NULL;
+	Dwarf_Die cubuf, *cudie = NULL;
 	Dwarf_Die *scopes = NULL, *chain = NULL;
 	int nchain = 0, count = 0;
 	size_t first = u->ntmpl;
 	struct cdl_frame *f;
+	/* code no module holds: JIT code the runtime named in a perf map */
+	const struct cdl_perfsym *jit = !mod && u->perfmap ? cdl_perfmap_find(u->perfmap, a) : NULL;
 
 	if (mod) {
 		modpath = cdl_snapshot_intern(s, cdl_unwind_modpath(mod));
 		symname = dwfl_module_addrinfo(mod, a, &symoff, &sym, NULL, NULL, NULL);
 		if (symname)
 			symname = cdl_sym_pick_alias(mod, symname, &sym, a - symoff);
-		cudie = dwfl_module_addrdie(mod, a, &bias);
+		cudie = cdl_symcu_addrdie(u, mod, a, &bias, &cubuf);
 		check_debuginfo(u, mod, cudie != NULL || dwfl_module_getdwarf(mod, &bias) != NULL);
 	}
 	if (cudie) {
@@ -546,15 +557,18 @@ static int symbolize(struct cdl_unwinder *u, uint64_t pc, bool act)
 			free(chain);
 			return -ENOMEM;
 		}
-		f->function = symname ? cdl_sym_elf_function(s, symname) : NULL;
-		f->module = modpath;
+		if (symname)
+			f->function = cdl_sym_elf_function(s, symname);
+		else if (jit)
+			f->function = cdl_snapshot_intern(s, jit->name);
+		f->module = jit ? cdl_snapshot_intern(s, u->perfmap->path) : modpath;
 		count++;
 	}
 	/* lines: the innermost frame from the line table, each outer one from
 	 * the call site of the inline instance inside it */
 	f = &u->tmpl[first];
 	if (mod)
-		set_line(s, f, dwfl_module_getsrc(mod, a));
+		set_line(u, f, mod, a);
 	for (int i = 0, k = 0; i < nchain && k + 1 < count; i++) {
 		if (dwarf_tag(&chain[i]) != DW_TAG_inlined_subroutine)
 			continue;
@@ -567,6 +581,8 @@ static int symbolize(struct cdl_unwinder *u, uint64_t pc, bool act)
 		f->pc = pc;
 		if (symname)
 			f->offset = symoff + (act ? 0 : 1);
+		else if (jit)
+			f->offset = a - jit->start + (act ? 0 : 1);
 		else if (u->sym_entry && u->sym_entry <= pc)
 			f->offset = pc - u->sym_entry;   /* a local function of a
 			                                    stripped symbol table */

@@ -7,8 +7,9 @@
  * consumers ignore what they do not know) keep everything the analysis and
  * the text dump need, so that `--load` reproduces the same verdict:
  *
- *   top level:  captured_at_ms, libc, stuck (tids, longest blocked first),
- *               undecided (tids, only when not empty)
+ *   top level:  captured_at_ms, libc, runtime (only when set), stuck (tids, longest blocked first),
+ *               undecided (tids, only when not empty), idle (tids of long
+ *               idle waits, grouped; only when not empty)
  *   thread:     verdict, syscall {nr, name, args[]} | null, wchan,
  *               unwind_error
  *   wait:       futex, location, owner_pid, flags[], readers, mutex,
@@ -230,6 +231,16 @@ int cdl_render_json(FILE *out, const struct cdl_snapshot *s, const struct cdl_an
 	fprintf(out, ",\n  \"pause_us\": %" PRIu64, s->pause_us);
 	fputs(",\n  \"libc\": ", out);
 	cdl_json_string(out, s->libc);
+	if (s->runtime) {
+		fputs(",\n  \"runtime\": ", out);
+		cdl_json_string(out, s->runtime);
+	}
+	if (s->core_path) {
+		fputs(",\n  \"core\": {\"path\": ", out);
+		cdl_json_string(out, s->core_path);
+		member_int(out, ", \"signal\": ", s->core_signal > 0, s->core_signal);
+		fprintf(out, ", \"live_facts\": %s}", s->core_live_facts ? "true" : "false");
+	}
 
 	fputs(",\n  \"threads\": [", out);
 	for (size_t i = 0; i < s->nthreads; i++) {
@@ -257,6 +268,13 @@ int cdl_render_json(FILE *out, const struct cdl_snapshot *s, const struct cdl_an
 		fputs(",\n  \"undecided\": [", out);
 		for (size_t i = 0; i < a->nundecided; i++)
 			fprintf(out, "%s%d", i ? ", " : "", s->threads[a->undecided[i]].tid);
+		fputs("]", out);
+	}
+	/* only when there are some: long idle waits, grouped */
+	if (a && a->nidle) {
+		fputs(",\n  \"idle\": [", out);
+		for (size_t i = 0; i < a->nidle; i++)
+			fprintf(out, "%s%d", i ? ", " : "", s->threads[a->idle[i]].tid);
 		fputs("]", out);
 	}
 

@@ -49,9 +49,18 @@ void cdl_words_wait(struct sb *what, struct sb *who, const struct cdl_snapshot *
 		    const struct cdl_wait *w, bool compact);
 /* The verdict when no deadlock is proven but threads wait on locks
  * whose holder is not known (a->nundecided > 0): one sentence, with the
- * threads and the lock implementations that record no owner. */
+ * threads and the lock implementations whose owners are not known. */
 void cdl_words_undecided(struct sb *b, const struct cdl_snapshot *s,
 			 const struct cdl_analysis *a);
+/* When the process runs a language runtime whose own locks are not
+ * analysed (s->runtime): one sentence saying so and which tool does. */
+void cdl_words_runtime(struct sb *b, const struct cdl_snapshot *s);
+/* What a group of idle threads waits on, after "N threads ": "on
+ * condvar queue_nonempty (0x..) with mutex queue_lock (0x..)", "in
+ * epoll_wait", "sleeping". */
+void cdl_words_idle_group(struct sb *b, const struct cdl_thread *t);
+/* names listed per idle group before "and N more" */
+#define CDL_IDLE_NAMES 8
 /* One frame without its number; lines (may be NULL) replaces the line
  * number in the long forms ("40, 41" for a stack group). */
 void cdl_words_frame(struct sb *b, const struct cdl_frame *f, enum cdl_frame_style style,

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,13 +75,13 @@ static void user_frame_line(struct out *o, const struct cdl_thread *t)
 
 	if (!f)
 		return;
-	/* the file's base name, as jstack does; the thread's stack below has
-	 * the path */
+	/* the file as the thread's stack below (and gdb) shows it, so the
+	 * two can be matched */
 	cdl_sb_add(&b, "      at %s", f->function ? f->function : "??");
 	if (f->file && f->line > 0)
-		cdl_sb_add(&b, " (%s:%d)", cdl_words_base(f->file), f->line);
+		cdl_sb_add(&b, " (%s:%d)", f->file, f->line);
 	else if (f->file)
-		cdl_sb_add(&b, " (%s)", cdl_words_base(f->file));
+		cdl_sb_add(&b, " (%s)", f->file);
 	else if (f->module)
 		cdl_sb_add(&b, " from %s", cdl_words_base(f->module));
 	emit(o, cdl_sb_str(&b));
@@ -132,6 +133,42 @@ static void chain_line(struct out *o, const struct cdl_snapshot *s, const struct
 	free(who.p);
 }
 
+/* Threads that wait for work, time or events: one line per group of
+ * threads waiting alike (cdl_analyze_idle_cmp), their names after it. */
+static void idle_section(struct out *o, const struct cdl_snapshot *s,
+			 const struct cdl_analysis *a)
+{
+	struct sb b = { 0 };
+	char dur[32];
+
+	if (!a->nidle)
+		return;
+	emit(o, "");
+	cdl_sb_add(&b, "Idle threads (waiting %s or more for work, time or events; not counted as stuck):",
+		   cdl_render_duration(dur, sizeof(dur), a->stuck_ms));
+	emit(o, cdl_sb_str(&b));
+	for (size_t i = 0, end; i < a->nidle; i = end) {
+		const struct cdl_thread *t = &s->threads[a->idle[i]];
+
+		for (end = i + 1; end < a->nidle &&
+		     cdl_analyze_idle_cmp(t, &s->threads[a->idle[end]]) == 0; end++)
+			;
+		cdl_sb_reset(&b);
+		cdl_sb_add(&b, "  %zu %s ", end - i, end - i == 1 ? "thread" : "threads");
+		cdl_words_idle_group(&b, t);
+		for (size_t k = i; k < end; k++) {
+			if (k - i == CDL_IDLE_NAMES) {
+				cdl_sb_add(&b, ", and %zu more", end - k);
+				break;
+			}
+			cdl_sb_add(&b, k == i ? ": " : ", ");
+			cdl_words_thread(&b, s, s->threads[a->idle[k]].tid, true);
+		}
+		emit(o, cdl_sb_str(&b));
+	}
+	free(b.p);
+}
+
 static void verdict_section(struct out *o, const struct cdl_snapshot *s,
 			    const struct cdl_analysis *a)
 {
@@ -152,6 +189,11 @@ static void verdict_section(struct out *o, const struct cdl_snapshot *s,
 			cdl_sb_add(&b, "Found %zu deadlocks:", a->ndeadlocks);
 			emit(o, cdl_sb_str(&b));
 		}
+	}
+	if (s->runtime) {
+		cdl_sb_reset(&b);
+		cdl_words_runtime(&b, s);
+		emit(o, cdl_sb_str(&b));
 	}
 	for (size_t i = 0; i < a->ndeadlocks; i++) {
 		const struct cdl_deadlock *d = &a->deadlocks[i];
@@ -208,11 +250,15 @@ static void verdict_section(struct out *o, const struct cdl_snapshot *s,
 			if (a->stuck[i] >= s->nthreads)
 				continue;
 			t = &s->threads[a->stuck[i]];
-			snprintf(mid, sizeof(mid), " blocked %s,",
-				 cdl_render_duration(dur, sizeof(dur), t->blocked_for_ms));
+			if (t->wait.flags & CDL_WAITF_RECHECKS)
+				snprintf(mid, sizeof(mid), " for an unknown time,");
+			else
+				snprintf(mid, sizeof(mid), " blocked %s,",
+					 cdl_render_duration(dur, sizeof(dur), t->blocked_for_ms));
 			chain_line(o, s, t, mid, NULL);
 		}
 	}
+	idle_section(o, s, a);
 	free(b.p);
 }
 
@@ -228,12 +274,24 @@ static void header(struct out *o, const struct cdl_snapshot *s)
 	       s->libc ? s->libc : "libc unknown");
 	emit(o, cdl_sb_str(&b));
 	cdl_sb_reset(&b);
-	cdl_sb_add(&b, "Captured %s", s->captured_at ? s->captured_at : "at an unknown time");
-	cdl_sb_add(&b, ", target paused %s", cdl_render_pause(pause, sizeof(pause), s->pause_us, false));
+	if (s->core_path && !s->core_live_facts) {
+		/* a core records no capture time, pause or thread states */
+		cdl_sb_add(&b, "Core written %s", s->captured_at_ms > 0 && s->captured_at ? s->captured_at
+										  : "at an unknown time");
+		cdl_sb_add(&b, "; thread states and blocked times unknown (not in a core)");
+	} else {
+		cdl_sb_add(&b, "Captured %s", s->captured_at ? s->captured_at : "at an unknown time");
+		cdl_sb_add(&b, ", target paused %s",
+			   cdl_render_pause(pause, sizeof(pause), s->pause_us, false));
+	}
 	if (s->nwarnings)
 		cdl_sb_add(&b, "; %zu warning%s at the end", s->nwarnings, s->nwarnings == 1 ? "" : "s");
 	emit(o, cdl_sb_str(&b));
-	if (s->source && strcmp(s->source, "live") != 0) {
+	if (s->core_path) {
+		char line[PATH_MAX + 128];
+
+		emit(o, cdl_render_core_source(line, sizeof(line), s, false));
+	} else if (s->source && strcmp(s->source, "live") != 0) {
 		cdl_sb_reset(&b);
 		cdl_sb_add(&b, "Loaded from %s", s->source);
 		emit(o, cdl_sb_str(&b));
@@ -271,6 +329,8 @@ static const char *verdict_tag(const struct cdl_analysis *a, size_t i, char *buf
 		return " [behind a deadlock]";
 	case CDL_VERDICT_STUCK:
 		return " [stuck]";
+	case CDL_VERDICT_IDLE:
+		return " [idle]";
 	default:
 		return "";
 	}

@@ -13,10 +13,12 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "render.h"
+#include "arch.h"
 #include "render-int.h"
 #include "utf8.h"
 
@@ -191,6 +193,23 @@ char *cdl_render_tid(char *buf, size_t n, const struct cdl_thread *t)
 		snprintf(buf, n, "%d (host %d)", t->ns_tid, t->tid);
 	else
 		snprintf(buf, n, "%d", t->tid);
+	return buf;
+}
+
+char *cdl_render_core_source(char *buf, size_t n, const struct cdl_snapshot *s, bool compact)
+{
+	const char *sig = s->core_signal > 0 ? sigabbrev_np(s->core_signal) : NULL;
+	const char *path = s->core_path ? s->core_path : "?";
+
+	if (compact)
+		snprintf(buf, n, "core %s%s%s%s", cdl_words_base(path), sig ? " (SIG" : "",
+			 sig ? sig : "", sig ? ")" : "");
+	else if (s->core_signal > 0)
+		snprintf(buf, n, "Read from core %s of process %d, made by signal %d (%s%s)", path,
+			 s->pid, s->core_signal, sig ? "SIG" : "", sig ? sig : "unknown");
+	else
+		snprintf(buf, n, "Read from core %s of process %d, made without a signal (gcore)",
+			 path, s->pid);
 	return buf;
 }
 
@@ -491,6 +510,8 @@ static const char *no_owner_why(const struct cdl_wait *w)
 {
 	if (w->kind == CDL_WAIT_FUTEX && w->detail)
 		return w->detail;                  /* "GLib GMutex" */
+	if (w->kind == CDL_WAIT_FUTEX)
+		return "futexes no known lock implementation explains";
 	if (w->flags & CDL_WAITF_LAYOUT_UNKNOWN)
 		return "unknown libc layout";
 	if (w->flags & CDL_WAITF_LIBC_INTERNAL)
@@ -498,11 +519,38 @@ static const char *no_owner_why(const struct cdl_wait *w)
 	return cdl_wait_kind_info(w->kind)->noun;
 }
 
+void cdl_words_runtime(struct sb *b, const struct cdl_snapshot *s)
+{
+	if (!s->runtime)
+		return;
+	if (strcmp(s->runtime, "HotSpot JVM") == 0)
+		cdl_sb_add(b, "This process runs a Java VM (HotSpot): its Java-level locks (synchronized, "
+			   "java.util.concurrent) are not analysed here; `jstack %d` reports Java deadlocks.",
+			   s->pid);
+	else
+		cdl_sb_add(b, "This process runs %s: its own locks are not analysed here.", s->runtime);
+}
+
+void cdl_words_idle_group(struct sb *b, const struct cdl_thread *t)
+{
+	const struct cdl_wait *w = &t->wait;
+	const char *sc = t->syscall_nr >= 0 ? cdl_arch_syscall_name(t->syscall_nr) : NULL;
+
+	if (w->kind == CDL_WAIT_CONDVAR || w->kind == CDL_WAIT_SEMAPHORE) {
+		cdl_sb_add(b, "on ");
+		cdl_words_object(b, w, true, false);
+	} else if (sc) {
+		cdl_sb_add(b, "in %s", sc);
+	} else {
+		cdl_sb_add(b, "%s", w->kind == CDL_WAIT_SLEEP ? "sleeping" : "waiting for I/O");
+	}
+}
+
 void cdl_words_undecided(struct sb *b, const struct cdl_snapshot *s,
 			 const struct cdl_analysis *a)
 {
 	const char *why[8];
-	size_t nwhy = 0;
+	size_t nwhy = 0, nrecheck = 0;
 	char dur[32];
 
 	cdl_sb_add(b, "No deadlock proven, but %zu thread%s (", a->nundecided,
@@ -513,14 +561,20 @@ void cdl_words_undecided(struct sb *b, const struct cdl_snapshot *s,
 		size_t k = 0;
 
 		cdl_sb_add(b, "%s%d", i ? ", " : "", t->tid);
+		if (t->wait.flags & CDL_WAITF_RECHECKS)
+			nrecheck++;
 		while (k < nwhy && strcmp(why[k], w) != 0)
 			k++;
 		if (k == nwhy && nwhy < sizeof(why) / sizeof(why[0]))
 			why[nwhy++] = w;
 	}
-	cdl_sb_add(b, ") %s waited at least %s on locks that record no owner (",
-		   a->nundecided == 1 ? "has" : "have",
-		   cdl_render_duration(dur, sizeof(dur), a->stuck_ms));
+	if (nrecheck == a->nundecided)
+		cdl_sb_add(b, ") %s waited for a time nobody measured", a->nundecided == 1 ? "has" : "have");
+	else
+		cdl_sb_add(b, ") %s waited at least %s%s", a->nundecided == 1 ? "has" : "have",
+			   cdl_render_duration(dur, sizeof(dur), a->stuck_ms),
+			   nrecheck ? " or for a time nobody measured" : "");
+	cdl_sb_add(b, " on locks whose owner is not known (");
 	for (size_t k = 0; k < nwhy; k++)
 		cdl_sb_add(b, "%s%s", k ? ", " : "", why[k]);
 	cdl_sb_add(b, "): a deadlock can be neither proven nor excluded.");

@@ -137,6 +137,14 @@ static void draw_header(struct tui *t)
 			put(0, n, 1, cls_attr[C_HEADER], " ", false);
 			n++;
 		}
+		if (s->runtime) {
+			/* its own locks are not analysed: say which tool does */
+			const char *rt = strcmp(s->runtime, "HotSpot JVM") == 0 ?
+					 "Java locks: see jstack  " : "runtime locks not analysed  ";
+
+			put(0, n, COLS - n, cls_attr[C_HEADER], rt, false);
+			n += (int)strlen(rt);
+		}
 		if (s->nwarnings) {
 			char wn[48];
 
@@ -149,7 +157,9 @@ static void draw_header(struct tui *t)
 			exe = strrchr(exe, '/') + 1;
 		put(0, n, COLS - n, cls_attr[C_HEADER], exe, false);
 	}
-	if (s->source && strcmp(s->source, "live") != 0) {
+	if (s->core_path) {
+		cdl_render_core_source(b2, sizeof(b2), s, true);
+	} else if (s->source && strcmp(s->source, "live") != 0) {
 		const char *f = s->source ? strrchr(s->source, '/') : NULL;
 
 		snprintf(b2, sizeof(b2), "loaded from %s", f ? f + 1 : nz(s->source, "a file"));
@@ -294,7 +304,8 @@ static void draw_thread_row(struct tui *t, int y, size_t ti, bool sel)
 	col(line, sizeof(line), &off, c.wait, false, th->has_wait ? cdl_wait_kind_info(th->wait.kind)->label : "-");
 	col(line, sizeof(line), &off, c.lock, false, lk);
 	col(line, sizeof(line), &off, c.owner, true, owner);
-	col(line, sizeof(line), &off, c.blocked, true, b >= 0 ? cdl_tui_dur(bl, sizeof(bl), b) : "");
+	col(line, sizeof(line), &off, c.blocked, true,
+	    b >= 0 ? cdl_tui_dur(bl, sizeof(bl), b) : th->has_wait ? "?" : "");
 	col(line, sizeof(line), &off, c.where, false, where);
 	put(y, 0, COLS, a, line, true);
 }

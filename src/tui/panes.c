@@ -129,6 +129,9 @@ int64_t cdl_tui_blocked(const struct tui *t, size_t i)
 
 	if (!th->has_wait && th->state == 'R')
 		return -1;
+	/* unknown (a core, a loaded file) and not seen across refreshes */
+	if (th->blocked_for_ms < 0 && seen <= 0)
+		return -1;
 	return th->blocked_for_ms > seen ? th->blocked_for_ms : seen;
 }
 
@@ -149,7 +152,8 @@ int cdl_tui_severity(const struct tui *t, size_t i)
 	case CDL_VERDICT_ORPHANED: return 4;
 	case CDL_VERDICT_BEHIND: return 3;
 	case CDL_VERDICT_STUCK: return 2;
-	default: return tracked_stuck(t, i) ? 2 : verdict_of(t, i) == CDL_VERDICT_WAITING ? 1 : 0;
+	default: return tracked_stuck(t, i) ? 2 : (verdict_of(t, i) == CDL_VERDICT_WAITING ||
+						 verdict_of(t, i) == CDL_VERDICT_IDLE) ? 1 : 0;
 	}
 }
 

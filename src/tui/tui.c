@@ -105,7 +105,7 @@ void cdl_tui_refresh(struct tui *t, bool autom)
 		t->next_refresh_ms = now_ms(t) + (int64_t)(t->interval_s * 1000.0);
 	if (!t->src || !t->src->refresh) {
 		cdl_tui_say(t, true, "nothing to refresh: this snapshot was loaded from %s",
-		    nz(t->snap->source, "a file"));
+		    nz(t->snap->core_path ? t->snap->core_path : t->snap->source, "a file"));
 		return;
 	}
 	if (!autom) {

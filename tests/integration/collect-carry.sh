@@ -22,16 +22,20 @@ files=("$CDEADLOCK_STATE_DIR"/"$FIX_PID"-*.carry)
 [ -f "${files[0]}" ] || fail "no carry file for $FIX_PID in $CDEADLOCK_STATE_DIR"
 [ "$(stat -c %a "${files[0]}")" = 600 ] || fail "carry file is not private"
 
+c1=$(jq .captured_at_ms "$J")
 sleep 1.5
 snapshot "$FIX_PID"
 expect_rc 2
 t2=$(now_ms)
+c2=$(jq .captured_at_ms "$J")
 second=$(jq '.threads[] | select(.name == "transfer") | .blocked_for_ms' "$J")
-# The first capture woke the thread after t1, so without the carried
-# evidence the second run counts from then: at most t2 - t1.  With it,
-# the thread has been off-CPU since long before t1.
-[ "$second" -gt $((t2 - t1)) ] ||
-	fail "blocked for restarted: $first ms, then $second ms, but $((t2 - t1)) ms passed since the first run began"
+# The first capture woke the thread, so without the carried evidence the
+# second run counts from that wake-up: at most c2 - c1 (the two captures'
+# own clocks, so that a slow run on a loaded machine does not matter).
+# With it, the thread has been off-CPU since long before the first one:
+# about first + (c2 - c1).  Half of first (>= 1.5 s) tells the two apart.
+[ "$second" -gt $((c2 - c1 + first / 2)) ] ||
+	fail "blocked for restarted: $first ms, then $second ms, but the captures were $((c2 - c1)) ms apart"
 [ "$second" -ge $((first + 1400)) ] || fail "blocked for did not grow: $first ms, then $second ms"
 note "transfer blocked for $first ms, then $second ms ($((t2 - t1)) ms between the runs)"
 

@@ -46,7 +46,7 @@ expect_noise_quiet
 run_cdl -p "$FIX_PID" --dump --stuck 1
 expect_rc 3
 grep -q 'No deadlock proven, but 2 threads' "$TEST_TMP/out" &&
-	grep -q 'record no owner (GLib GMutex): a deadlock can be neither proven nor excluded' "$TEST_TMP/out" ||
+	grep -q 'whose owner is not known (GLib GMutex): a deadlock can be neither proven nor excluded' "$TEST_TMP/out" ||
 	fail "no undecided verdict: $(head -8 "$TEST_TMP/out")"
 ! grep -Eq 'held by (tid|thread)|of process' "$TEST_TMP/out" || fail "an owner was invented: $(grep -E 'held by|of process' "$TEST_TMP/out")"
 

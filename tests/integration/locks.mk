@@ -23,8 +23,9 @@ LOCK_TESTS = \
 	tests/integration/locks-nounwind.sh \
 	tests/integration/locks-nodebug.sh \
 	tests/integration/locks-busy.sh \
-	tests/integration/locks-glib.sh
+	tests/integration/locks-glib.sh \
+	tests/integration/runtime-jvm.sh
 TESTS += $(LOCK_TESTS)
-EXTRA_DIST += $(LOCK_TESTS) tests/integration/locks-lib.sh
+EXTRA_DIST += $(LOCK_TESTS) tests/integration/locks-lib.sh tests/fixtures/LockJava.java
 tests/integration/locks-stripped.log: tests/fixtures/lock-abba-stripped
 tests/integration/locks-static.log: tests/fixtures/lock-abba-static

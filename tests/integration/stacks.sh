@@ -4,7 +4,8 @@
 # `thread apply all bt` on the same process: the same function sequence
 # (inline frames included) and the same file:line wherever gdb shows one,
 # for the stack fixture built -O0, -O2 -fomit-frame-pointer, non-PIE,
-# stripped, static and as C++.  The blocked frames must sit on the exact
+# stripped, static and as C++, and with clang (C with DWARF 5 and 4, C++:
+# clang writes no .debug_aranges).  The blocked frames must sit on the exact
 # source lines of the lock calls, found by their MARK comments.
 # The frames of both and their comparison are frames-lib.sh's.  Both run
 # one after the other: a process has one tracer.
@@ -150,4 +151,11 @@ check_variant stacks-static c
 check_variant stacks-stripped c-stripped
 check_variant stacks-cxx cxx
 check_variant stacks-cxx-O2 cxx
+if [ -x "$FIXTURES/stacks-clang-O2" ]; then
+	check_variant stacks-clang-O2 c
+	check_variant stacks-clang-dwarf4 c
+	check_variant stacks-clang-cxx-O2 cxx
+else
+	echo "clang or clang++ not found at configure time: clang builds not checked"
+fi
 exit 0

@@ -465,7 +465,7 @@ END_TEST
 START_TEST(refresh_and_stuck)
 {
 	struct fake_source fs = { 0, 3 };
-	struct cdl_tui_source src = { fake_refresh, &fs };
+	struct cdl_tui_source src = { fake_refresh, &fs, NULL, NULL };
 	struct cdl_snapshot *s = bank();
 	char *out;
 
@@ -482,7 +482,7 @@ END_TEST
 START_TEST(interval_keys)
 {
 	struct fake_source fs = { 0, 0 };
-	struct cdl_tui_source src = { fake_refresh, &fs };
+	struct cdl_tui_source src = { fake_refresh, &fs, NULL, NULL };
 	char *out;
 
 	/* i: on at 2 s; +: 4 s; -: 2 s, -: 1 s, -: 0.5 s; i: off; i: on

@@ -134,6 +134,9 @@ unsigned char *core_gen(const struct core_gen *g, size_t *len)
 		note(&notes, "CORE", NT_FILE, f.p, (uint32_t)f.len);
 		free(f.p);
 	}
+	if (g->snapshot_json)
+		note(&notes, "CDEADLOCK", 0x4344, g->snapshot_json,
+		     (uint32_t)strlen(g->snapshot_json));
 	for (int i = 0; i < 512; i++)
 		fp[i] = (unsigned char)i;
 	note(&notes, "CORE", NT_FPREGSET, fp, sizeof(fp));

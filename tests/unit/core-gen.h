@@ -31,6 +31,8 @@ struct core_gen {
 	uint16_t machine;       /* 0: EM_X86_64 */
 	uint16_t type;          /* 0: ET_CORE */
 	int no_file;            /* leave NT_FILE out */
+	const char *snapshot_json;   /* non-NULL: a CDEADLOCK note with it
+	                                (what --save-core embeds) */
 };
 
 /* a malloc'd core; *len its size */

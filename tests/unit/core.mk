@@ -22,3 +22,14 @@ tests_unit_test_corewrite_SOURCES = tests/unit/test-corewrite.c
 tests_unit_test_corewrite_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_corewrite_LDADD = $(CORE_LIBS) src/libcdl_model.a $(CHECK_LIBS)
 endif
+## tests/unit/test-coresrc: the core source (core -> raw capture) and the
+## whole --core pipeline (with the offline stage: libdw) over synthetic cores
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/test-coresrc
+TESTS += tests/unit/test-coresrc
+tests_unit_test_coresrc_SOURCES = tests/unit/test-coresrc.c \
+	tests/unit/core-gen.c tests/unit/core-gen.h
+tests_unit_test_coresrc_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_coresrc_LDADD = src/libcdl_offline.a $(CORE_LIBS) $(UNIT_LIBS) $(CHECK_LIBS) \
+	$(DW_LIBS) $(ELF_LIBS) -ldl -lstdc++
+endif

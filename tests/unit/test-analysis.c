@@ -90,7 +90,14 @@ START_TEST(stuck_rule)
 	ck_assert(!cdl_analyze_is_stuck(&t, -1, 0));
 	t.wait.kind = CDL_WAIT_SLEEP;
 	ck_assert(!cdl_analyze_is_stuck(&t, 60000, 5000));
+	/* idle waits: for work (condvar, semaphore), time, events */
 	t.wait.kind = CDL_WAIT_CONDVAR;
+	ck_assert(!cdl_analyze_is_stuck(&t, 60000, 5000));
+	t.wait.kind = CDL_WAIT_SEMAPHORE;
+	ck_assert(!cdl_analyze_is_stuck(&t, 60000, 5000));
+	t.wait.kind = CDL_WAIT_JOIN;
+	ck_assert(cdl_analyze_is_stuck(&t, 60000, 5000));
+	t.wait.kind = CDL_WAIT_FUTEX;
 	ck_assert(cdl_analyze_is_stuck(&t, 60000, 5000));
 	t.has_wait = false;
 	ck_assert(!cdl_analyze_is_stuck(&t, 60000, 5000));
@@ -375,11 +382,16 @@ START_TEST(stuck_longest_first)
 	t->blocked_for_ms = -1;                         /* unknown */
 	t = waiter(s, 6, CDL_WAIT_MUTEX, 0x60, 6);      /* deadlocked, not stuck */
 	t->blocked_for_ms = 99000;
+	t = waiter(s, 7, CDL_WAIT_MUTEX, 0x70, 0);
+	t->blocked_for_ms = 8000;
 	a = run(s, 5000);
 	ck_assert_uint_eq(a->nstuck, 2);
 	ck_assert_int_eq(s->threads[a->stuck[0]].tid, 2);
-	ck_assert_int_eq(s->threads[a->stuck[1]].tid, 1);
-	ck_assert_int_eq(verdict_of(s, a, 3), CDL_VERDICT_WAITING);
+	ck_assert_int_eq(s->threads[a->stuck[1]].tid, 7);
+	/* a pool's condvar and a long sleep are idle, not stuck */
+	ck_assert_int_eq(verdict_of(s, a, 1), CDL_VERDICT_IDLE);
+	ck_assert_int_eq(verdict_of(s, a, 3), CDL_VERDICT_IDLE);
+	ck_assert_uint_eq(a->nidle, 2);
 	ck_assert_int_eq(verdict_of(s, a, 4), CDL_VERDICT_WAITING);
 	ck_assert_int_eq(verdict_of(s, a, 5), CDL_VERDICT_WAITING);
 	ck_assert_int_eq(verdict_of(s, a, 6), CDL_VERDICT_DEADLOCKED);
@@ -388,9 +400,46 @@ START_TEST(stuck_longest_first)
 }
 END_TEST
 
+/* Long idle waits are listed grouped: by kind, then by object (condvar,
+ * semaphore) or system call, then by tid; short ones are only waiting. */
+START_TEST(idle_grouped)
+{
+	struct cdl_snapshot *s = cdl_snapshot_new();
+	struct cdl_analysis *a;
+	struct cdl_thread *t;
+	static const struct { int tid; enum cdl_wait_kind k; uint64_t addr; long nr; } w[] = {
+		{ 10, CDL_WAIT_CONDVAR, 0x200, -1 }, { 11, CDL_WAIT_IO, 0, 232 },
+		{ 12, CDL_WAIT_CONDVAR, 0x100, -1 }, { 13, CDL_WAIT_CONDVAR, 0x200, -1 },
+		{ 14, CDL_WAIT_IO, 0, 7 },           { 15, CDL_WAIT_IO, 0, 232 },
+		{ 16, CDL_WAIT_SEMAPHORE, 0x300, -1 },
+	};
+	static const int order[] = { 12, 10, 13, 16, 14, 11, 15 };
+
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		t = waiter(s, w[i].tid, w[i].k, w[i].addr, 0);
+		t->syscall_nr = w[i].nr;
+		t->blocked_for_ms = 6000;
+	}
+	t = waiter(s, 17, CDL_WAIT_CONDVAR, 0x100, 0);
+	t->blocked_for_ms = 10;                         /* short: waiting */
+	a = run(s, 5000);
+	ck_assert_uint_eq(a->nstuck, 0);
+	ck_assert_uint_eq(a->nidle, 7);
+	for (size_t i = 0; i < 7; i++)
+		ck_assert_int_eq(s->threads[a->idle[i]].tid, order[i]);
+	ck_assert_int_eq(cdl_analyze_idle_cmp(&s->threads[a->idle[1]], &s->threads[a->idle[2]]), 0);
+	ck_assert_int_ne(cdl_analyze_idle_cmp(&s->threads[a->idle[0]], &s->threads[a->idle[1]]), 0);
+	ck_assert_int_eq(verdict_of(s, a, 17), CDL_VERDICT_WAITING);
+	ck_assert_int_eq(cdl_analysis_answer(a), CDL_ANSWER_NONE);
+	cdl_analysis_free(a);
+	cdl_snapshot_free(s);
+}
+END_TEST
+
 /* Lock waits whose holder is not known, over the threshold: undecided
- * (exit 3); condvars, semaphores, sleeps, plain futexes and known owners
- * are not; a proven deadlock still answers 2. */
+ * (exit 3), and so are futexes no known implementation explains;
+ * condvars, semaphores, sleeps and known owners are not; a proven
+ * deadlock still answers 2. */
 START_TEST(undecided_locks)
 {
 	/* tid, kind, owner, blocked ms, flags, detail */
@@ -407,6 +456,7 @@ START_TEST(undecided_locks)
 		{ 3, CDL_WAIT_CONDVAR, 0, 60000, 0, NULL },      /* idle pool */
 		{ 4, CDL_WAIT_SEMAPHORE, 0, 60000, 0, NULL },
 		{ 5, CDL_WAIT_FUTEX, 0, 60000, 0, NULL },        /* unknown futex */
+		{ 15, CDL_WAIT_FUTEX, 0, 60000, 0, "Rust Once" }, /* a known idle one */
 		{ 6, CDL_WAIT_MUTEX, 0, 100, 0, NULL },          /* short */
 		{ 7, CDL_WAIT_MUTEX, 8, 60000, 0, NULL },        /* known holder */
 		{ 9, CDL_WAIT_SLEEP, 0, 60000, 0, NULL },
@@ -427,10 +477,11 @@ START_TEST(undecided_locks)
 	}
 	idle(s, 8);                                     /* the holder runs */
 	a = run(s, 5000);
-	ck_assert_uint_eq(a->nundecided, 3);
-	ck_assert_int_eq(s->threads[a->undecided[0]].tid, 2);
-	ck_assert_int_eq(s->threads[a->undecided[1]].tid, 1);
-	ck_assert_int_eq(s->threads[a->undecided[2]].tid, 13);
+	ck_assert_uint_eq(a->nundecided, 4);
+	ck_assert_int_eq(s->threads[a->undecided[0]].tid, 5);
+	ck_assert_int_eq(s->threads[a->undecided[1]].tid, 2);
+	ck_assert_int_eq(s->threads[a->undecided[2]].tid, 1);
+	ck_assert_int_eq(s->threads[a->undecided[3]].tid, 13);
 	ck_assert_int_eq(a->stuck_ms, 5000);
 	ck_assert_int_eq(cdl_analysis_answer(a), CDL_ANSWER_UNDECIDED);
 	ck_assert_int_eq(CDL_ANSWER_UNDECIDED, 3);
@@ -441,7 +492,7 @@ START_TEST(undecided_locks)
 	waiter(s, 11, CDL_WAIT_MUTEX, 0xb0, 10);
 	a = run(s, 5000);
 	ck_assert_uint_eq(a->ndeadlocks, 1);
-	ck_assert_uint_eq(a->nundecided, 3);
+	ck_assert_uint_eq(a->nundecided, 4);
 	ck_assert_int_eq(cdl_analysis_answer(a), CDL_ANSWER_DEADLOCK);
 	cdl_analysis_free(a);
 
@@ -499,6 +550,7 @@ int main(void)
 	tcase_add_test(tc, rwlock_and_join_edges);
 	tcase_add_test(tc, long_chain_behind_cycle);
 	tcase_add_test(tc, stuck_longest_first);
+	tcase_add_test(tc, idle_grouped);
 	tcase_add_test(tc, undecided_locks);
 	tcase_add_test(tc, empty_and_defaults);
 	suite_add_tcase(s, tc);

@@ -202,10 +202,10 @@ START_TEST(snapshot_note)
 		ck_assert_int_eq(fseek(f, (long)ph.p_offset, SEEK_SET), 0);
 		ck_assert_int_eq(fread(&nh, sizeof(nh), 1, f), 1);
 		ck_assert_int_eq(nh.n_namesz, 10);
-		ck_assert_int_eq(nh.n_type, CDL_CORE_NOTE_SNAPSHOT);
+		ck_assert_int_eq(nh.n_type, CDL_CORE_SNAPSHOT_NOTE_TYPE);
 		ck_assert_int_eq(nh.n_descsz, jl);
 		ck_assert_int_eq(fread(name, 12, 1, f), 1);
-		ck_assert_str_eq(name, CDL_CORE_NOTE_NAME);
+		ck_assert_str_eq(name, CDL_CORE_SNAPSHOT_NOTE_NAME);
 		ck_assert_int_eq(fread(got, jl, 1, f), 1);
 		ck_assert_int_eq(memcmp(got, json, jl), 0);
 		ck_assert_uint_eq(ph.p_filesz, sizeof(nh) + 12 + ((jl + 3) & ~(size_t)3));

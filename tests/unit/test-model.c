@@ -10,6 +10,7 @@
 
 #include "grow.h"
 #include "memimg.h"
+#include "rawcap.h"
 #include "snapshot.h"
 #include "utf8.h"
 
@@ -82,6 +83,7 @@ START_TEST(wait_kind_table)
 		ck_assert_ptr_nonnull(i->noun);
 		ck_assert_ptr_nonnull(i->label);
 		ck_assert(!i->owner_edge || i->is_lock);
+		ck_assert(!(i->idle && i->is_lock));
 		ck_assert((i->access == NULL) == (i->access_long == NULL));
 	}
 	ck_assert_str_eq(cdl_wait_kind_info(CDL_WAIT__COUNT)->name, "other");
@@ -89,7 +91,11 @@ START_TEST(wait_kind_table)
 	ck_assert_str_eq(cdl_wait_kind_info(CDL_WAIT_RWLOCK_READ)->label, "rwlock-r");
 	ck_assert(cdl_wait_kind_info(CDL_WAIT_MUTEX)->owner_edge);
 	ck_assert(!cdl_wait_kind_info(CDL_WAIT_CONDVAR)->owner_edge);
-	ck_assert(cdl_wait_kind_info(CDL_WAIT_CONDVAR)->is_lock);
+	ck_assert(!cdl_wait_kind_info(CDL_WAIT_CONDVAR)->is_lock);
+	ck_assert(cdl_wait_kind_info(CDL_WAIT_CONDVAR)->idle);
+	ck_assert(cdl_wait_kind_info(CDL_WAIT_IO)->idle);
+	ck_assert(!cdl_wait_kind_info(CDL_WAIT_FUTEX)->idle);
+	ck_assert(!cdl_wait_kind_info(CDL_WAIT_OTHER)->idle);
 }
 END_TEST
 
@@ -144,6 +150,36 @@ START_TEST(memimg_reads_and_merges)
 	ck_assert_int_eq(cdl_memimg_read(NULL, 0x1000, out, 1), -EFAULT);
 	ck_assert_uint_eq(cdl_memimg_size(m), 0x70 + 8);
 	cdl_memimg_free(m);
+}
+END_TEST
+
+/* perf maps: hex with and without 0x, names with spaces, bad lines
+ * skipped, a region written again later replaces the earlier one */
+START_TEST(perfmap_parse_and_find)
+{
+	static const char text[] =
+		"0x1000 0x100 void Foo.bar(int, long)\n"
+		"2000 80 Interpreter\r\n"
+		"garbage line\n"
+		"0x3000 0 empty\n"
+		"0x1080 0x10 LazyCompile:*later\n"
+		"0xffffffffffffff00 0x1000 wraps\n"
+		"0x5000 0x10";
+	struct cdl_perfmap pm = { 0 };
+
+	ck_assert_int_eq(cdl_perfmap_parse(&pm, text, sizeof(text) - 1, "/tmp/perf-7.map"), 0);
+	ck_assert_str_eq(pm.path, "/tmp/perf-7.map");
+	ck_assert_uint_eq(pm.n, 2);
+	ck_assert_ptr_null(cdl_perfmap_find(&pm, 0x1000));   /* replaced by the later line */
+	ck_assert_str_eq(cdl_perfmap_find(&pm, 0x1085)->name, "LazyCompile:*later");
+	ck_assert_str_eq(cdl_perfmap_find(&pm, 0x207f)->name, "Interpreter");
+	ck_assert_ptr_null(cdl_perfmap_find(&pm, 0x2080));
+	ck_assert_ptr_null(cdl_perfmap_find(&pm, 0x3000));
+	ck_assert_ptr_null(cdl_perfmap_find(&pm, 0xfff));
+	ck_assert_int_eq(cdl_perfmap_parse(&pm, "", 0, NULL), 0);
+	ck_assert_uint_eq(pm.n, 0);
+	ck_assert_ptr_null(cdl_perfmap_find(&pm, 0x1000));
+	cdl_perfmap_free(&pm);
 }
 END_TEST
 
@@ -207,6 +243,7 @@ int main(void)
 	tcase_add_test(tc, memimg_reads_and_merges);
 	tcase_add_test(tc, utf8_lengths);
 	tcase_add_test(tc, grow_doubles_and_keeps_on_failure);
+	tcase_add_test(tc, perfmap_parse_and_find);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
