@@ -3,9 +3,9 @@
  *
  * Everything the tool knows of a libc sits behind one table, struct
  * cdl_libc_ops: how to recognize and identify it, its layouts, how to
- * classify a wait, which frames are its runtime.  glibc (src/libc/glibc*.c)
- * is the backend; musl (musl-ops.c) is only recognized so far, its
- * layouts unknown, so its owners are not trusted.
+ * classify a wait, which frames are its runtime.  The backends: glibc
+ * (src/libc/glibc*.c) and musl (src/libc/musl*.c); classify.c holds what
+ * they share.
  *
  * Pure: works on a snapshot whose threads have syscall state, thread
  * pointers and frames filled, and on the memory image copied at the
@@ -29,16 +29,23 @@ static inline const char *cdl_libc_base_name(const char *path)
 	return b ? b + 1 : path;
 }
 
-/* Layout of the glibc objects we read, for one glibc version. */
+/* Layout of the libc objects we read, for one release of one libc. */
 struct cdl_libc_layout {
-	int major, minor;          /* glibc version, 0.0 if unknown */
+	const char *libc;          /* "glibc", "musl": for messages */
+	int major, minor, patch;   /* release, 0.0.0 if unknown */
 	bool known;                /* false: owners are not trusted */
 	unsigned pthread_size;     /* sizeof(struct pthread) */
 	unsigned pthread_tid;      /* offsetof(struct pthread, tid) */
-	unsigned pthread_cleanup;  /* offsetof(struct pthread, cleanup) */
-	unsigned pthread_joinid;   /* offsetof(struct pthread, joinid) */
-	bool rwlock_new;           /* 2.25+ rwlock layout */
-	int cond_gen;              /* 0: <=2.24, 1: 2.25-2.40, 2: 2.41+ */
+	unsigned pthread_cleanup;  /* glibc: offsetof(struct pthread, cleanup) */
+	unsigned pthread_joinid;   /* glibc: offsetof(struct pthread, joinid);
+	                              musl: detach_state, the word joiners wait on */
+	unsigned pthread_canceldisable; /* musl: its cancel state byte, 0 none */
+	unsigned pthread_robust_head;   /* musl: the list of held owner-recording
+	                              mutexes (robust_list.head), 0 none */
+	bool rwlock_new;           /* glibc 2.25+ rwlock layout */
+	int cond_gen;              /* glibc 0: <=2.24, 1: 2.25-2.40, 2: 2.41+;
+	                              musl: 1 when a sem waits with val
+	                              0x80000000 (1.2.4+), 0 with -1 */
 };
 
 /* Fill the layout for glibc major.minor (x86-64).  Returns true if the
@@ -68,12 +75,33 @@ struct cdl_libc_module {
 
 /* Which release of a libc a process runs. */
 struct cdl_libc_id {
-	char name[32];             /* "glibc 2.36", "musl"; "" if the libc was
-	                              found but not its release */
-	int major, minor;          /* 0 if unknown */
+	char name[48];             /* "glibc 2.36", "musl 1.2.3"; "" if the
+	                              libc was found but not its release */
+	int major, minor, patch;   /* 0 if unknown */
 	long pthread_tid;          /* offsets the libc publishes (glibc's
 	                              _thread_db_*), -1 if it does not */
 	long sizeof_pthread;
+};
+
+/* What a backend may read to unwind a frame of its libc's code that no
+ * CFI describes (the offline stage implements the calls). */
+struct cdl_libc_code {
+	void *priv;                /* the offline stage's */
+	/* 8 bytes of the copied memory at addr */
+	bool (*read)(const struct cdl_libc_code *q, uint64_t addr, uint64_t *v);
+	/* len bytes of code at addr, from the module's file, or NULL */
+	const unsigned char *(*code)(const struct cdl_libc_code *q, uint64_t addr, size_t len);
+	/* start of the function symbol holding addr, 0 if no symbol says */
+	uint64_t (*entry)(const struct cdl_libc_code *q, uint64_t addr);
+};
+
+/* Such a frame, unwound: the slot holding its return address (the
+ * caller's stack pointer is ra_slot + 8 on x86-64) and where it saved
+ * callee-saved registers (DWARF numbers); the others are unchanged. */
+struct cdl_libc_nocfi {
+	uint64_t ra_slot;
+	unsigned nsaved;
+	struct { unsigned reg; uint64_t at; } saved[8];
 };
 
 /* One libc backend. */
@@ -88,7 +116,7 @@ struct cdl_libc_ops {
 	int (*identify)(const struct cdl_libc_module *m, struct cdl_libc_id *id);
 	/* The layout of a release (found offline in the libc's files):
 	 * true if it is one we know and trust. */
-	bool (*layout_for)(struct cdl_libc_layout *l, int major, int minor);
+	bool (*layout_for)(struct cdl_libc_layout *l, int major, int minor, int patch);
 	/* Confirm l with the offsets the libc itself publishes (-1: not
 	 * published); where they differ they win, with a warning in s. */
 	void (*confirm_layout)(struct cdl_libc_layout *l, long pthread_tid,
@@ -103,7 +131,22 @@ struct cdl_libc_ops {
 	/* The largest thread descriptor of the known releases: what a source
 	 * copies at each thread pointer before the libc is identified. */
 	unsigned (*max_thread_desc_size)(void);
+	/* Warn in s that the libc module path has no debug info, with the
+	 * advice that fits this libc (called once per snapshot). */
+	void (*warn_no_debuginfo)(struct cdl_snapshot *s, const char *path);
+	/* Optional (NULL: none).  When no module identifies a libc (a
+	 * stripped static program): 0 with id filled if the copied memory of
+	 * every thread (its descriptor) proves this libc, else -ENOENT. */
+	int (*identify_memory)(const struct cdl_snapshot *s, struct cdl_libc_id *id);
+	/* Optional (NULL: none).  Unwind a frame at pc (stack pointer sp)
+	 * in this libc's code that no CFI describes: true with *out filled
+	 * only when the code and the stack prove the return address. */
+	bool (*nocfi_frame)(const struct cdl_libc_code *q, uint64_t pc, uint64_t sp,
+			    struct cdl_libc_nocfi *out);
 };
+
+/* The backend whose libc (or loader) a module is, or NULL. */
+const struct cdl_libc_ops *cdl_libc_ops_for_module(const char *path);
 
 /* ---- language runtimes on top of the libc ---- */
 

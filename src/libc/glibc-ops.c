@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "libc.h"
+#include "libc-int.h"
 
 /* ---- per-version layout (x86-64) ---- */
 
@@ -30,6 +30,12 @@ static const struct {
 	{ 36, 42, 2368, 720, 760, 1568 },   /* 2.36: checked with DWARF */
 };
 
+static bool layout_for(struct cdl_libc_layout *l, int major, int minor, int patch)
+{
+	(void)patch;
+	return cdl_libc_layout_for(l, major, minor);
+}
+
 bool cdl_libc_layout_for(struct cdl_libc_layout *l, int major, int minor)
 {
 	size_t n = sizeof(pthread_layouts) / sizeof(pthread_layouts[0]);
@@ -43,7 +49,7 @@ bool cdl_libc_layout_for(struct cdl_libc_layout *l, int major, int minor)
 	if (major == 2 && minor < pthread_layouts[0].lo)
 		pick = 0;
 	*l = (struct cdl_libc_layout){
-		.major = major, .minor = minor, .known = known,
+		.libc = "glibc", .major = major, .minor = minor, .known = known,
 		.pthread_size = pthread_layouts[pick].size,
 		.pthread_tid = pthread_layouts[pick].tid,
 		.pthread_cleanup = pthread_layouts[pick].cleanup,
@@ -125,20 +131,19 @@ static bool runtime_function(const char *fn)
 		NULL
 	};
 
-	if (!fn)
-		return false;
-	for (int i = 0; prefixes[i]; i++)
-		if (strncmp(fn, prefixes[i], strlen(prefixes[i])) == 0)
-			return true;
-	for (int i = 0; exact[i]; i++)
-		if (strcmp(fn, exact[i]) == 0)
-			return true;
-	return false;
+	return cdl_libc_name_in(fn, prefixes, exact);
 }
 
 static bool is_runtime_frame(const struct cdl_frame *f)
 {
 	return runtime_module(f->module) || runtime_function(f->function);
+}
+
+static void warn_no_debuginfo(struct cdl_snapshot *s, const char *path)
+{
+	(void)path;
+	cdl_snapshot_warn(s, "no debug info for libc: install libc6-dbg "
+			  "for file:line in libc frames");
 }
 
 /* The libc proper (its debug info is worth a hint of its own). */
@@ -243,12 +248,13 @@ static const struct cdl_libc_ops glibc_ops = {
 	.name = "glibc",
 	.is_main_module = is_main_module,
 	.identify = identify,
-	.layout_for = cdl_libc_layout_for,
+	.layout_for = layout_for,
 	.confirm_layout = confirm_layout,
 	.classify = cdl_libc_classify,
 	.is_runtime_frame = is_runtime_frame,
 	.is_libc_module = is_libc_module,
 	.max_thread_desc_size = max_thread_desc_size,
+	.warn_no_debuginfo = warn_no_debuginfo,
 };
 
 const struct cdl_libc_ops *cdl_libc_ops_default(void)
@@ -256,13 +262,34 @@ const struct cdl_libc_ops *cdl_libc_ops_default(void)
 	return &glibc_ops;
 }
 
-extern const struct cdl_libc_ops cdl_musl_ops;   /* musl-ops.c */
-
+/* musl first: Debian's musl is a "libc.so" too, which glibc's names match */
 const struct cdl_libc_ops *const *cdl_libc_backends(void)
 {
-	static const struct cdl_libc_ops *const all[] = { &glibc_ops, &cdl_musl_ops, NULL };
+	static const struct cdl_libc_ops *const all[] = { &cdl_musl_ops, &glibc_ops, NULL };
 
 	return all;
+}
+
+const struct cdl_libc_ops *cdl_libc_ops_for_module(const char *path)
+{
+	const struct cdl_libc_ops *const *all = cdl_libc_backends();
+
+	for (size_t i = 0; path && all[i]; i++)
+		if (all[i]->is_libc_module(path))
+			return all[i];
+	return NULL;
+}
+
+/* A frame is the runtime's when any backend says so: the snapshot of a
+ * static program does not say which libc it holds. */
+static bool any_runtime_frame(const struct cdl_frame *f)
+{
+	const struct cdl_libc_ops *const *all = cdl_libc_backends();
+
+	for (size_t i = 0; all[i]; i++)
+		if (all[i]->is_runtime_frame(f))
+			return true;
+	return false;
 }
 
 const struct cdl_frame *cdl_thread_user_frame(const struct cdl_thread *t)
@@ -270,7 +297,7 @@ const struct cdl_frame *cdl_thread_user_frame(const struct cdl_thread *t)
 	for (size_t i = 0; i < t->nframes; i++) {
 		const struct cdl_frame *f = &t->frames[i];
 
-		if (cdl_libc_ops_default()->is_runtime_frame(f))
+		if (any_runtime_frame(f))
 			continue;
 		if (!f->function && !f->file)
 			continue;

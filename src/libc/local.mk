@@ -1,8 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 noinst_LIBRARIES += src/libcdl_libc.a
 src_libcdl_libc_a_SOURCES = \
+	src/libc/classify.c \
 	src/libc/glibc.c \
 	src/libc/glibc-ops.c \
+	src/libc/musl.c \
 	src/libc/musl-ops.c \
 	src/libc/jvm.c \
+	src/libc/musl-unwind.c \
+	src/libc/libc-int.h \
 	include/libc.h

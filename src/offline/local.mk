@@ -5,6 +5,7 @@ noinst_LIBRARIES += src/libcdl_offline.a
 src_libcdl_offline_a_SOURCES = \
 	src/offline/offline.c \
 	src/offline/unwind.c \
+	src/offline/unwind-libc.c \
 	src/offline/unwind-int.h \
 	src/offline/symdata.c \
 	src/offline/symname.c \

@@ -111,15 +111,27 @@ static const struct cdl_libc_ops *identify_libc(struct cdl_unwinder *u, struct c
 
 	if (u && cdl_unwinder_libc_id(u, s, &ops, &id, &path) == 0 && id.name[0]) {
 		s->libc = cdl_snapshot_intern(s, id.name);
-		if (!ops->layout_for(lay, id.major, id.minor))
+		cdl_unwinder_set_libc(u, ops, path);
+		if (!ops->layout_for(lay, id.major, id.minor, id.patch))
 			cdl_snapshot_warn(s, "unknown libc %s: lock owners are not trusted", s->libc);
 		else
 			ops->confirm_layout(lay, id.pthread_tid, id.sizeof_pthread, s);
 		return ops;
 	}
+	/* no module says which (a stripped static program): the threads'
+	 * descriptors may prove it */
+	for (const struct cdl_libc_ops *const *all = cdl_libc_backends(); !path && *all; all++) {
+		if (!(*all)->identify_memory || (*all)->identify_memory(s, &id) < 0)
+			continue;
+		s->libc = cdl_snapshot_intern(s, id.name);
+		if (u && u->exe)
+			cdl_unwinder_set_libc(u, *all, u->exe);
+		(*all)->layout_for(lay, 0, 0, 0);
+		return *all;
+	}
 	cdl_snapshot_warn(s, "unknown libc (version not found%s%s): lock owners are not trusted",
 			  path ? " in " : "", path ? path : "");
-	ops->layout_for(lay, 0, 0);
+	ops->layout_for(lay, 0, 0, 0);
 	lay->known = false;
 	return ops;
 }
@@ -130,6 +142,7 @@ static void analyse(const struct cdl_rawcap *rc, const struct cdl_offline_opts *
 	struct cdl_unwinder *u = NULL;
 	struct cdl_diag ud = { 0 };
 	struct cdl_libc_layout lay;
+	const struct cdl_libc_ops *ops;
 	int rc_;
 
 	rc_ = cdl_unwinder_new(rc, cache, &u, &ud);
@@ -138,11 +151,13 @@ static void analyse(const struct cdl_rawcap *rc, const struct cdl_offline_opts *
 		cdl_snapshot_warn(s, "no stack unwinding or symbols: %s: %s",
 				  ud.what[0] ? ud.what : "unwinder",
 				  ud.why[0] ? ud.why : strerror(ud.err ? ud.err : -rc_));
-	} else if (!o->no_unwind) {
-		if (cdl_unwind_all(u, s, o->max_frames ? o->max_frames : MAX_FRAMES) < 0)
-			cdl_snapshot_warn(s, "stack unwinding ran out of memory");
 	}
-	identify_libc(u, s, &lay)->classify(s, &lay);
+	/* the libc first: the unwinder asks it about its frames without CFI */
+	ops = identify_libc(u, s, &lay);
+	if (u && !o->no_unwind &&
+	    cdl_unwind_all(u, s, o->max_frames ? o->max_frames : MAX_FRAMES) < 0)
+		cdl_snapshot_warn(s, "stack unwinding ran out of memory");
+	ops->classify(s, &lay);
 	cdl_jvm_classify(s);
 
 	cdl_snapshot_sort(s);

@@ -60,6 +60,12 @@ static const char *location_of(struct cdl_unwinder *u, struct cdl_snapshot *s, u
 			continue;
 		if (t->sp > addr + 128)
 			continue;
+		/* the thread's descriptor (and TLS) sit above its stack in the
+		 * same mapping; what is above them (an adjacent anonymous
+		 * mapping the kernel merged: musl's malloc) is no stack */
+		if (t->thread_pointer > t->sp && t->thread_pointer < m->end &&
+		    addr >= t->thread_pointer)
+			continue;
 		if (!best || t->sp > best->sp)
 			best = t;
 	}

@@ -243,6 +243,7 @@ const char *cdl_sym_pick_alias(Dwfl_Module *mod, const char *name, const GElf_Sy
 	int n = dwfl_module_getsymtab(mod);
 	const char *best = name;
 	bool best_sized = sym->st_size != 0;
+	bool best_local = GELF_ST_BIND(sym->st_info) == STB_LOCAL;
 
 	for (int i = 1; i < n; i++) {
 		GElf_Sym s2;
@@ -255,9 +256,17 @@ const char *cdl_sym_pick_alias(Dwfl_Module *mod, const char *name, const GElf_Sy
 			continue;
 		if (best_sized && s2.st_size == 0)
 			continue;
-		if ((!best_sized && s2.st_size != 0) || cdl_sym_cmp_unversioned(n2, best) > 0) {
+		/* as gdb: a global (or weak) name before a file-local one
+		 * (musl's static sccp is the weak __syscall_cp_c) */
+		bool local = GELF_ST_BIND(s2.st_info) == STB_LOCAL;
+
+		if (local && !best_local && (best_sized || s2.st_size == 0))
+			continue;
+		if ((!best_sized && s2.st_size != 0) || (best_local && !local) ||
+		    cdl_sym_cmp_unversioned(n2, best) > 0) {
 			best = n2;
 			best_sized = s2.st_size != 0;
+			best_local = local;
 		}
 	}
 	return best;

@@ -94,6 +94,11 @@ struct cdl_unwinder {
 	uint64_t restart_regs[NREGS_SAVED];
 	uint32_t restart_known;
 	bool want_resume, restart, restart_first;
+	/* the libc backend that identified the libc, and the module it is
+	 * in (libc.so, or the executable of a static program): its frames
+	 * without CFI are its to unwind (libc.h nocfi_frame) */
+	const struct cdl_libc_ops *libc;
+	const char *libc_path;
 
 	/* pc -> frames cache; strings interned in cache_snap */
 	struct cdl_pcent *pcs;
@@ -228,6 +233,21 @@ const char *cdl_unwinder_name_data(struct cdl_unwinder *u, struct cdl_snapshot *
 int cdl_unwinder_libc_id(struct cdl_unwinder *u, struct cdl_snapshot *s,
 			 const struct cdl_libc_ops **ops, struct cdl_libc_id *id,
 			 const char **path);
+
+/* Unwind the frames of path's code without CFI with the libc backend ops
+ * (set before cdl_unwind_all; path is kept, not copied). */
+void cdl_unwinder_set_libc(struct cdl_unwinder *u, const struct cdl_libc_ops *ops,
+			   const char *path);
+/* Plan to resume the walk at ret with the stack pointer sp, the
+ * callee-saved registers as in state (a function without CFI that keeps
+ * them) except those r says were saved in memory (r may be NULL).  False
+ * if a saved register was not copied. */
+bool cdl_unwind_restart_at(struct cdl_unwinder *u, Dwfl_Frame *state, uint64_t sp, uint64_t ret,
+			   const struct cdl_libc_nocfi *r);
+/* unwind-libc.c: a frame at pc (act: an activation, else a return
+ * address) without CFI in the libc's module, planned from what its
+ * backend proves; false if it proves nothing. */
+bool cdl_unwind_plan_libc(struct cdl_unwinder *u, Dwfl_Frame *state, uint64_t pc, bool act);
 
 /* The module whose address range holds addr, or NULL. */
 Dwfl_Module *cdl_unwind_module_at(struct cdl_unwinder *u, uint64_t addr);

@@ -334,6 +334,8 @@ void cdl_unwinder_free(struct cdl_unwinder *u, struct cdl_offline_cache *cache)
 	u->maps = NULL;
 	u->perfmap = NULL;
 	u->exe = NULL;
+	u->libc = NULL;
+	u->libc_path = NULL;     /* the snapshot's string */
 	cache->parked = u;
 }
 
@@ -347,6 +349,7 @@ void cdl_unwinder_cache_stats(const struct cdl_unwinder *u, size_t *hits, size_t
 
 static void check_debuginfo(struct cdl_unwinder *u, Dwfl_Module *mod, bool has_dwarf)
 {
+	const struct cdl_libc_ops *lo;
 	const char *path;
 
 	for (size_t i = 0; i < u->nchecked; i++)
@@ -360,10 +363,9 @@ static void check_debuginfo(struct cdl_unwinder *u, Dwfl_Module *mod, bool has_d
 	path = cdl_unwind_modpath(mod);
 	if (!path || path[0] == '[')
 		return;
-	if (cdl_libc_ops_default()->is_libc_module(path)) {
+	if ((lo = cdl_libc_ops_for_module(path))) {
 		if (!u->libc_warned)
-			cdl_snapshot_warn(u->s, "no debug info for libc: install libc6-dbg "
-					  "for file:line in libc frames");
+			lo->warn_no_debuginfo(u->s, path);
 		u->libc_warned = true;
 		return;
 	}
@@ -490,6 +492,10 @@ static int symbolize(struct cdl_unwinder *u, uint64_t pc, bool act)
 	if (mod) {
 		modpath = cdl_snapshot_intern(s, cdl_unwind_modpath(mod));
 		symname = dwfl_module_addrinfo(mod, a, &symoff, &sym, NULL, NULL, NULL);
+		/* a sizeless symbol (assembly without .size: musl's memset)
+		 * names its own address, not the hidden functions after it */
+		if (symname && sym.st_size == 0 && symoff > 0)
+			symname = NULL;
 		if (symname)
 			symname = cdl_sym_pick_alias(mod, symname, &sym, a - symoff);
 		cudie = cdl_symcu_addrdie(u, mod, a, &bias, &cubuf);
@@ -669,6 +675,33 @@ static const struct cdl_pcent *lookup_pc(struct cdl_unwinder *u, uint64_t pc, bo
 
 /* ---- walking ---- */
 
+bool cdl_unwind_restart_at(struct cdl_unwinder *u, Dwfl_Frame *state, uint64_t sp, uint64_t ret,
+			   const struct cdl_libc_nocfi *r)
+{
+	const struct cdl_arch *arch = cdl_arch();
+	Dwarf_Word w;
+
+	u->restart_known = 0;
+	for (unsigned i = 0; i < NREGS_SAVED && i < 32; i++)
+		if ((arch->callee_saved & (1u << i)) && dwfl_frame_reg(state, i, &w) == 0) {
+			u->restart_regs[i] = w;
+			u->restart_known |= 1u << i;
+		}
+	for (unsigned k = 0; r && k < r->nsaved; k++) {
+		uint64_t v;
+
+		if (r->saved[k].reg >= NREGS_SAVED || cdl_memimg_u64(u->s->mem, r->saved[k].at, &v) < 0)
+			return false;
+		u->restart_regs[r->saved[k].reg] = v;
+		u->restart_known |= 1u << r->saved[k].reg;
+	}
+	u->restart_regs[arch->dwarf_sp] = sp;
+	u->restart_regs[arch->dwarf_pc] = ret;
+	u->restart_known |= (1u << arch->dwarf_sp) | (1u << arch->dwarf_pc);
+	u->want_resume = true;
+	return true;
+}
+
 /* A frame without CFI (a thread caught on the syscall of clone3, whose
  * FDE ends before it; assembly without CFI directives).  Like gdb's
  * analysis of a function that keeps no frame, take the word at the stack
@@ -677,23 +710,12 @@ static const struct cdl_pcent *lookup_pc(struct cdl_unwinder *u, uint64_t pc, bo
  * unchanged.  Otherwise libdw's own fallback goes on. */
 static bool plan_resume(struct cdl_unwinder *u, Dwfl_Frame *state)
 {
-	const struct cdl_arch *arch = cdl_arch();
-	Dwarf_Word sp, ret, w;
+	Dwarf_Word sp, ret;
 
-	if (dwfl_frame_reg(state, arch->dwarf_sp, &sp) != 0 || !u->s->mem ||
+	if (dwfl_frame_reg(state, cdl_arch()->dwarf_sp, &sp) != 0 || !u->s->mem ||
 	    cdl_memimg_u64(u->s->mem, sp, &ret) < 0 || !after_call(u, ret))
 		return false;
-	u->restart_known = 0;
-	for (unsigned i = 0; i < NREGS_SAVED && i < 32; i++)
-		if ((arch->callee_saved & (1u << i)) && dwfl_frame_reg(state, i, &w) == 0) {
-			u->restart_regs[i] = w;
-			u->restart_known |= 1u << i;
-		}
-	u->restart_regs[arch->dwarf_sp] = sp + 8;
-	u->restart_regs[arch->dwarf_pc] = ret;
-	u->restart_known |= (1u << arch->dwarf_sp) | (1u << arch->dwarf_pc);
-	u->want_resume = true;
-	return true;
+	return cdl_unwind_restart_at(u, state, sp + 8, ret, NULL);
 }
 
 static int frame_cb(Dwfl_Frame *state, void *arg)
@@ -726,7 +748,7 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 		u->oom = true;
 		return DWARF_CB_ABORT;
 	}
-	if (e->nocfi && plan_resume(u, state))
+	if (e->nocfi && (cdl_unwind_plan_libc(u, state, pc, act) || plan_resume(u, state)))
 		return DWARF_CB_ABORT;
 	return DWARF_CB_OK;
 }
@@ -800,7 +822,7 @@ static int thread_cb(Dwfl_Thread *thread, void *arg)
 	u->oom = false;
 	u->want_resume = false;
 	rc = dwfl_thread_getframes(thread, frame_cb, u);
-	for (int tries = 0; u->want_resume && !u->oom && tries < 8; tries++) {
+	for (int tries = 0; u->want_resume && !u->oom && tries < 16; tries++) {
 		/* go on past a frame without CFI (plan_resume) */
 		u->want_resume = false;
 		u->restart = true;

@@ -252,6 +252,8 @@ static void add_object_name(struct sb *b, const struct cdl_wait *w, bool compact
 		cdl_sb_add(b, "%s (0x%" PRIx64 ")", w->symbol, w->address);
 	else if (compact && !w->address)
 		cdl_sb_add(b, "%s", nz(w->detail, ""));
+	else if (!w->address)
+		cdl_sb_add(b, "(address not recorded)");
 	else if (w->location)
 		cdl_sb_add(b, "0x%" PRIx64 " (%s)", w->address, w->location);
 	else
@@ -511,8 +513,8 @@ char *cdl_render_frame(char *buf, size_t n, const struct cdl_frame *f, enum cdl_
 /* Why the holder of w is not known, in a few words. */
 static const char *no_owner_why(const struct cdl_wait *w)
 {
-	if (w->kind == CDL_WAIT_FUTEX && w->detail)
-		return w->detail;                  /* "GLib GMutex" */
+	if (w->detail && (w->kind == CDL_WAIT_FUTEX || (w->flags & CDL_WAITF_OWNER_UNKNOWN)))
+		return w->detail;                  /* "GLib GMutex", "musl normal mutex" */
 	if (w->kind == CDL_WAIT_FUTEX)
 		return "futexes no known lock implementation explains";
 	if (w->flags & CDL_WAITF_LAYOUT_UNKNOWN)

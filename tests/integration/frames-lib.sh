@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # frames-lib.sh - every thread's frames as gdb and as cdeadlock show them,
-# in one form, and their comparison (stacks.sh on live processes,
-# savecore-*.sh on the cores --save-core writes).  Sourced after lib.sh.
+# in one form, and their comparison (stacks.sh and locks-musl-stacks.sh on
+# live processes, savecore-*.sh on the cores --save-core writes).  Sourced
+# after lib.sh; skips the test without gdb or jq.
 #
 # gdb runs with `backtrace past-main on` so that both tools walk to the
 # outermost frame.
@@ -91,6 +92,17 @@ cdl_frames() {
 		 else "" end)' "$1"
 }
 
+# same_lines GDB.tsv CDL.tsv: the same file:line wherever gdb shows one
+# (prints the frames that differ)
+same_lines() {
+	awk -F'\t' 'NR == FNR { if ($4 != "") want[$1 "\t" $2] = $4; next }
+		($1 "\t" $2) in want && want[$1 "\t" $2] != $4 {
+			print "thread " $1 " frame " $2 " " $3 ": gdb " want[$1 "\t" $2] ", cdeadlock " $4
+			bad = 1
+		}
+		END { exit bad }' "$1" "$2"
+}
+
 # same_frames GDB.tsv CDL.tsv WHAT: the same function sequence for every
 # thread, and the same file:line wherever gdb shows one
 same_frames() {
@@ -100,11 +112,5 @@ same_frames() {
 		cat "$TEST_TMP/diff"
 		fail "$3: function sequences differ from gdb's"
 	fi
-	awk -F'\t' 'NR == FNR { if ($4 != "") want[$1 "\t" $2] = $4; next }
-		($1 "\t" $2) in want && want[$1 "\t" $2] != $4 {
-			print "thread " $1 " frame " $2 " " $3 ": gdb " want[$1 "\t" $2] ", cdeadlock " $4
-			bad = 1
-		}
-		END { exit bad }' "$1" "$2" ||
-		fail "$3: source lines differ from gdb's"
+	same_lines "$1" "$2" || fail "$3: source lines differ from gdb's"
 }

@@ -92,12 +92,15 @@ expect_noise_quiet() {
 		fail "noise threads in a verdict: $(jq -c '[.threads[] | select(.name | startswith("noise-")) | {name, verdict}]' "$J")"
 }
 
-# expect_flag NAME FLAG: the thread's wait carries FLAG.
+# expect_flag NAME FLAG [no]: the thread's wait carries FLAG (with "no":
+# does not).
 expect_flag() {
-	local w
+	local w want=true
+	[ "${3:-}" = no ] && want=false
 	w=$(tid_of "$1")
-	jq -e --argjson w "$w" --arg f "$2" '.threads[] | select(.tid == $w) | .wait.flags | index($f)' "$J" >/dev/null ||
-		fail "wait of $1 lacks flag $2: $(jq -c --argjson w "$w" '.threads[] | select(.tid == $w) | .wait' "$J")"
+	jq -e --argjson w "$w" --arg f "$2" --argjson want $want \
+		'.threads[] | select(.tid == $w) | (.wait.flags | index($f) != null) == $want' "$J" >/dev/null ||
+		fail "wait of $1: flag $2 expected $want: $(jq -c --argjson w "$w" '.threads[] | select(.tid == $w) | .wait' "$J")"
 }
 
 # check_abba FIXTURE: the two-mutex cycle of lock-abba (any build).

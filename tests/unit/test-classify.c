@@ -8,16 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify-world.h"
 #include "libc.h"
 #include "memimg.h"
 #include "snapshot.h"
 
 #define LIBC "/lib/x86_64-linux-gnu/libc.so.6"
-
-/* Addresses of the synthetic process. */
-#define PD(i)     (0x7f0000100000ull + (uint64_t)(i) * 0x10000)
-#define STACK(i)  (PD(i) - 0x1000)     /* 4 KiB of stack below each pd */
-#define DATA      0x555555558000ull    /* globals: locks */
 
 struct world {
 	struct cdl_snapshot *s;
@@ -57,46 +53,11 @@ static struct cdl_thread *w_find(struct world *w, int tid)
 	return cdl_snapshot_find_thread(w->s, tid);
 }
 
-static void put32(unsigned char *base, size_t off, uint32_t v)
-{
-	memcpy(base + off, &v, 4);
-}
-
-static void put64(unsigned char *base, size_t off, uint64_t v)
-{
-	memcpy(base + off, &v, 8);
-}
-
-static void futex_call(struct cdl_thread *t, uint64_t uaddr, uint64_t op, uint64_t val)
-{
-	t->in_syscall = true;
-	t->syscall_nr = 202;
-	t->syscall_args[0] = uaddr;
-	t->syscall_args[1] = op;
-	t->syscall_args[2] = val;
-}
-
-static void frame(struct cdl_snapshot *s, struct cdl_thread *t, const char *fn, const char *mod)
-{
-	struct cdl_frame *f = cdl_thread_add_frame(t);
-
-	ck_assert_ptr_nonnull(f);
-	f->function = cdl_snapshot_intern(s, fn);
-	f->module = cdl_snapshot_intern(s, mod);
-}
-
 /* Copy the world's memory into the snapshot and classify. */
 static void w_classify(struct world *w)
 {
-	struct cdl_memimg *m = cdl_memimg_new();
-
-	ck_assert_int_eq(cdl_memimg_add_copy(m, DATA, w->data, sizeof(w->data)), 0);
-	for (size_t i = 0; i < w->n; i++) {
-		ck_assert_int_eq(cdl_memimg_add_copy(m, PD(i), w->pd[i], sizeof(w->pd[i])), 0);
-		ck_assert_int_eq(cdl_memimg_add_copy(m, STACK(i), w->stack[i], sizeof(w->stack[i])), 0);
-	}
-	w->s->mem = m;
-	cdl_snapshot_sort(w->s);
+	world_memory(w->s, w->data, sizeof(w->data), w->pd[0], sizeof(w->pd[0]),
+		     w->stack[0], sizeof(w->stack[0]), w->n);
 	cdl_libc_classify(w->s, &w->l);
 }
 
@@ -137,7 +98,7 @@ START_TEST(layout_table)
 	ck_assert(!cdl_libc_layout_for(&l, 2, 43));
 	ck_assert(!l.known);
 	ck_assert(!cdl_libc_layout_for(&l, 2, 16));
-	ck_assert(!cdl_libc_layout_for(&l, 0, 0));    /* musl, unknown */
+	ck_assert(!cdl_libc_layout_for(&l, 0, 0));    /* release unknown */
 	ck_assert(!l.known);
 	ck_assert_uint_eq(l.pthread_tid, 720);         /* best guess filled */
 }
