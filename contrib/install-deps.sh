@@ -11,6 +11,6 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake pkg-config \
 	libdw-dev libelf-dev libncurses-dev check \
-	libzstd-dev liblzma-dev liblz4-dev libglib2.0-dev zstd xz-utils lz4 \
+	libzstd-dev liblzma-dev liblz4-dev libglib2.0-dev libiberty-dev rustc zstd xz-utils lz4 \
 	clang default-jdk-headless elfutils gdb tmux jq strace valgrind time procps python3 python3-jsonschema \
 	musl musl-tools musl-dev >/dev/null

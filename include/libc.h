@@ -158,6 +158,21 @@ bool cdl_jvm_is_module(const char *path);
  * stay idle, named.  Run after the libc backend's classify. */
 void cdl_jvm_classify(struct cdl_snapshot *s);
 
+/* ---- beyond the libc (runtime.c, held.c) ---- */
+
+/* Waits of language runtimes that implement their own locks on bare futex
+ * words (Rust std), recognized from the waiting frames whatever the libc:
+ * run after the libc backend's classify, it replaces the backend's
+ * "futex, no owner" with the runtime's object kind (same kind for every
+ * waiter of the object) and CDL_WAITF_OWNER_UNKNOWN. */
+void cdl_runtime_classify(struct cdl_snapshot *s);
+
+/* Decide which of the guard candidates collected in t->held are held
+ * locks (see held.c for the rules), and give a wait on a lock that
+ * records no holder the thread holding it through a guard (owner_source
+ * CDL_OWNER_GUARD).  Run after classification and naming. */
+void cdl_held_resolve(struct cdl_snapshot *s);
+
 /* The backend to use before the libc is identified (glibc). */
 const struct cdl_libc_ops *cdl_libc_ops_default(void);
 

@@ -71,6 +71,9 @@ char *cdl_render_sanitize(char *dst, size_t n, const char *src);
  * (0x4040a0) held by thread \"audit\" (tid 813)", "waits to join thread
  * ...", "sleeps (clock_nanosleep)"; "" without a wait.  Sanitized.
  * Returns buf. */
+/* "holds LOCK_A (0x..) (from its MutexGuard in frame #5)": one lock a
+ * thread holds through a guard (cdl_thread.held), into buf. */
+char *cdl_render_held(char *buf, size_t n, const struct cdl_held *h);
 char *cdl_render_wait(char *buf, size_t n, const struct cdl_snapshot *s,
 		      const struct cdl_thread *t);
 

@@ -48,6 +48,12 @@ enum {
 	                                       off-CPU time is not how long it waited */
 };
 
+/* Who says a lock's holder is its holder. */
+enum cdl_owner_source {
+	CDL_OWNER_RECORDED,      /* the lock (or the libc) records it */
+	CDL_OWNER_GUARD,         /* a live guard in the holder's frames (held.c) */
+};
+
 /* What a blocked thread waits for. */
 struct cdl_wait {
 	enum cdl_wait_kind kind;
@@ -71,6 +77,27 @@ struct cdl_wait {
 	uint64_t mutex;          /* condvar: the mutex passed to the wait, 0 if unknown */
 	const char *mutex_symbol;/* its name, NULL if unnamed */
 	const char *detail;      /* free text shown after the wait (e.g. "nanosleep"), may be NULL */
+	/* how owner_tid was found: CDL_OWNER_GUARD when the lock records no
+	 * holder (or no reader) and a guard of owner_tid names it */
+	enum cdl_owner_source owner_source;
+	int owner_frame;         /* guard: the holder's frame number, else -1 */
+	const char *owner_guard; /* guard: its type as shown ("MutexGuard"), else NULL */
+};
+
+/* A lock a thread holds, seen through a guard object live in one of its
+ * frames (C++ std::lock_guard, unique_lock, scoped_lock, shared_lock; Rust
+ * MutexGuard, RwLockReadGuard, RwLockWriteGuard): jstack's "locked
+ * ownable synchronizers".  Also GLib's g_autoptr(GMutexLocker). */
+struct cdl_held {
+	uint64_t address;        /* the lock object, as a wait names it */
+	uint64_t size;           /* its size: futex words inside it are its own */
+	const char *symbol;      /* its name, NULL if unnamed */
+	const char *guard;       /* "std::lock_guard", "MutexGuard", ... */
+	int frame;               /* frame number of the guard's function */
+	bool shared;             /* a read (shared) hold */
+	int param;               /* 0 a local; a parameter: 1 by value,
+	                            2 by reference (only tells a condvar
+	                            wait's mutex, never held by itself) */
 };
 
 struct cdl_frame {
@@ -97,6 +124,8 @@ struct cdl_thread {
 	struct cdl_frame *frames;/* innermost first */
 	size_t nframes, frames_cap;
 	const char *unwind_error;/* why the stack stops early, NULL if complete */
+	struct cdl_held *held;   /* locks held through guards, innermost frame first */
+	size_t nheld, held_cap;
 
 	/* machine state at the stop (live captures only) */
 	bool in_syscall;         /* stopped inside (or restarting) a syscall */
@@ -188,6 +217,8 @@ const char *cdl_snapshot_internf(struct cdl_snapshot *s, const char *fmt, ...)
 struct cdl_thread *cdl_snapshot_add_thread(struct cdl_snapshot *s, int tid);
 /* Append a zeroed frame to t.  NULL on ENOMEM. */
 struct cdl_frame *cdl_thread_add_frame(struct cdl_thread *t);
+/* Append a zeroed held lock to t.  NULL on ENOMEM. */
+struct cdl_held *cdl_thread_add_held(struct cdl_thread *t);
 /* Add a warning (interned). */
 void cdl_snapshot_warn(struct cdl_snapshot *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -83,7 +83,7 @@ static size_t index_of(const struct tidx *x, int tid)
 }
 
 /* The lock a thread waits on gives an edge to its owner when the owner is
- * recorded and is a thread of this snapshot.  A recursive mutex's owner
+ * recorded (or proven by its guard) and is a thread of this snapshot.  A recursive mutex's owner
  * never blocks on it, so owner == self on a recursive mutex is stale
  * data, not a deadlock. */
 static bool lock_with_owner(const struct cdl_thread *t)
@@ -92,7 +92,11 @@ static bool lock_with_owner(const struct cdl_thread *t)
 
 	if (!t->has_wait || !cdl_wait_kind_info(w->kind)->owner_edge || w->owner_tid <= 0)
 		return false;
-	if (w->flags & (CDL_WAITF_READERS | CDL_WAITF_LAYOUT_UNKNOWN))
+	if (w->flags & CDL_WAITF_LAYOUT_UNKNOWN)
+		return false;
+	/* a writer waits for anonymous readers: no edge, unless the one
+	 * reader is named by its guard (owner_source CDL_OWNER_GUARD) */
+	if ((w->flags & CDL_WAITF_READERS) && w->owner_source != CDL_OWNER_GUARD)
 		return false;
 	return !(w->owner_tid == t->tid && (w->flags & CDL_WAITF_RECURSIVE));
 }

@@ -306,6 +306,60 @@ static size_t get_node(struct walker *w, size_t obj, const char *name, int req,
 	return m;
 }
 
+/* owner_source "recorded" | "guard", and for a guard its frame and type */
+static int load_owner_source(struct walker *w, size_t m, struct cdl_wait *wt)
+{
+	const char *src = NULL;
+	int64_t v;
+
+	if (get_str(w, m, "owner_source", OPT, NULLOK, &src) < 0 ||
+	    get_str(w, m, "owner_guard", OPT, NULLOK, &wt->owner_guard) < 0)
+		return -1;
+	if (src && strcmp(src, "guard") == 0)
+		wt->owner_source = CDL_OWNER_GUARD;
+	else if (src && strcmp(src, "recorded") != 0) {
+		int s2;
+		size_t sm = enter(w, m, "owner_source", REQ, &s2);
+
+		werr(w, sm, "unknown owner source \"%s\"", src);
+		return -1;
+	}
+	wt->owner_frame = -1;
+	switch (get_int(w, m, "owner_frame", OPT, NULLOK, 0, INT_MAX, &v)) {
+	case -1: return -1;
+	case 1: wt->owner_frame = (int)v; break;
+	default: break;
+	}
+	return 0;
+}
+
+/* one entry of a thread's "held" */
+static int load_held(struct walker *w, size_t m, struct cdl_held *h)
+{
+	int64_t v;
+
+	if (N(w, m)->type != J_OBJ) {
+		werr(w, m, "expected a held lock object, found %s", type_name(N(w, m)->type));
+		return -1;
+	}
+	if (get_hex(w, m, "address", REQ, NOTNULL, &h->address) < 0 ||
+	    get_str(w, m, "symbol", OPT, NULLOK, &h->symbol) < 0 ||
+	    get_str(w, m, "guard", REQ, NOTNULL, &h->guard) < 0 ||
+	    get_bool(w, m, "shared", &h->shared) < 0)
+		return -1;
+	switch (get_int(w, m, "size", OPT, NULLOK, 0, INT64_MAX, &v)) {
+	case -1: return -1;
+	case 1: h->size = (uint64_t)v; break;
+	default: break;
+	}
+	switch (get_int(w, m, "frame", OPT, NULLOK, 0, INT_MAX, &v)) {
+	case -1: return -1;
+	case 1: h->frame = (int)v; break;
+	default: break;
+	}
+	return 0;
+}
+
 static int load_wait(struct walker *w, size_t m, struct cdl_wait *wt)
 {
 	const char *kind = NULL;
@@ -352,7 +406,8 @@ static int load_wait(struct walker *w, size_t m, struct cdl_wait *wt)
 	    get_str(w, m, "location", OPT, NULLOK, &wt->location) < 0 ||
 	    get_hex(w, m, "mutex", OPT, NULLOK, &wt->mutex) < 0 ||
 	    get_str(w, m, "mutex_symbol", OPT, NULLOK, &wt->mutex_symbol) < 0 ||
-	    get_str(w, m, "detail", OPT, NULLOK, &wt->detail) < 0)
+	    get_str(w, m, "detail", OPT, NULLOK, &wt->detail) < 0 ||
+	    load_owner_source(w, m, wt) < 0)
 		return -1;
 	fl = get_node(w, m, "flags", OPT, J_ARR, false, &save);
 	if (w->ps->failed)
@@ -486,6 +541,27 @@ static int load_thread(struct walker *w, size_t m)
 	if (sub != NONE && load_syscall(w, sub, t) < 0)
 		return -1;
 	leave(w, save);
+
+	sub = get_node(w, m, "held", OPT, J_ARR, false, &save);
+	if (w->ps->failed)
+		return -1;
+	if (sub != NONE) {
+		size_t j = 0;
+
+		for (size_t c = N(w, sub)->first; c != NONE; c = N(w, c)->next, j++) {
+			struct cdl_held *h = cdl_thread_add_held(t);
+
+			if (!h) {
+				werr(w, c, "out of memory");
+				return -1;
+			}
+			push_index(w, j);
+			if (load_held(w, c, h) < 0)
+				return -1;
+			w->nseg--;
+		}
+		leave(w, save);
+	}
 
 	sub = get_node(w, m, "frames", REQ, J_ARR, false, &save);
 	if (w->ps->failed)

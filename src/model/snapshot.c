@@ -204,8 +204,10 @@ void cdl_snapshot_free(struct cdl_snapshot *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->nthreads; i++)
+	for (size_t i = 0; i < s->nthreads; i++) {
 		free(s->threads[i].frames);
+		free(s->threads[i].held);
+	}
 	free(s->threads);
 	free(s->warnings);
 	cdl_memimg_free(s->mem);
@@ -242,6 +244,7 @@ struct cdl_thread *cdl_snapshot_add_thread(struct cdl_snapshot *s, int tid)
 	t->blocked_for_ms = -1;
 	t->syscall_nr = -1;
 	t->wait.readers = -1;
+	t->wait.owner_frame = -1;
 	return t;
 }
 
@@ -252,6 +255,16 @@ struct cdl_frame *cdl_thread_add_frame(struct cdl_thread *t)
 	struct cdl_frame *f = &t->frames[t->nframes++];
 	memset(f, 0, sizeof(*f));
 	return f;
+}
+
+struct cdl_held *cdl_thread_add_held(struct cdl_thread *t)
+{
+	if (CDL_GROW(t->held, t->held_cap, t->nheld + 1, 4) < 0)
+		return NULL;
+	struct cdl_held *h = &t->held[t->nheld++];
+	memset(h, 0, sizeof(*h));
+	h->frame = -1;
+	return h;
 }
 
 void cdl_snapshot_warn(struct cdl_snapshot *s, const char *fmt, ...)

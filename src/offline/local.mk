@@ -11,5 +11,6 @@ src_libcdl_offline_a_SOURCES = \
 	src/offline/symname.c \
 	src/offline/symtail.c \
 	src/offline/symcu.c \
+	src/offline/guardvars.c \
 	include/offline.h
 src_libcdl_offline_a_CFLAGS = $(AM_CFLAGS) $(DW_CFLAGS) $(ELF_CFLAGS)

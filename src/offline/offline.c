@@ -158,12 +158,15 @@ static void analyse(const struct cdl_rawcap *rc, const struct cdl_offline_opts *
 	    cdl_unwind_all(u, s, o->max_frames ? o->max_frames : MAX_FRAMES) < 0)
 		cdl_snapshot_warn(s, "stack unwinding ran out of memory");
 	ops->classify(s, &lay);
+	cdl_runtime_classify(s);
 	cdl_jvm_classify(s);
 
 	cdl_snapshot_sort(s);
 	for (size_t i = 0; u && i < s->nthreads; i++) {
 		struct cdl_thread *t = &s->threads[i];
 
+		for (size_t k = 0; k < t->nheld; k++)
+			t->held[k].symbol = cdl_unwinder_name_data(u, s, t->held[k].address, NULL);
 		if (!t->has_wait)
 			continue;
 		if (t->wait.address && !t->wait.symbol) {
@@ -176,6 +179,7 @@ static void analyse(const struct cdl_rawcap *rc, const struct cdl_offline_opts *
 		if (t->wait.mutex && !t->wait.mutex_symbol)
 			t->wait.mutex_symbol = cdl_unwinder_name_data(u, s, t->wait.mutex, NULL);
 	}
+	cdl_held_resolve(s);
 	cdl_unwinder_free(u, cache);
 }
 

@@ -196,7 +196,7 @@ static bool lock_type_name(const char *name)
 	if (!name)
 		return false;
 	for (int i = 0; words[i]; i++)
-		if (strstr(name, words[i]))
+		if (strcasestr(name, words[i]))
 			return true;
 	return false;
 }
@@ -443,8 +443,8 @@ const char *cdl_unwinder_name_data(struct cdl_unwinder *u, struct cdl_snapshot *
 	if (dname)
 		return dname;
 	if (off == 0)
-		return cdl_snapshot_intern(s, name);
-	return cdl_snapshot_internf(s, "%s+%" PRIu64, name, (uint64_t)off);
+		return cdl_sym_elf_function(s, name);   /* demangled, as gdb shows it */
+	return cdl_snapshot_internf(s, "%s+%" PRIu64, cdl_sym_elf_function(s, name), (uint64_t)off);
 }
 
 /* ---- libc ---- */

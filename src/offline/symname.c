@@ -18,18 +18,40 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 
+#ifdef HAVE_LIBIBERTY_DEMANGLE_H
+#include <libiberty/demangle.h>
+#endif
+
 #include "snapshot.h"
 #include "unwind-int.h"
 
 /* from the C++ runtime (libstdc++), which every gcc system has */
 extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
+/* Rust symbols, both manglings, as gdb (13) shows a frame it knows only
+ * from the symbol table: libiberty's demangler in its verbose form, so
+ * legacy "_ZN4abba4main17h0123456789abcdefE" -> "abba::main::h0123456789abcdef"
+ * and v0 keeps its crate disambiguators, "lock_rust[77b8a1792afa6465]::main".
+ * rust_demangle refuses a C++ name (no hash segment).  Frames with DWARF
+ * are named from it, without hashes (rust_die_name). */
+static char *rust_name(const char *mangled)
+{
+#if defined(HAVE_LIBIBERTY_DEMANGLE_H) && defined(HAVE_RUST_DEMANGLE)
+	if (mangled[0] == '_' && (mangled[1] == 'R' || mangled[1] == 'Z'))
+		return rust_demangle(mangled, DMGL_VERBOSE);
+#endif
+	(void)mangled;
+	return NULL;
+}
+
 static char *demangle(const char *mangled)
 {
 	int status = -1;
 	char *d;
 
-	if (!mangled || mangled[0] != '_' || mangled[1] != 'Z')
+	if (!mangled || (d = rust_name(mangled)) != NULL)
+		return d;
+	if (mangled[0] != '_' || mangled[1] != 'Z')
 		return NULL;
 	d = __cxa_demangle(mangled, NULL, NULL, &status);
 	if (status != 0) {
@@ -170,11 +192,46 @@ static void cxx_prefix(Dwarf_Die *die, char *buf, size_t cap)
 
 /* gdb's name for a function DIE (inlined instance or subprogram) into s's
  * pool. */
+/* gdb names a Rust function from DWARF, never from its linkage name:
+ * its DW_AT_name ("lock<u64>", "{closure#0}") after every namespace and
+ * type around its declaration ("std::sync::poison::mutex::Mutex<u64>::"). */
+static const char *rust_die_name(struct cdl_snapshot *s, Dwarf_Die *die)
+{
+	Dwarf_Die decl, *scopes = NULL;
+	const char *name;
+	char buf[1024] = "";
+	int n;
+
+	declaration_of(die, &decl);
+	if (!(name = dwarf_diename(&decl)))
+		return NULL;
+	n = dwarf_getscopes_die(&decl, &scopes);
+	for (int i = n - 2; i >= 1; i--) {
+		const char *sn = dwarf_diename(&scopes[i]);
+		size_t len = strlen(buf);
+
+		if (sn)
+			snprintf(buf + len, sizeof(buf) - len, "%s::", sn);
+	}
+	free(scopes);
+	return cdl_snapshot_internf(s, "%s%s", buf, name);
+}
+
+static bool is_rust(Dwarf_Die *die)
+{
+	Dwarf_Die cu;
+
+	return dwarf_diecu(die, &cu, NULL, NULL) && dwarf_srclang(&cu) == DW_LANG_Rust;
+}
+
 const char *cdl_sym_die_function(struct cdl_snapshot *s, Dwarf_Die *die)
 {
 	Dwarf_Attribute attr;
 	const char *link, *name;
 	char buf[1024];
+
+	if (is_rust(die) && (name = rust_die_name(s, die)) != NULL)
+		return name;
 
 	link = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
 	if (!link)
@@ -350,4 +407,33 @@ bool cdl_sym_function_addr(Dwfl_Module *mod, const char *name, uint64_t *addr)
 			return true;
 	}
 	return found;
+}
+
+static bool chain_has_function(Dwarf_Die *chain, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (dwarf_tag(&chain[i]) == DW_TAG_subprogram)
+			return true;
+	return false;
+}
+
+int cdl_sym_scope_chain(Dwarf_Die *cudie, Dwarf_Addr pc, Dwarf_Die **chain)
+{
+	Dwarf_Die inner, *scopes = NULL;
+	int n = dwarf_getscopes(cudie, pc, &scopes), nchain = 0;
+
+	*chain = NULL;
+	/* dwarf_getscopes follows an inline instance into its abstract
+	 * origin; the concrete chain of callers comes from the DIE tree */
+	if (n > 0)
+		nchain = dwarf_getscopes_die(&scopes[0], chain);
+	free(scopes);
+	/* it does not look inside classes: a lambda's operator() lives in a
+	 * class inside the function that made it */
+	if (!chain_has_function(*chain, nchain) && cdl_sym_code_die(cudie, pc, &inner, 0)) {
+		free(*chain);
+		*chain = NULL;
+		nchain = dwarf_getscopes_die(&inner, chain);
+	}
+	return nchain < 0 ? 0 : nchain;
 }

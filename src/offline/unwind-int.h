@@ -45,6 +45,7 @@ struct cdl_pcent {
 	uint64_t target;         /* a return address: entry of the function its
 	                            call site calls, 0 unknown */
 	bool nocfi;              /* no CFI describes the code at pc */
+	bool guards;             /* guard-typed locals are in scope at pc */
 };
 
 /* tail calls between a return address and the function it reached */
@@ -85,7 +86,14 @@ struct cdl_unwinder {
 	bool faulted;
 
 	/* raw frames of the thread being walked */
-	struct rawframe { uint64_t pc; bool act; } *raw;
+	struct rawframe {
+		uint64_t pc;
+		bool act;
+		bool guards;          /* regs kept: guard locals in scope */
+		uint32_t known;       /* bit i: regs[i] known at this frame */
+		size_t first;         /* index of its first frame in t->frames */
+		uint64_t regs[NREGS_SAVED];
+	} *raw;
 	size_t nraw, rawcap, max_frames;
 	bool oom;
 
@@ -108,7 +116,7 @@ struct cdl_unwinder {
 	const struct cdl_snapshot *cache_snap;
 	size_t hits, misses;
 	uint64_t sym_entry, sym_target;  /* symbolize()'s side results */
-	bool sym_nocfi;
+	bool sym_nocfi, sym_guards;
 
 	struct cdl_tailent *tails;
 	size_t ntails, tailscap;
@@ -125,6 +133,12 @@ struct cdl_unwinder {
 
 	struct cdl_cuindex *cu;  /* per module: unit ranges (symcu.c) */
 	size_t ncu;
+	/* guardvars.c: per pc, the guard variables in scope (DIEs stay
+	 * valid as long as dwfl) */
+	struct cdl_guardpc *gpcs;
+	size_t ngpcs, gpcscap;
+	struct cdl_guardvar *gvars;
+	size_t ngvars, gvarscap;
 };
 
 static inline uint64_t cdl_hash64(uint64_t x)
@@ -156,6 +170,10 @@ bool cdl_sym_function_addr(Dwfl_Module *mod, const char *name, uint64_t *addr);
  * too (a lambda's operator() lives in a class inside a function).  Call
  * with depth 0. */
 bool cdl_sym_code_die(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *out, int depth);
+/* The concrete scopes holding pc (module-relative), innermost first:
+ * lexical blocks, inline instances, the subprogram, up to the CU.
+ * *chain is malloc'd (NULL when none); returns the count. */
+int cdl_sym_scope_chain(Dwarf_Die *cudie, Dwarf_Addr pc, Dwarf_Die **chain);
 /* For a subprogram of an assembly CU, the last sibling covering pc: gas
  * describes a function once per alias, gdb shows the last. */
 void cdl_sym_last_alias(Dwarf_Die *sp, Dwarf_Addr pc);
@@ -191,6 +209,18 @@ uint64_t cdl_tail_call_target(struct cdl_unwinder *u, Dwfl_Module *mod, Dwarf_Di
  * first, cached in u; NULL with *count 0 when none or ambiguous. */
 const uint64_t *cdl_tail_chain(struct cdl_unwinder *u, uint64_t ret, uint64_t target,
 			       uint64_t callee, uint32_t *count);
+
+/* ---- guardvars.c: guard objects in a frame ---- */
+
+/* Does the scope chain (cdl_sym_scope_chain) hold a guard-typed local or
+ * parameter in the frame's own function? */
+bool cdl_guard_in_chain(Dwarf_Die *chain, int nchain);
+/* Add to t->held the locks named by the guards live in the frame at pc
+ * (act: pc is exact, else a return address), with the registers known
+ * there (regs DWARF-numbered, bit i of known: regs[i] is known) and the
+ * number of the frame's innermost entry in t->frames.  0 or -ENOMEM. */
+int cdl_guards_frame(struct cdl_unwinder *u, struct cdl_thread *t, uint64_t pc, bool act,
+		     const uint64_t *regs, uint32_t known, int first_frame);
 
 /* ---- unwind.c ---- */
 
@@ -261,6 +291,8 @@ void cdl_unwinder_cache_stats(const struct cdl_unwinder *u, size_t *hits, size_t
 /* len bytes of the module's ELF file at module address addr, or NULL. */
 const unsigned char *cdl_unwind_elf_bytes(Dwfl_Module *mod, uint64_t addr, size_t len);
 
+/* Free what guardvars.c allocated in u. */
+void cdl_guards_free(struct cdl_unwinder *u);
 /* Free what symdata.c allocated in u. */
 void cdl_symdata_free(struct cdl_unwinder *u);
 

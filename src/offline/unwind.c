@@ -208,6 +208,7 @@ void cdl_unwinder_destroy(struct cdl_unwinder *u)
 		return;
 	cdl_symdata_free(u);
 	cdl_symcu_free(u);
+	cdl_guards_free(u);
 	if (u->dwfl)
 		dwfl_end(u->dwfl);
 	for (size_t i = 0; i < u->nmods; i++) {
@@ -418,14 +419,6 @@ static void set_call_site(struct cdl_snapshot *s, struct cdl_frame *f, Dwarf_Die
 		f->column = (int)col;
 }
 
-static bool chain_has_function(Dwarf_Die *chain, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (dwarf_tag(&chain[i]) == DW_TAG_subprogram)
-			return true;
-	return false;
-}
-
 /* is there CFI for the code at pc (a lookup address)? */
 static bool has_cfi(struct cdl_unwinder *u, uint64_t pc)
 {
@@ -482,7 +475,7 @@ static int symbolize(struct cdl_unwinder *u, uint64_t pc, bool act)
 	GElf_Sym sym;
 	Dwarf_Addr bias = 0;
 	Dwarf_Die cubuf, *cudie = NULL;
-	Dwarf_Die *scopes = NULL, *chain = NULL;
+	Dwarf_Die *chain = NULL;
 	int nchain = 0, count = 0;
 	size_t first = u->ntmpl;
 	struct cdl_frame *f;
@@ -501,24 +494,9 @@ static int symbolize(struct cdl_unwinder *u, uint64_t pc, bool act)
 		cudie = cdl_symcu_addrdie(u, mod, a, &bias, &cubuf);
 		check_debuginfo(u, mod, cudie != NULL || dwfl_module_getdwarf(mod, &bias) != NULL);
 	}
-	if (cudie) {
-		Dwarf_Die inner;
-		int n = dwarf_getscopes(cudie, a - bias, &scopes);
-
-		/* dwarf_getscopes follows an inline instance into its abstract
-		 * origin; the concrete chain of callers comes from the DIE tree */
-		if (n > 0)
-			nchain = dwarf_getscopes_die(&scopes[0], &chain);
-		free(scopes);
-		/* it does not look inside classes: a lambda's operator() lives
-		 * in a class inside the function that made it */
-		if (!chain_has_function(chain, nchain) &&
-		    cdl_sym_code_die(cudie, a - bias, &inner, 0)) {
-			free(chain);
-			chain = NULL;
-			nchain = dwarf_getscopes_die(&inner, &chain);
-		}
-	}
+	if (cudie)
+		nchain = cdl_sym_scope_chain(cudie, a - bias, &chain);
+	u->sym_guards = nchain > 0 && cdl_guard_in_chain(chain, nchain);
 	for (int i = 0; i < nchain; i++) {
 		int tag = dwarf_tag(&chain[i]);
 
@@ -668,6 +646,7 @@ static const struct cdl_pcent *lookup_pc(struct cdl_unwinder *u, uint64_t pc, bo
 	u->pcs[j].count = (uint32_t)n;
 	u->pcs[j].entry = u->sym_entry;
 	u->pcs[j].nocfi = u->sym_nocfi;
+	u->pcs[j].guards = u->sym_guards;
 	u->pcs[j].target = u->sym_target;
 	u->npcs++;
 	return &u->pcs[j];
@@ -718,6 +697,20 @@ static bool plan_resume(struct cdl_unwinder *u, Dwfl_Frame *state)
 	return cdl_unwind_restart_at(u, state, sp + 8, ret, NULL);
 }
 
+/* the registers libdw knows at this frame, for its guard locals */
+static void keep_regs(struct rawframe *r, Dwfl_Frame *state)
+{
+	Dwarf_Word w;
+
+	r->guards = true;
+	r->known = 0;
+	for (unsigned i = 0; i < cdl_arch()->nregs && i < NREGS_SAVED && i < 32; i++)
+		if (dwfl_frame_reg(state, i, &w) == 0) {
+			r->regs[i] = w;
+			r->known |= 1u << i;
+		}
+}
+
 static int frame_cb(Dwfl_Frame *state, void *arg)
 {
 	struct cdl_unwinder *u = arg;
@@ -735,11 +728,11 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 		act = false;
 		u->restart_first = false;
 	}
-	u->raw[u->nraw].pc = pc;
-	u->raw[u->nraw].act = act;
-	u->nraw++;
-	if (u->nraw >= u->max_frames)
-		return DWARF_CB_ABORT;
+	struct rawframe *r = &u->raw[u->nraw++];
+
+	r->pc = pc;
+	r->act = act;
+	r->guards = false;
 	/* code without CFI: libdw would follow the frame pointer, which
 	 * skips the caller of a function that keeps none (gdb does not) */
 	const struct cdl_pcent *e = lookup_pc(u, pc, act);
@@ -748,6 +741,12 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 		u->oom = true;
 		return DWARF_CB_ABORT;
 	}
+	/* past a frame without CFI the registers are assumed, not known:
+	 * no guard is read with them */
+	if (e->guards && !u->restart)
+		keep_regs(r, state);
+	if (u->nraw >= u->max_frames)
+		return DWARF_CB_ABORT;
 	if (e->nocfi && (cdl_unwind_plan_libc(u, state, pc, act) || plan_resume(u, state)))
 		return DWARF_CB_ABORT;
 	return DWARF_CB_OK;
@@ -780,6 +779,7 @@ static int fill_frames(struct cdl_unwinder *u, struct cdl_thread *t)
 
 		if (!e)
 			return -ENOMEM;
+		u->raw[i].first = t->nframes;
 		callee = e->entry;
 		/* libdw marks as activations both the signal trampoline (its
 		 * pc is the exact handler return address) and the interrupted
@@ -836,6 +836,11 @@ static int thread_cb(Dwfl_Thread *thread, void *arg)
 		rc = 0;                       /* resumed too often: stop here */
 	if (u->oom || fill_frames(u, t) < 0)
 		return DWARF_CB_ABORT;
+	for (size_t i = 0; i < u->nraw; i++)
+		if (u->raw[i].guards &&
+		    cdl_guards_frame(u, t, u->raw[i].pc, u->raw[i].act, u->raw[i].regs,
+				     u->raw[i].known, (int)u->raw[i].first) < 0)
+			return DWARF_CB_ABORT;
 	if (u->nraw >= u->max_frames)
 		t->unwind_error = cdl_snapshot_internf(s, "stopped after %zu frames", u->max_frames);
 	else if ((rc == -1 && err != 0) || u->faulted) {

@@ -13,7 +13,11 @@
  *   thread:     verdict, syscall {nr, name, args[]} | null, wchan,
  *               unwind_error
  *   wait:       futex, location, owner_pid, flags[], readers, mutex,
- *               mutex_symbol, detail
+ *               mutex_symbol, detail, owner_source "guard" with
+ *               owner_frame and owner_guard for an owner inferred from a
+ *               guard (absent: the owner is recorded by the lock)
+ *   thread:     held [] (locks held through guards: address, symbol,
+ *               size, guard, frame, shared)
  *   frame:      offset, column, signal_frame
  */
 #include "config.h"
@@ -134,6 +138,11 @@ static void write_wait(FILE *out, const struct cdl_wait *w)
 	cdl_json_string(out, w->mutex_symbol);
 	fputs(", \"detail\": ", out);
 	cdl_json_string(out, w->detail);
+	if (w->owner_tid > 0 && w->owner_source == CDL_OWNER_GUARD) {
+		fprintf(out, ", \"owner_source\": \"guard\", \"owner_frame\": %d, \"owner_guard\": ",
+			w->owner_frame);
+		cdl_json_string(out, w->owner_guard);
+	}
 	putc('}', out);
 }
 
@@ -191,6 +200,21 @@ static void write_thread(FILE *out, const struct cdl_thread *t, const char *verd
 	cdl_json_string(out, t->wchan);
 	fputs(",\n      \"unwind_error\": ", out);
 	cdl_json_string(out, t->unwind_error);
+	if (t->nheld) {
+		fputs(",\n      \"held\": [", out);
+		for (size_t j = 0; j < t->nheld; j++) {
+			const struct cdl_held *h = &t->held[j];
+
+			fprintf(out, "%s{\"address\": \"0x%" PRIx64 "\", \"symbol\": ",
+				j ? ", " : "", h->address);
+			cdl_json_string(out, h->symbol);
+			fprintf(out, ", \"size\": %" PRIu64 ", \"guard\": ", h->size);
+			cdl_json_string(out, h->guard);
+			fprintf(out, ", \"frame\": %d, \"shared\": %s}", h->frame,
+				h->shared ? "true" : "false");
+		}
+		putc(']', out);
+	}
 	fputs(",\n      \"frames\": [", out);
 	for (size_t j = 0; j < t->nframes; j++) {
 		fputs(j ? ",\n        " : "\n        ", out);

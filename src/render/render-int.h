@@ -36,6 +36,10 @@ const char *cdl_words_state(char st);
 /* Last component of a path (the path itself if it ends with '/'). */
 const char *cdl_words_base(const char *path);
 /* "thread \"audit\" (tid 813)" / "thread 813"; compact "audit (813)". */
+/* " (from its MutexGuard in frame #5)" */
+void cdl_words_guard(struct sb *b, const char *guard, int frame);
+/* "holds LOCK_A (0x..) (from its MutexGuard in frame #5)" */
+void cdl_words_held(struct sb *b, const struct cdl_held *h);
 void cdl_words_thread(struct sb *b, const struct cdl_snapshot *s, int tid, bool compact);
 /* "mutex lock_ledger (0x4040a0)", "rwlock x (0x..) for reading"
  * [" with mutex m (0x..)" for a condvar with with_mutex]; compact

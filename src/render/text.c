@@ -378,6 +378,12 @@ static void thread_section(struct out *o, const struct cdl_snapshot *s,
 		cdl_sb_add(&b, "  %s%s%s", cdl_sb_str(&what), who.len ? " " : "", cdl_sb_str(&who));
 		emit(o, cdl_sb_str(&b));
 	}
+	for (size_t j = 0; j < t->nheld; j++) {
+		cdl_sb_reset(&b);
+		cdl_sb_add(&b, "  ");
+		cdl_words_held(&b, &t->held[j]);
+		emit(o, cdl_sb_str(&b));
+	}
 	for (size_t j = 0; j < t->nframes; j++)
 		frame_line(o, &t->frames[j], j, pcs, NULL);
 	if (t->unwind_error) {

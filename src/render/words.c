@@ -296,6 +296,26 @@ char *cdl_render_lock_label(char *buf, size_t n, const struct cdl_wait *w)
 
 /* ---- the holder ---- */
 
+/* " (from its MutexGuard in frame #5)": where a guard proves a holder */
+void cdl_words_guard(struct sb *b, const char *guard, int frame)
+{
+	cdl_sb_add(b, " (from its %s", guard ? guard : "guard");
+	if (frame >= 0)
+		cdl_sb_add(b, " in frame #%d", frame);
+	cdl_sb_add(b, ")");
+}
+
+/* "holds mutex LOCK_A (0x..), from its MutexGuard in frame #5" */
+void cdl_words_held(struct sb *b, const struct cdl_held *h)
+{
+	cdl_sb_add(b, "holds %s", h->shared ? "for reading " : "");
+	if (h->symbol)
+		cdl_sb_add(b, "%s (0x%" PRIx64 ")", h->symbol, h->address);
+	else
+		cdl_sb_add(b, "the lock at 0x%" PRIx64, h->address);
+	cdl_words_guard(b, h->guard, h->frame);
+}
+
 /* Compact: "itself", "audit (813)", "815 (exited)", "4242 (other
  * process)", "no recorded owner". */
 static void add_owner_compact(struct sb *b, const struct cdl_snapshot *s,
@@ -303,9 +323,11 @@ static void add_owner_compact(struct sb *b, const struct cdl_snapshot *s,
 {
 	if (w->owner_tid == self_tid)
 		cdl_sb_add(b, "itself");
-	else if (w->owner_tid > 0 && s && cdl_snapshot_find_thread(s, w->owner_tid))
+	else if (w->owner_tid > 0 && s && cdl_snapshot_find_thread(s, w->owner_tid)) {
 		cdl_words_thread(b, s, w->owner_tid, true);
-	else if (w->owner_tid > 0)
+		if (w->owner_source == CDL_OWNER_GUARD)
+			cdl_sb_add(b, " from its guard");
+	} else if (w->owner_tid > 0)
 		cdl_sb_add(b, "%d (%s)", w->owner_tid, w->owner_pid > 0 ? "other process" : "exited");
 	else if (w->owner_ns_tid > 0)
 		cdl_sb_add(b, "%d (not in process)", w->owner_ns_tid);
@@ -329,7 +351,9 @@ static void add_owner(struct sb *b, const struct cdl_snapshot *s, const struct c
 			cdl_sb_add(b, "1 reader");
 		else
 			cdl_sb_add(b, "readers");
-		return;
+		if (w->owner_tid <= 0 || w->owner_source != CDL_OWNER_GUARD)
+			return;
+		cdl_sb_add(b, ": ");
 	}
 	if (w->owner_tid > 0) {
 		if (w->owner_tid == self_tid)
@@ -344,6 +368,8 @@ static void add_owner(struct sb *b, const struct cdl_snapshot *s, const struct c
 			cdl_sb_add(b, "tid %d, not in this snapshot", w->owner_tid);
 		if (w->flags & CDL_WAITF_LAYOUT_UNKNOWN)
 			cdl_sb_add(b, " (unverified: unknown libc layout)");
+		if (w->owner_source == CDL_OWNER_GUARD)
+			cdl_words_guard(b, w->owner_guard, w->owner_frame);
 		return;
 	}
 	if (w->owner_ns_tid > 0) {
@@ -352,7 +378,8 @@ static void add_owner(struct sb *b, const struct cdl_snapshot *s, const struct c
 		return;
 	}
 	if (w->flags & CDL_WAITF_OWNER_UNKNOWN)
-		cdl_sb_add(b, "an owner the libc does not record%s",
+		cdl_sb_add(b, "an owner the %s does not record%s",
+			   w->detail ? "lock" : "libc",
 			   (w->flags & CDL_WAITF_LAYOUT_UNKNOWN) ? " (unknown libc layout)" : "");
 }
 
@@ -440,6 +467,14 @@ char *cdl_render_wait(char *buf, size_t n, const struct cdl_snapshot *s,
 		cdl_sb_add(&what, " %s", cdl_sb_str(&who));
 	free(who.p);
 	return sb_give(&what, buf, n, false);
+}
+
+char *cdl_render_held(char *buf, size_t n, const struct cdl_held *h)
+{
+	struct sb b = { 0 };
+
+	cdl_words_held(&b, h);
+	return sb_give(&b, buf, n, false);
 }
 
 char *cdl_render_chain(char *buf, size_t n, const struct cdl_snapshot *s, int tid,

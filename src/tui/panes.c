@@ -432,6 +432,24 @@ static int add_wait_lines(struct tui *t, const struct cdl_thread *th)
 			 cdl_tui_dur(b1, sizeof(b1), th->blocked_for_ms), stuck ? " (stuck)" : "");
 }
 
+/* jstack's "locked ownable synchronizers": the locks its guards hold */
+static int add_held_lines(struct tui *t, const struct cdl_thread *th)
+{
+	char phrase[400];
+	int rc;
+
+	if (th->nheld == 0)
+		return 0;
+	if ((rc = lines_add(&t->det, C_TITLE, 0, "Holds (from guards in its frames):")) < 0)
+		return rc;
+	for (size_t i = 0; i < th->nheld; i++) {
+		cdl_render_held(phrase, sizeof(phrase), &th->held[i]);
+		if ((rc = lines_add(&t->det, C_NORMAL, 0, "  %s", phrase)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int add_stack_lines(struct tui *t, const struct cdl_thread *th)
 {
 	int rc;
@@ -533,7 +551,8 @@ int cdl_tui_build_detail(struct tui *t)
 	rc = lines_add(&t->det, cdl_tui_cls_of(cdl_tui_severity(t, ti)), 0, "Thread %s \"%s\"  state %c%s%s",
 		       cdl_render_tid(tid, sizeof(tid), th), nz(th->name, "?"), th->state ? th->state : '?',
 		       v[0] ? "  " : "", v);
-	if (rc < 0 || (rc = add_wait_lines(t, th)) < 0 || (rc = add_stack_lines(t, th)) < 0)
+	if (rc < 0 || (rc = add_wait_lines(t, th)) < 0 || (rc = add_held_lines(t, th)) < 0 ||
+	    (rc = add_stack_lines(t, th)) < 0)
 		return rc;
 	return 0;
 }

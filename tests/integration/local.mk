@@ -5,3 +5,4 @@ include tests/integration/locks.mk
 include tests/integration/core.mk
 include tests/integration/ns.mk
 include tests/integration/savecore.mk
+include tests/integration/guards.mk

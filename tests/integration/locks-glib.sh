@@ -19,15 +19,7 @@ start_fixture lock-glib
 wait_futex_blocked "$FIX_PID" 2
 sleep 1.5           # blocked at least --stuck 1
 
-# on a loaded machine a capture can come before both have waited the
-# second out: poll (as locks-condvar does) until both are undecided
-deadline=$((SECONDS + 120))
-while :; do
-	snapshot "$FIX_PID" --stuck 1
-	[ "$RC" = 3 ] && jq -e '(.undecided | length) == 2' "$J" >/dev/null 2>&1 && break
-	[ $SECONDS -lt $deadline ] || break
-	sleep 0.5
-done
+snapshot_undecided "$FIX_PID" 2
 expect_rc 3
 expect_deadlocks cycle 0
 no_owner ""

@@ -115,3 +115,17 @@ check_abba() {
 	expect_edge audit mutex lock_ledger transfer
 	expect_noise_quiet
 }
+
+# snapshot_undecided PID N: snapshot with --stuck 1 until N threads are
+# undecided (exit 3).  On a loaded machine a capture can come before they
+# have all waited the second out; gives up after 120 s and leaves the
+# last snapshot for the checks to report.
+snapshot_undecided() {
+	local deadline=$((SECONDS + 120))
+	while :; do
+		snapshot "$1" --stuck 1
+		[ "$RC" = 3 ] && jq -e --argjson n "$2" '(.undecided | length) == $n' "$J" >/dev/null 2>&1 && break
+		[ $SECONDS -lt $deadline ] || break
+		sleep 0.5
+	done
+}

@@ -162,6 +162,51 @@ static struct cdl_snapshot *bank(void)
 	return s;
 }
 
+/* A Rust ABBA whose owners come from the holders' MutexGuards: the
+ * detail pane lists the locks each thread holds. */
+static struct cdl_snapshot *guarded(void)
+{
+	struct cdl_snapshot *s = cdl_snapshot_new();
+	static const char *const names[2] = { "rabba-1", "rabba-2" };
+	static const uint64_t locks[2] = { 0x55d0c0a0e950, 0x55d0c0a0e960 };
+	static const char *const syms[2] = { "LOCK_A", "LOCK_B" };
+
+	ck_assert_ptr_nonnull(s);
+	s->pid = 4300;
+	s->exe = cdl_snapshot_intern(s, "/opt/rs/lock-rust");
+	s->captured_at = cdl_snapshot_intern(s, "2026-11-27T04:00:00.000Z");
+	s->captured_at_ms = T0_MS;
+	s->libc = cdl_snapshot_intern(s, "glibc 2.36");
+	s->source = cdl_snapshot_intern(s, "live");
+	for (int i = 0; i < 2; i++) {
+		struct cdl_thread *t = thread(s, 301 + i, names[i], 'S');
+		struct cdl_held *h;
+
+		wait_on(s, t, CDL_WAIT_MUTEX, locks[1 - i], syms[1 - i], 302 - i, 9000);
+		t->wait.detail = "Rust std::sync::Mutex";
+		t->wait.owner_source = CDL_OWNER_GUARD;
+		t->wait.owner_frame = 3;
+		t->wait.owner_guard = "MutexGuard";
+		frame(s, t, 0x7f0000009000, "syscall", "syscall.S", 38,
+		      "/usr/lib/x86_64-linux-gnu/libc.so.6", false);
+		frame(s, t, 0x55d0c0a01000, "std::sys::sync::mutex::futex::Mutex::lock_contended",
+		      "futex.rs", 61, "/opt/rs/lock-rust", false);
+		frame(s, t, 0x55d0c0a02000, "std::sync::poison::mutex::Mutex<u64>::lock<u64>",
+		      "mutex.rs", 492, "/opt/rs/lock-rust", false);
+		frame(s, t, 0x55d0c0a03000 + 0x100 * (uint64_t)i, i ? "lock_rust::abba_second" :
+		      "lock_rust::abba_first", "lock-rust.rs", 23 + 7 * i, "/opt/rs/lock-rust", false);
+		h = cdl_thread_add_held(t);
+		ck_assert_ptr_nonnull(h);
+		h->address = locks[i];
+		h->size = 4;
+		h->symbol = cdl_snapshot_intern(s, syms[i]);
+		h->guard = "MutexGuard";
+		h->frame = 3;
+	}
+	cdl_snapshot_sort(s);
+	return s;
+}
+
 /* n threads: one in ten waits on one of five mutexes held by the next
  * thread, the rest on one condvar; ten distinct stacks */
 static struct cdl_snapshot *many(int n)
@@ -433,6 +478,17 @@ START_TEST(detail_wraps)
 	 * at 120 columns it fits */
 	check_script("detail-wraps", "/archiver<Enter><Resize:50x24><Dump><Resize:120x30><Dump>o<Dump>"
 		     "<Esc>/janitor<Enter><Dump>o<Dump>", 80, 24);
+}
+END_TEST
+
+START_TEST(held_locks)
+{
+	/* the owner from a guard in the list and the detail; the detail
+	 * lists what each thread holds */
+	char *out = run_keys(guarded(), NULL, "<Dump>o<Dump>", 100, 30, 0, NULL);
+
+	expect_screens("held-locks", out);
+	free(out);
 }
 END_TEST
 
@@ -805,6 +861,7 @@ static Suite *tui_suite(void)
 	tcase_add_test(c, resize);
 	tcase_add_test(c, detail_wraps);
 	tcase_add_test(c, warnings);
+	tcase_add_test(c, held_locks);
 	tcase_add_test(c, scrolling);
 	tcase_add_test(c, refresh_and_stuck);
 	tcase_add_test(c, loaded_no_refresh);
