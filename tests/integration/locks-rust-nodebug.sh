@@ -35,7 +35,7 @@ for fixture in lock-rust-nodebug lock-rust-v0-nodebug; do
 
 	run_cdl -p "$FIX_PID" --dump --stuck 1
 	expect_rc 3
-	grep -q 'record no owner (Rust std::sync::Mutex): a deadlock can be neither proven nor excluded' \
+	grep -q 'whose owner is not known (Rust std::sync::Mutex): a deadlock can be neither proven nor excluded' \
 		"$TEST_TMP/out" || fail "$fixture: no undecided verdict: $(head -8 "$TEST_TMP/out")"
 	! grep -Eq 'held by (tid|thread)' "$TEST_TMP/out" ||
 		fail "$fixture: an owner was invented: $(grep -E 'held by' "$TEST_TMP/out")"
