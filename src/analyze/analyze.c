@@ -131,10 +131,11 @@ bool cdl_analyze_is_undecided(const struct cdl_thread *t)
 		break;
 	case CDL_WAIT_FUTEX:
 		/* a futex lock of a known implementation that records no
-		 * owner, or a futex no known implementation explains (a
+		 * owner, one whose owner is not read (a Java monitor), or a
+		 * futex no known implementation explains (a
 		 * runtime's own latch, MariaDB's InnoDB): either may be a
 		 * lock, and nobody can say who holds it */
-		if ((w->flags & CDL_WAITF_OWNER_UNKNOWN) || !w->detail)
+		if ((w->flags & (CDL_WAITF_OWNER_UNKNOWN | CDL_WAITF_RECHECKS)) || !w->detail)
 			break;
 		return false;
 	default:

@@ -103,8 +103,10 @@ void cdl_jvm_classify(struct cdl_snapshot *s)
 			continue;
 		switch (thread_wait(t)) {
 		case JW_MONITOR_ENTER:
+			/* the VM records the owner; cdeadlock does not read
+			 * it: not "owner_unknown", which says the lock
+			 * records none */
 			w->kind = CDL_WAIT_FUTEX;
-			w->flags |= CDL_WAITF_OWNER_UNKNOWN;
 			/* the VM re-checks (1 ms, then 8 times longer up to
 			 * 1 s), it is not a timeout of the program */
 			w->flags &= ~CDL_WAITF_TIMED;
