@@ -47,30 +47,10 @@ command -v jq >/dev/null || { echo "pause.sh: needs jq" >&2; exit 1; }
 TIME=/usr/bin/time
 [ -x "$TIME" ] || TIME=
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/cdl-bench.XXXXXX")
-FIXPID=
-cleanup() {
-	[ -n "$FIXPID" ] && kill -KILL "$FIXPID" 2>/dev/null && wait "$FIXPID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+BENCH=pause.sh
+. "$(dirname "$0")/ticker-lib.sh"
 
 now_us() { echo $(( $(date +%s%N) / 1000 )); }
-
-# ticker: "reset" then "read" around a run
-STALLN=0
-stall_line() {
-	# ask for the figure and wait for the new "stall_us" line
-	local want=$((STALLN + 1)) deadline=$((SECONDS + 10))
-	kill -USR2 "$FIXPID"
-	while [ "$(grep -c '^stall_us' "$TMP/fix.out")" -lt "$want" ]; do
-		[ $SECONDS -lt $deadline ] || { echo "pause.sh: ticker does not answer" >&2; exit 1; }
-		sleep 0.005
-	done
-	STALLN=$want
-	grep '^stall_us' "$TMP/fix.out" | tail -1 | awk '{print $2}'
-}
 
 # median and min of the numbers on stdin: "median (min)"
 stats() {
@@ -79,14 +59,7 @@ stats() {
 		printf "%d (%d)", m, v[1]}'
 }
 
-"$FIX" "$N" >"$TMP/fix.out" 2>&1 &
-FIXPID=$!
-deadline=$((SECONDS + 60))
-until grep -q '^ready' "$TMP/fix.out"; do
-	kill -0 "$FIXPID" 2>/dev/null || { echo "pause.sh: target died" >&2; exit 1; }
-	[ $SECONDS -lt $deadline ] || { echo "pause.sh: target not ready" >&2; exit 1; }
-	sleep 0.05
-done
+target_start "$FIX" "$N"
 ntask=$(ls /proc/"$FIXPID"/task | wc -l)
 sleep 0.5
 

@@ -16,11 +16,16 @@
 #include <stddef.h>
 #include "snapshot.h"
 #include "diag.h"
+#include "rawcap.h"
 
 struct cdl_collect_opts {
 	int pid;
 	size_t max_stack;      /* bytes copied per thread stack; default 1 MiB */
 	bool no_unwind;        /* skip stack unwinding (frames left empty) */
+	bool for_core;         /* also copy what a core file needs (each
+	                          module's headers, notes and writable data,
+	                          the link map, auxv) and keep the raw capture
+	                          for cdl_collector_raw (--save-core) */
 	const char *sysroot;   /* open the target's files under this root
 	                          (--sysroot), NULL: as the target sees them */
 	bool global_freeze;    /* stop every thread at once (one instant of
@@ -44,6 +49,12 @@ void cdl_collector_free(struct cdl_collector *k);
  * with d filled.  On every path the target is left running. */
 int cdl_collect(struct cdl_collector *k, const struct cdl_collect_opts *o,
 		struct cdl_snapshot **out, struct cdl_diag *d);
+
+/* The raw capture of k's last successful cdl_collect with for_core set,
+ * NULL if none.  Its memory image has gone to that capture's snapshot
+ * (rc->mem is NULL: use the snapshot's mem).  Owned by k; valid until the
+ * next cdl_collect with k or cdl_collector_free. */
+const struct cdl_rawcap *cdl_collector_raw(const struct cdl_collector *k);
 
 /* Detach from every thread still seized (async-signal-safe).  Installed by
  * cdl_collect for SIGINT/SIGTERM/SIGHUP and fatal signals; exported so the

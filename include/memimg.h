@@ -32,6 +32,17 @@ int cdl_memimg_read(const struct cdl_memimg *m, uint64_t addr, void *buf, size_t
 int cdl_memimg_u32(const struct cdl_memimg *m, uint64_t addr, uint32_t *out);
 int cdl_memimg_u64(const struct cdl_memimg *m, uint64_t addr, uint64_t *out);
 
+/* The copied memory as sorted, non-overlapping, non-touching regions
+ * (never what a backing store below reads: a core written from a capture
+ * holds what the capture copied): the count (0 also when the regions
+ * cannot be merged for want of memory: then -ENOMEM from
+ * cdl_memimg_region). */
+size_t cdl_memimg_nregions(const struct cdl_memimg *m);
+/* Region i (in address order): its address, bytes and length, valid
+ * until the next add.  0, -ENOENT past the end, -ENOMEM. */
+int cdl_memimg_region(const struct cdl_memimg *m, size_t i, uint64_t *addr,
+		      const unsigned char **data, size_t *len);
+
 /* A backing store for the bytes no region holds: a source that keeps the
  * target's memory elsewhere (a core file) has it read on demand instead of
  * copying it.  read returns 0 when it filled all len bytes, else

@@ -22,6 +22,8 @@
 
 struct cdl_memimg;
 
+#define CDL_RAW_KREGS 32           /* words of the kernel's register set kept */
+
 /* ---- the address space: every mapping (as /proc/PID/maps shows it) ---- */
 
 struct cdl_map {
@@ -132,6 +134,11 @@ struct cdl_regs {
 	bool in_syscall;           /* stopped inside (or restarting) a syscall */
 	long syscall_nr;           /* -1 when not in a syscall */
 	uint64_t syscall_args[6];
+	/* the registers as the kernel gave them (x86-64: struct
+	 * user_regs_struct, the pr_reg of NT_PRSTATUS), for a core file
+	 * written from this capture; nkregs 0: not kept */
+	uint64_t kregs[CDL_RAW_KREGS];
+	unsigned nkregs;
 };
 
 /* Why a thread has no registers. */
@@ -201,6 +208,20 @@ struct cdl_rawcap {
 	char *core_path;
 	int core_signal;
 	bool core_live_facts;
+
+	/* what only a core file written from this capture needs (--save-core;
+	 * the live source fills it when asked to keep the raw capture) */
+	unsigned char *auxv;       /* /proc/PID/auxv as read, NULL if not; owned */
+	size_t auxv_len;
+	struct cdl_rawcap_proc {
+		bool valid;        /* false: the rest is unknown */
+		int ppid, pgrp, sid;
+		unsigned uid, gid;
+		char state;        /* /proc stat letter of the process */
+		char fname[16];    /* comm, not necessarily NUL-terminated */
+		char psargs[81];   /* the command line, arguments separated by
+		                      spaces, cut at 80 bytes */
+	} proc;
 };
 
 /* An empty capture with an empty memory image; NULL on ENOMEM.  Free with

@@ -13,6 +13,12 @@
 struct cdl_tui_source {
 	int (*refresh)(void *arg, struct cdl_snapshot **out, struct cdl_diag *d);
 	void *arg;
+	/* Write the core file of snapshot s (the last refresh's) to path: 0 or
+	 * -errno with d filled.  NULL: no core can be written (a loaded file). */
+	int (*save_core)(void *arg, const struct cdl_snapshot *s, const struct cdl_analysis *an,
+			 const char *path, struct cdl_diag *d);
+	/* --save-core FILE: write the first snapshot's core there; NULL none */
+	const char *core_path;
 };
 
 struct cdl_tui_opts {

@@ -17,6 +17,7 @@
 #include "collect.h"
 #include "core.h"
 #include "coresource.h"
+#include "corewrite.h"
 #include "diag.h"
 #include "load.h"
 #include "offline.h"
@@ -36,6 +37,7 @@ enum {
 	OPT_NO_UNWIND,
 	OPT_SYSROOT,
 	OPT_GLOBAL_FREEZE,
+	OPT_SAVE_CORE,
 };
 
 static const struct option long_opts[] = {
@@ -53,6 +55,7 @@ static const struct option long_opts[] = {
 	{ "max-stack", required_argument, NULL, OPT_MAX_STACK },
 	{ "no-unwind", no_argument, NULL, OPT_NO_UNWIND },
 	{ "global-freeze", no_argument, NULL, OPT_GLOBAL_FREEZE },
+	{ "save-core", required_argument, NULL, OPT_SAVE_CORE },
 	{ "keys", required_argument, NULL, OPT_KEYS },
 	{ "size", required_argument, NULL, OPT_SIZE },
 	{ "help", no_argument, NULL, 'h' },
@@ -98,6 +101,9 @@ static void usage(FILE *out)
 "                         are stopped one at a time and only threads proven\n"
 "                         to stay blocked across the capture take part in a\n"
 "                         verdict\n"
+"      --save-core FILE   with -p: also write the capture as a small core file\n"
+"                         for gdb, eu-stack and --core (the snapshot is in it);\n"
+"                         implies --global-freeze (one instant)\n"
 "      --keys SCRIPT      TUI without a terminal: play SCRIPT (keys, <Down>,\n"
 "                         <Enter>, <Dump>, ...) and print the screens (tests)\n"
 "      --size COLSxLINES  screen size for --keys (default 80x24)\n"
@@ -233,13 +239,63 @@ static void install_signals(void)
 struct live_source {
 	struct cdl_collect_opts copts;
 	struct cdl_collector *k;   /* what one capture leaves for the next */
+	const struct cdl_snapshot *last;   /* the snapshot of k's raw capture */
 };
 
 static int live_refresh(void *arg, struct cdl_snapshot **out, struct cdl_diag *d)
 {
 	struct live_source *ls = arg;
+	int rc = cdl_collect(ls->k, &ls->copts, out, d);
 
-	return cdl_collect(ls->k, &ls->copts, out, d);
+	if (rc == 0)
+		ls->last = *out;
+	return rc;
+}
+
+/* The JSON of (s, an), exactly as --json prints it, in *buf (free it).
+ * 0 or -errno. */
+static int json_bytes(const struct cdl_snapshot *s, const struct cdl_analysis *an, char **buf,
+		      size_t *len)
+{
+	FILE *f = open_memstream(buf, len);
+	int rc;
+
+	if (!f)
+		return -errno;
+	rc = cdl_render_json(f, s, an);
+	if (fclose(f) != 0 && rc == 0)
+		rc = -ENOMEM;
+	if (rc < 0) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return rc;
+}
+
+/* --save-core and the TUI's core key: the core of the capture behind s
+ * (the live source's last one), its JSON inside.  0 or -errno with d. */
+static int save_core(void *arg, const struct cdl_snapshot *s, const struct cdl_analysis *an,
+		     const char *path, struct cdl_diag *d)
+{
+	struct live_source *ls = arg;
+	const struct cdl_rawcap *raw = cdl_collector_raw(ls->k);
+	char *json = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (!raw || s != ls->last || !s->mem) {
+		cdl_diag_set(d, ENODATA, "save core: %s", path);
+		if (!ls->copts.for_core)
+			cdl_diag_why(d, "start cdeadlock with --save-core to keep what a core needs");
+		else
+			cdl_diag_why(d, "no live capture behind this snapshot");
+		return -ENODATA;
+	}
+	if ((rc = json_bytes(s, an, &json, &len)) < 0)
+		return cdl_diag_set(d, -rc, "save core: %s", path);
+	rc = cdl_core_write(path, raw, s->mem, json, len, NULL, d);
+	free(json);
+	return rc;
 }
 
 /* What the command line asked for. */
@@ -248,7 +304,7 @@ struct cli {
 	struct cdl_collect_opts copts;
 	struct cdl_analyze_opts aopts;
 	struct cdl_render_opts ropts;
-	const char *load, *output, *keys;
+	const char *load, *output, *keys, *save_core;
 	const char *core, *core_exe;   /* --core CORE [EXE] */
 	double interval, stuck;
 	int cols, lines;
@@ -290,6 +346,12 @@ static int parse_opt(struct cli *o, int c, char **argv)
 		break;
 	case OPT_NO_UNWIND: o->copts.no_unwind = true; break;
 	case OPT_GLOBAL_FREEZE: o->copts.global_freeze = true; break;
+	case OPT_SAVE_CORE:
+		/* a core is one instant of every stack: the global freeze */
+		o->save_core = optarg;
+		o->copts.for_core = true;
+		o->copts.global_freeze = true;
+		break;
 	case OPT_KEYS: o->keys = optarg; o->mode = MODE_TUI; break;
 	case OPT_SIZE:
 		if (sscanf(optarg, "%dx%d", &o->cols, &o->lines) != 2 || o->cols < 20 || o->lines < 5 ||
@@ -335,6 +397,10 @@ static int parse_args(struct cli *o, int argc, char **argv)
 		return err_line("conflicting options", "--sysroot applies to -p and --core, not to --load");
 	if (o->copts.sysroot && !o->copts.sysroot[0])
 		return err_line("invalid --sysroot", "empty directory name");
+	if (o->save_core && !o->have_pid)
+		return err_line("--save-core", o->core
+				? "needs a live capture (-p PID): a core of a core is not a capture"
+				: "needs a live capture (-p PID): a loaded snapshot holds no registers or memory");
 	if (o->have_pid && o->copts.pid == getpid())
 		return err_line("cannot attach to ourselves", "the pid is cdeadlock's own");
 	o->aopts.stuck_ms = (int64_t)(o->stuck * 1000.0);
@@ -370,8 +436,10 @@ static int core_snapshot(const struct cli *o, struct cdl_snapshot **out, struct 
 	return err;
 }
 
-/* --dump and --json: analyze, write, and the exit status (takes snap). */
-static int report(const struct cli *o, struct cdl_snapshot *snap)
+/* --dump and --json: analyze, write, and the exit status (takes snap);
+ * with --save-core, the core is written after the output, and failing to
+ * write it is an error (exit 1) though the output was printed. */
+static int report(const struct cli *o, struct cdl_snapshot *snap, struct live_source *ls)
 {
 	struct cdl_analysis *an = NULL;
 	FILE *out = stdout;
@@ -403,6 +471,9 @@ static int report(const struct cli *o, struct cdl_snapshot *snap)
 	if (out != stdout && fclose(out) != 0 && rc == 0)
 		rc = -errno;
 	int status = (int)cdl_analysis_answer(an);
+	struct cdl_diag cd = { 0 };
+	if (rc == 0 && o->save_core && save_core(ls, snap, an, o->save_core, &cd) < 0)
+		status = diag_fail(&cd);
 	cdl_analysis_free(an);
 	cdl_snapshot_free(snap);
 	if (rc < 0) {
@@ -437,21 +508,22 @@ int main(int argc, char **argv)
 
 	struct cdl_snapshot *snap = NULL;
 	bool live = !load && !cli.core;
-	struct live_source ls = { copts, live ? cdl_collector_new() : NULL };
+	struct live_source ls = { copts, live ? cdl_collector_new() : NULL, NULL };
 	if (load)
 		rc = cdl_load_json_file(load, &snap, &diag);
 	else if (cli.core)
 		rc = core_snapshot(&cli, &snap, &diag);
 	else
-		rc = cdl_collect(ls.k, &copts, &snap, &diag);
-	if (rc < 0 || mode != MODE_TUI)
+		rc = live_refresh(&ls, &snap, &diag);
+	if (rc < 0) {
 		cdl_collector_free(ls.k);
-	if (rc < 0)
 		return diag_fail(&diag);
+	}
 
 	if (mode == MODE_TUI) {
-		/* a file (--load, --core) is shown as it is: no refresh */
-		struct cdl_tui_source src = { live ? live_refresh : NULL, &ls };
+		/* a file (--load, --core) is shown as it is: no refresh, no core */
+		struct cdl_tui_source src = { live ? live_refresh : NULL, &ls,
+					      live ? save_core : NULL, cli.save_core };
 		struct cdl_tui_opts topts = {
 			.interval_s = cli.interval, .stuck_s = cli.stuck, .keys = cli.keys,
 			.screen_out = stdout, .cols = cli.cols, .lines = cli.lines,
@@ -462,5 +534,7 @@ int main(int argc, char **argv)
 			return diag_fail(&diag);
 		return 0;
 	}
-	return report(&cli, snap);
+	rc = report(&cli, snap, &ls);
+	cdl_collector_free(ls.k);
+	return rc;
 }

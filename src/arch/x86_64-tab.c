@@ -457,6 +457,11 @@ int cdl_arch_regs_from_user(const uint64_t *w, unsigned nwords, struct cdl_regs 
 	t->pc = w[U_RIP];
 	t->sp = w[U_RSP];
 	t->thread_pointer = w[U_FS_BASE];
+	/* as the kernel gave them, for a core file written from this capture
+	 * (--save-core) */
+	t->nkregs = nwords < CDL_RAW_KREGS ? nwords : CDL_RAW_KREGS;
+	memcpy(t->kregs, w, t->nkregs * sizeof(w[0]));
+	memset(t->kregs + t->nkregs, 0, (CDL_RAW_KREGS - t->nkregs) * sizeof(w[0]));
 
 	/* orig_rax is the syscall number when the thread entered the kernel
 	 * through a syscall, -1 for an interrupt or exception.  At an

@@ -37,6 +37,7 @@ struct cdl_collector {
 	struct cdl_carry *e;     /* its sleepers, sorted by tid */
 	size_t n;
 	struct cdl_offline_cache *offline;
+	struct cdl_rawcap *raw;  /* the last capture's, for --save-core */
 };
 
 struct cdl_collector *cdl_collector_new(void)
@@ -56,7 +57,22 @@ void cdl_collector_free(struct cdl_collector *k)
 		return;
 	free(k->e);
 	cdl_offline_cache_free(k->offline);
+	cdl_rawcap_free(k->raw);
 	free(k);
+}
+
+void cdl_live_keep_raw(struct cdl_collector *k, struct ctx *c)
+{
+	if (!k || !c->o->for_core)
+		return;
+	cdl_rawcap_free(k->raw);
+	k->raw = c->rc;
+	c->rc = NULL;
+}
+
+const struct cdl_rawcap *cdl_collector_raw(const struct cdl_collector *k)
+{
+	return k ? k->raw : NULL;
 }
 
 struct cdl_offline_cache *cdl_live_offline_cache(struct cdl_collector *k)

@@ -55,6 +55,7 @@ void cdl_collect_opts_init(struct cdl_collect_opts *o)
 	o->pid = 0;
 	o->max_stack = 1u << 20;
 	o->no_unwind = false;
+	o->for_core = false;
 	o->sysroot = NULL;
 	o->global_freeze = false;
 }
@@ -338,6 +339,7 @@ static void ctx_free(struct ctx *c)
 		munmap(c->arena, c->arena_len);
 	cdl_maps_free(&c->maps);
 	cdl_live_modids_free(c);
+	cdl_live_forcore_free(c->forcore);
 	if (c->memfd >= 0)
 		close(c->memfd);
 	if (c->taskfd >= 0)
@@ -410,9 +412,10 @@ static int prepare(struct ctx *c)
 		sched_setaffinity(0, sizeof(c->mask), &c->mask);
 	free(tids);
 	c->pd_copy = cdl_libc_ops_default()->max_thread_desc_size();
+	cdl_live_forcore_prepare(c);
 	/* the copy buffer, estimated: a few pages per thread stack and
 	 * struct pthread, the main thread's stack and futex windows */
-	size_t est = c->n * ARENA_PER_THREAD +
+	size_t est = c->n * ARENA_PER_THREAD + cdl_live_forcore_bytes(c) +
 		     (c->o->max_stack < (256u << 10) ? c->o->max_stack : (256u << 10));
 	cdl_live_arena_get(c, est < ARENA_MAX_EST ? est : ARENA_MAX_EST);
 	if (cdl_live_seized_reserve(cdl_live_seized_count() + c->n * 2 + 64) < 0)
@@ -562,6 +565,8 @@ static int collect(struct cdl_collector *k, const struct cdl_collect_opts *o,
 		rc = pause_target(&c);
 	if (rc == 0)
 		rc = hand_over(k, &c);
+	if (rc == 0)
+		cdl_live_forcore_finish(&c);
 	/* 6. offline: unwind, classify, name; then the owners' processes */
 	if (rc == 0) {
 		struct offline_job j = { c.rc, &oo, cdl_live_offline_cache(k), out, d, 0 };
@@ -570,6 +575,8 @@ static int collect(struct cdl_collector *k, const struct cdl_collect_opts *o,
 	}
 	if (rc == 0)
 		check_owners(*out);
+	if (rc == 0)
+		cdl_live_keep_raw(k, &c);
 	ctx_free(&c);
 	return rc;
 }

@@ -636,14 +636,16 @@ int cdl_live_copy(struct ctx *c)
 		}
 	}
 
-	r = calloc(c->n * 3 + 1, sizeof(*r));
+	r = calloc(c->n * 3 + 1 + cdl_live_forcore_nregions(c), sizeof(*r));
 	if (!r)
 		return -ENOMEM;
 	c->regions = r;
+	nr = cdl_live_forcore_regions(c, r);
 	for (size_t i = 0; i < c->n; i++) {
 		if (c->t[i].st == TH_STOPPED && c->t[i].regs_ok)
 			nr += cdl_live_thread_regions(c, &c->t[i], r + nr);
 	}
+	cdl_live_forcore_align(c, r, nr);
 	c->nregions = nr;
 	for (size_t i = 0; i < nr; i++)
 		total += r[i].len;

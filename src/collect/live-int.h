@@ -140,6 +140,8 @@ struct ctx {
 	                            until the proof says in which order it goes
 	                            to the memory image */
 	size_t ncopies, copies_cap;
+	struct cdl_live_forcore *forcore; /* what a core file needs (forcore.c),
+	                                     NULL unless o->for_core */
 };
 
 /* ---- collect.c ---- */
@@ -267,11 +269,36 @@ void cdl_live_perthread_free(struct ctx *c);
  * (the carry's exact test); -1 when not known. */
 long cdl_live_perthread_carry_vol(const struct ctx *c, const struct th *t);
 
+/* ---- forcore.c: what a core file needs (o->for_core) ---- */
+
+/* Before the freeze: process facts and auxv into c->rc, each module's ELF
+ * headers and notes into its memory image, and where the modules'
+ * writable segments lie (copied at the freeze).  Nothing without
+ * o->for_core; what cannot be read is left out. */
+void cdl_live_forcore_prepare(struct ctx *c);
+/* Bytes the copy adds (the writable segments, whole pages: an estimate
+ * for the copy buffer), and the regions of the writable segments. */
+size_t cdl_live_forcore_bytes(const struct ctx *c);
+size_t cdl_live_forcore_nregions(const struct ctx *c);
+/* Widen the n regions the copy is about to read to whole pages inside
+ * their mappings (libdwfl reads a core's segments as page-aligned);
+ * nothing without o->for_core. */
+void cdl_live_forcore_align(const struct ctx *c, struct region *r, size_t n);
+/* Fill r[0..nregions) with them (addr, len); returns the count. */
+size_t cdl_live_forcore_regions(const struct ctx *c, struct region *r);
+/* After the thaw and the module map: the dynamic linker's list and the
+ * vdso into the memory image. */
+void cdl_live_forcore_finish(struct ctx *c);
+void cdl_live_forcore_free(struct cdl_live_forcore *f);
+
 /* ---- carry.c: the collector object ---- */
 
 /* Carry the off-CPU time of sleeps the previous capture of the same
  * process interrupted, and remember this capture's sleeps for the next. */
 void cdl_live_carry(struct cdl_collector *k, struct ctx *c);
+/* Keep c->rc (taken: c->rc is NULL afterwards) as k's last raw capture,
+ * when o->for_core; else nothing. */
+void cdl_live_keep_raw(struct cdl_collector *k, struct ctx *c);
 /* The offline stage's cache kept in k, or NULL when k is NULL. */
 struct cdl_offline_cache *cdl_live_offline_cache(struct cdl_collector *k);
 

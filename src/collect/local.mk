@@ -10,6 +10,7 @@ src_libcdl_collect_a_SOURCES = \
 	src/collect/carry.c \
 	src/collect/carryfile.c \
 	src/collect/carryfile.h \
+	src/collect/forcore.c \
 	src/collect/perfmap.c \
 	src/collect/live-int.h \
 	src/collect/proc.c \

@@ -197,6 +197,32 @@ int cdl_memimg_u64(const struct cdl_memimg *m, uint64_t addr, uint64_t *out)
 	return cdl_memimg_read(m, addr, out, sizeof(*out));
 }
 
+size_t cdl_memimg_nregions(const struct cdl_memimg *cm)
+{
+	struct cdl_memimg *m = (struct cdl_memimg *)cm; /* lazy normalization */
+
+	if (!m || (!m->normalized && normalize(m) < 0))
+		return 0;
+	return m->n;
+}
+
+int cdl_memimg_region(const struct cdl_memimg *cm, size_t i, uint64_t *addr,
+		      const unsigned char **data, size_t *len)
+{
+	struct cdl_memimg *m = (struct cdl_memimg *)cm;
+
+	if (!m)
+		return -ENOENT;
+	if (!m->normalized && normalize(m) < 0)
+		return -ENOMEM;
+	if (i >= m->n)
+		return -ENOENT;
+	*addr = m->r[i].addr;
+	*data = m->r[i].data;
+	*len = m->r[i].len;
+	return 0;
+}
+
 size_t cdl_memimg_size(const struct cdl_memimg *m)
 {
 	return m ? m->total : 0;

@@ -56,6 +56,7 @@ void cdl_rawcap_free(struct cdl_rawcap *rc)
 		return;
 	free(rc->exe);
 	free(rc->root);
+	free(rc->auxv);
 	free(rc->debuginfo_path);
 	free(rc->core_path);
 	free(rc->threads);

@@ -207,6 +207,9 @@ char *cdl_render_core_source(char *buf, size_t n, const struct cdl_snapshot *s, 
 	else if (s->core_signal > 0)
 		snprintf(buf, n, "Read from core %s of process %d, made by signal %d (%s%s)", path,
 			 s->pid, s->core_signal, sig ? "SIG" : "", sig ? sig : "unknown");
+	else if (s->core_live_facts)   /* only cdeadlock's own note gives those */
+		snprintf(buf, n, "Read from core %s of process %d, written by cdeadlock --save-core",
+			 path, s->pid);
 	else
 		snprintf(buf, n, "Read from core %s of process %d, made without a signal (gcore)",
 			 path, s->pid);

@@ -14,30 +14,40 @@
 
 #include "view.h"
 
-static void do_save(struct tui *t)
+/* A new file in the current directory named after the snapshot:
+ * cdeadlock-PID-YYYYMMDD-HHMMSS[-N].EXT, created (O_EXCL) with mode.
+ * The descriptor and the name in name[128], or -1 with errno. */
+static int new_file(struct tui *t, const char *ext, mode_t mode, char name[128])
 {
-	char name[128];
 	struct tm tm;
 	time_t sec = (time_t)(t->snap->captured_at_ms > 0 ? t->snap->captured_at_ms / 1000
 			       : now_ms(t) / 1000);
 	int fd = -1;
-	FILE *f;
-	int rc;
 
 	gmtime_r(&sec, &tm);
 	for (int k = 0; k < 100; k++) {
-		int n = snprintf(name, sizeof(name), "cdeadlock-%d-%04d%02d%02d-%02d%02d%02d",
+		int n = snprintf(name, 128, "cdeadlock-%d-%04d%02d%02d-%02d%02d%02d",
 				 t->snap->pid, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
 				 tm.tm_hour, tm.tm_min, tm.tm_sec);
 
 		if (k)
-			snprintf(name + n, sizeof(name) - (size_t)n, "-%d.json", k + 1);
+			snprintf(name + n, 128 - (size_t)n, "-%d.%s", k + 1, ext);
 		else
-			snprintf(name + n, sizeof(name) - (size_t)n, ".json");
-		fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+			snprintf(name + n, 128 - (size_t)n, ".%s", ext);
+		fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 		if (fd >= 0 || errno != EEXIST)
 			break;
 	}
+	return fd;
+}
+
+static void do_save(struct tui *t)
+{
+	char name[128];
+	int fd = new_file(t, "json", 0644, name);
+	FILE *f;
+	int rc;
+
 	if (fd < 0) {
 		cdl_tui_say(t, true, "save failed: open %s: %s", name, strerror(errno));
 		return;
@@ -54,6 +64,32 @@ static void do_save(struct tui *t)
 		rc = -errno;
 	if (rc < 0) {
 		cdl_tui_say(t, true, "save failed: write %s: %s", name, strerror(-rc));
+		unlink(name);
+		return;
+	}
+	cdl_tui_say(t, false, "saved ./%s", name);
+}
+
+/* The snapshot's capture as a core file for gdb and eu-stack (live only). */
+static void do_save_core(struct tui *t)
+{
+	struct cdl_diag d = { 0 };
+	char name[128];
+	int fd;
+
+	if (!t->src || !t->src->save_core) {
+		cdl_tui_say(t, true, "no core file: loaded from %s (no registers or memory)",
+			    nz(t->snap->source, "a file"));
+		return;
+	}
+	fd = new_file(t, "core", 0600, name);
+	if (fd < 0) {
+		cdl_tui_say(t, true, "save failed: open %s: %s", name, strerror(errno));
+		return;
+	}
+	close(fd);
+	if (t->src->save_core(t->src->arg, t->snap, t->an, name, &d) < 0) {
+		cdl_tui_say(t, true, "core not saved: %s (%s)", cdl_diag_reason(&d, EIO), name);
 		unlink(name);
 		return;
 	}
@@ -378,8 +414,10 @@ static void key_interval(struct tui *t, int k)
 
 static void key_save(struct tui *t, int k)
 {
-	(void)k;
-	do_save(t);
+	if (k == 'C')
+		do_save_core(t);
+	else
+		do_save(t);
 }
 
 static void key_warnings(struct tui *t, int k)
@@ -426,7 +464,8 @@ const struct tui_key cdl_tui_keys[] = {
 	{ { 'r' }, "r", "take a new snapshot now", "r refresh", 8, key_refresh },
 	{ { 'i' }, "i", "auto refresh on / off", NULL, 0, key_auto_refresh },
 	{ { '+', '=', '-' }, "+  -", "auto refresh interval longer / shorter", NULL, 0, key_interval },
-	{ { 's' }, "s", "save this snapshot as JSON in the current directory", "s save", 9, key_save },
+	{ { 's', 'C' }, "s  C", "save the snapshot as JSON / the capture as a gdb core, in ./",
+	  "s save", 9, key_save },
 	{ { 'w' }, "w", "the snapshot's warnings in the detail pane, or not", NULL, 0, key_warnings },
 	{ { 12 }, "Ctrl-L", "redraw the screen", NULL, 0, key_redraw },
 	{ { '?', 'h', KEY_F(1) }, "?", "this help", "? help", 2, key_help },

@@ -438,6 +438,13 @@ int cdl_tui_run(struct cdl_snapshot *s, const struct cdl_tui_source *src,
 		tui_free(&t);
 		return cdl_diag_set(d, -rc, "tui: analysis");
 	}
+	/* --save-core FILE: the first snapshot's core, before the screen */
+	if (src && src->core_path && src->save_core &&
+	    (rc = src->save_core(src->arg, t.snap, t.an, src->core_path, d)) < 0) {
+		free(ev);
+		tui_free(&t);
+		return rc;
+	}
 	t.interval_s = o->interval_s > 0 ? o->interval_s : 0;
 	t.last_interval_s = t.interval_s;
 	if (t.interval_s > 0)

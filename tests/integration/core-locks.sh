@@ -9,7 +9,7 @@
 # those of the live `--json` of the same process state.  Threads are
 # compared by tid: a core records no thread names.
 . "$TESTS_SRCDIR/lib.sh"
-need_jq
+. "$TESTS_SRCDIR/integration/core-lib.sh"
 
 FIXES="lock-abba lock-ring lock-rwlock lock-self lock-join lock-condvar lock-recursive"
 # a sanitizer build's fixtures carry ASan's shadow memory: cores of them
@@ -33,23 +33,12 @@ command -v prlimit >/dev/null 2>&1 || kernel="prlimit not installed"
 [ -n "${GDB:-}" ] || note "SKIP gcore cores: gdb not installed"
 [ -n "${GDB:-}" ] || [ "$kernel" = yes ] || skip "neither a gcore nor a kernel core can be made"
 
-# the facts compared: per tid the verdict and the wait (kind, lock name,
-# owner, a condvar's mutex); the deadlocks with their edges
-summary() {
-	jq -S '{deadlocks: [.deadlocks[] | {type, threads,
-		  edges: [.edges[] | {waiter_tid, owner_tid, kind, symbol}]}],
-		stuck, undecided,
-		threads: [.threads[] | {tid, verdict, wait: (if .wait == null then null else
-		  {kind: .wait.kind, symbol: .wait.symbol, owner_tid: .wait.owner_tid,
-		   mutex_symbol: .wait.mutex_symbol} end)}]}' "$1"
-}
-
 # check_core LABEL CORE: --core CORE --json equals the live one
 check_core() {
 	local label=$1 core=$2
 	run_cdl --core "$core" --json --stuck 3600
 	[ "$RC" = "$live_rc" ] || fail "$label: exit status $RC, live $live_rc: $(cat "$TEST_TMP/err")"
-	summary "$TEST_TMP/out" >"$TEST_TMP/$label.sum" || fail "$label: no JSON: $(head -c 300 "$TEST_TMP/out")"
+	lock_summary "$TEST_TMP/out" >"$TEST_TMP/$label.sum" || fail "$label: no JSON: $(head -c 300 "$TEST_TMP/out")"
 	diff -u "$TEST_TMP/live.sum" "$TEST_TMP/$label.sum" >&2 || fail "$label: differs from the live verdict"
 	# what a core cannot know is unknown, not 0
 	jq -e 'all(.threads[]; .blocked_for_ms == null and .state == "?" and .wchan == null) and
@@ -72,7 +61,7 @@ for fix in $FIXES; do
 	run_cdl -p "$FIX_PID" --json --stuck 3600
 	live_rc=$RC
 	assert_running "$FIX_PID"
-	summary "$TEST_TMP/out" >"$TEST_TMP/live.sum" || fail "$fix: live: no JSON"
+	lock_summary "$TEST_TMP/out" >"$TEST_TMP/live.sum" || fail "$fix: live: no JSON"
 	[ "$(jq '.threads | length' "$TEST_TMP/out")" -gt 1 ] || fail "$fix: live snapshot without threads"
 
 	if [ -n "${GDB:-}" ]; then

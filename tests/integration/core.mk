@@ -7,7 +7,7 @@
 CORE_TESTS = tests/integration/core-read.sh tests/integration/core-locks.sh \
 	tests/integration/core-files.sh
 TESTS += $(CORE_TESTS)
-EXTRA_DIST += $(CORE_TESTS)
+EXTRA_DIST += $(CORE_TESTS) tests/integration/core-lib.sh
 $(CORE_TESTS:.sh=.log): tests/fixtures/lock-abba-plain tests/unit/core-dump$(EXEEXT)
 tests/integration/core-locks.log: tests/fixtures/lock-abba$(EXEEXT) tests/fixtures/lock-ring$(EXEEXT) \
 	tests/fixtures/lock-rwlock$(EXEEXT) tests/fixtures/lock-self$(EXEEXT) \

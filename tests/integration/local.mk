@@ -4,5 +4,6 @@ include tests/integration/stacks.mk
 include tests/integration/locks.mk
 include tests/integration/core.mk
 include tests/integration/ns.mk
+include tests/integration/savecore.mk
 include tests/integration/guards.mk
 include tests/integration/ident.mk

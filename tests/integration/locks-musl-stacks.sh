@@ -12,13 +12,8 @@
 . "$TESTS_SRCDIR/lib.sh"
 . "$TESTS_SRCDIR/integration/locks-lib.sh"
 . "$TESTS_SRCDIR/integration/locks-musl-lib.sh"
-. "$TESTS_SRCDIR/integration/stacks-lib.sh"
 need_musl musl-abba
-if [ -z "${GDB:-}" ]; then
-	GDB=$(command -v gdb) || skip "gdb not installed"
-fi
-[ -x "$GDB" ] || skip "gdb not installed"
-unset DEBUGINFOD_URLS
+. "$TESTS_SRCDIR/integration/frames-lib.sh"
 
 SRC=$TESTS_SRCDIR/fixtures/lock-abba.c
 # the two lock calls that deadlock, in source order (transfer, audit)
@@ -39,11 +34,11 @@ for fix in musl-abba musl-abba-static; do
 	pid=$FIX_PID
 	wait_futex_blocked "$pid" 2
 	sizeless "$pid" >"$TEST_TMP/sizeless"
-	gdb_frames "$pid" >"$TEST_TMP/gdb.tsv"
+	gdb_frames -p "$pid" >"$TEST_TMP/gdb.tsv"
 	assert_running "$pid"
 	[ -s "$TEST_TMP/gdb.tsv" ] || skip "gdb could not attach to $pid"
 	snapshot "$pid"
-	cdl_frames >"$TEST_TMP/cdl.tsv" || fail "$fix: unreadable JSON"
+	cdl_frames "$J" >"$TEST_TMP/cdl.tsv" || fail "$fix: unreadable JSON"
 
 	# gdb's named frames before its first ??: the same in cdeadlock
 	awk -F'\t' 'FILENAME == ARGV[1] { nosize[$1] = 1; next }

@@ -521,7 +521,7 @@ END_TEST
 START_TEST(refresh_and_stuck)
 {
 	struct fake_source fs = { 0, 3 };
-	struct cdl_tui_source src = { fake_refresh, &fs };
+	struct cdl_tui_source src = { fake_refresh, &fs, NULL, NULL };
 	struct cdl_snapshot *s = bank();
 	char *out;
 
@@ -538,7 +538,7 @@ END_TEST
 START_TEST(interval_keys)
 {
 	struct fake_source fs = { 0, 0 };
-	struct cdl_tui_source src = { fake_refresh, &fs };
+	struct cdl_tui_source src = { fake_refresh, &fs, NULL, NULL };
 	char *out;
 
 	/* i: on at 2 s; +: 4 s; -: 2 s, -: 1 s, -: 0.5 s; i: off; i: on
@@ -558,8 +558,10 @@ START_TEST(loaded_no_refresh)
 	char *out;
 
 	s->source = cdl_snapshot_intern(s, "saved.json");
-	out = run_keys(s, NULL, "r<Dump>", 80, 24, 0, NULL);
+	out = run_keys(s, NULL, "r<Dump>C<Dump>", 80, 24, 0, NULL);
 	ck_assert_ptr_nonnull(strstr(out, "nothing to refresh: this snapshot was loaded from saved.json"));
+	/* nor a core file to write */
+	ck_assert_ptr_nonnull(strstr(out, "no core file: loaded from saved.json (no registers or memory)"));
 	free(out);
 }
 END_TEST
@@ -585,6 +587,86 @@ START_TEST(save_json)
 	unlink("cdeadlock-4242-20261127-040000-2.json");
 	ck_assert_int_eq(chdir(cwd), 0);
 	rmdir(dir);
+	free(out);
+}
+END_TEST
+
+/* A source that writes cores: what C asked of it */
+struct fake_core {
+	int calls;
+	int fail;                  /* -errno to return */
+	char path[256];
+	const struct cdl_snapshot *snap;
+};
+
+static int fake_save_core(void *arg, const struct cdl_snapshot *s, const struct cdl_analysis *an,
+			  const char *path, struct cdl_diag *d)
+{
+	struct fake_core *fc = arg;
+	FILE *f;
+
+	(void)an;
+	fc->calls++;
+	fc->snap = s;
+	snprintf(fc->path, sizeof(fc->path), "%s", path);
+	if (fc->fail)
+		return cdl_diag_set(d, -fc->fail, "save core: write %s", path);
+	f = fopen(path, "w");
+	if (f) {
+		fputs("core", f);
+		fclose(f);
+	}
+	return 0;
+}
+
+/* C: the capture's core under the snapshot's name, created 0600 (it holds
+ * the process's memory); a failure says why and leaves no file */
+START_TEST(save_core_key)
+{
+	char dir[] = "/tmp/cdl-tui-core.XXXXXX", cwd[4096], *out;
+	const char *name = "cdeadlock-4242-20261127-040000.core";
+	struct fake_core fc = { 0 };
+	struct cdl_tui_source src = { NULL, &fc, fake_save_core, NULL };
+	struct stat st;
+
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(chdir(dir), 0);
+	out = run_keys(bank(), &src, "C<Dump>", 80, 24, 0, NULL);
+	ck_assert_ptr_nonnull(strstr(out, "saved ./cdeadlock-4242-20261127-040000.core"));
+	ck_assert_int_eq(fc.calls, 1);
+	ck_assert_str_eq(fc.path, name);
+	ck_assert_int_eq(stat(name, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	free(out);
+	unlink(name);
+
+	fc.fail = ENOSPC;
+	out = run_keys(bank(), &src, "C<Dump>", 80, 24, 0, NULL);
+	ck_assert_int_eq(fc.calls, 2);
+	ck_assert_ptr_nonnull(strstr(out, "core not saved: No space left on device "
+				     "(cdeadlock-4242-20261127-040000.core)"));
+	ck_assert_int_ne(stat(name, &st), 0);
+	free(out);
+	ck_assert_int_eq(chdir(cwd), 0);
+	rmdir(dir);
+}
+END_TEST
+
+/* --save-core FILE in the TUI: the first snapshot's core, written before
+ * the screen; a failure ends the TUI with the error */
+START_TEST(save_core_option)
+{
+	struct fake_core fc = { 0 };
+	struct cdl_tui_source src = { NULL, &fc, fake_save_core, "/nonexistent/dir/x.core" };
+	char *out;
+	int rc;
+
+	fc.fail = ENOENT;
+	out = run_keys(bank(), &src, "q", 80, 24, 0, &rc);
+	ck_assert_int_eq(rc, -ENOENT);
+	ck_assert_int_eq(fc.calls, 1);
+	ck_assert_str_eq(fc.path, "/nonexistent/dir/x.core");
 	free(out);
 }
 END_TEST
@@ -785,6 +867,8 @@ static Suite *tui_suite(void)
 	tcase_add_test(c, loaded_no_refresh);
 	tcase_add_test(c, interval_keys);
 	tcase_add_test(c, save_json);
+	tcase_add_test(c, save_core_key);
+	tcase_add_test(c, save_core_option);
 	tcase_add_test(c, save_then_load);
 	tcase_add_test(c, bad_key_script);
 	tcase_add_test(c, thousand_threads);

@@ -14,6 +14,14 @@ tests_unit_test_core_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	$(ZSTD_CFLAGS) $(LZMA_CFLAGS) $(LZ4_CFLAGS)
 tests_unit_test_core_LDADD = $(CORE_LIBS) src/libcdl_model.a $(CHECK_LIBS)
 endif
+## test-corewrite: the --save-core writer, read back with the reader
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/test-corewrite
+TESTS += tests/unit/test-corewrite
+tests_unit_test_corewrite_SOURCES = tests/unit/test-corewrite.c
+tests_unit_test_corewrite_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_corewrite_LDADD = $(CORE_LIBS) src/libcdl_model.a $(CHECK_LIBS)
+endif
 ## tests/unit/test-coresrc: the core source (core -> raw capture) and the
 ## whole --core pipeline (with the offline stage: libdw) over synthetic cores
 if HAVE_CHECK

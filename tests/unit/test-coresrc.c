@@ -156,6 +156,14 @@ START_TEST(threads_memory_maps)
 		ck_assert_uint_eq(t->r.regs[6], 0x1000 + 4);
 		ck_assert_uint_eq(t->r.thread_pointer, i ? GEN_FS0 + 0x10000 : GEN_FS0);
 		ck_assert(!t->r.in_syscall);
+		/* the kernel's words as the core held them, for a core written
+		 * from this capture (--save-core) */
+		ck_assert_uint_eq(t->r.nkregs, 27);
+		ck_assert_uint_eq(t->r.kregs[0], 0x1000 + 0);
+		ck_assert_uint_eq(t->r.kregs[10], 0x1000 + 10);
+		ck_assert_uint_eq(t->r.kregs[16], t->r.pc);
+		ck_assert_uint_eq(t->r.kregs[19], t->r.sp);
+		ck_assert_uint_eq(t->r.kregs[26], 0x1000 + 26);
 		/* what a core cannot say stays unknown */
 		ck_assert_int_eq(t->state, 0);
 		ck_assert_str_eq(t->wchan, "");

@@ -1,13 +1,35 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# stacks-lib.sh - stacks as gdb and as cdeadlock show them, in one form
-# ("tid<TAB>index<TAB>function<TAB>file:line" per frame) for the tests
-# that compare them (stacks.sh, locks-musl-stacks.sh).  Sourced after
-# lib.sh; needs $GDB and jq.
+# frames-lib.sh - every thread's frames as gdb and as cdeadlock show them,
+# in one form, and their comparison (stacks.sh and locks-musl-stacks.sh on
+# live processes, savecore-*.sh on the cores --save-core writes).  Sourced
+# after lib.sh; skips the test without gdb or jq.
+#
+# gdb runs with `backtrace past-main on` so that both tools walk to the
+# outermost frame.
 
-# gdb_frames PID: "tid<TAB>index<TAB>function<TAB>file:line" per frame
+need_jq
+if [ -z "${GDB:-}" ]; then
+	GDB=$(command -v gdb) || skip "gdb not installed"
+fi
+[ -x "$GDB" ] || skip "gdb not installed"
+# both tools the same debug info: no downloads for either
+unset DEBUGINFOD_URLS
+
+# wait_main_futex PID: until the main thread of PID sleeps in a futex
+# (the stack fixture's pthread_join)
+wait_main_futex() {
+	local deadline=$((SECONDS + 20))
+	until case "$(cat /proc/"$1"/syscall 2>/dev/null)" in 202\ *) true ;; *) false ;; esac; do
+		[ $SECONDS -lt $deadline ] || fail "main thread of $1 never blocked"
+		sleep 0.02
+	done
+}
+
+# gdb_frames -p PID | gdb_frames EXE CORE: "tid<TAB>index<TAB>function<TAB>
+# file:line" per frame of every thread
 gdb_frames() {
 	# a gdb that hangs must not hang the suite
-	timeout 300 "$GDB" -nx -batch -p "$1" \
+	timeout 300 "$GDB" -nx -batch "$@" \
 		-ex 'set width 0' -ex 'set height 0' \
 		-ex 'set backtrace past-main on' \
 		-ex 'set print frame-arguments presence' \
@@ -58,7 +80,7 @@ gdb_frames() {
 	}'
 }
 
-# cdl_frames: the same from cdeadlock's JSON in $TEST_TMP/out
+# cdl_frames JSON: the same from a cdeadlock snapshot
 cdl_frames() {
 	jq -r '.threads[] | .tid as $t | .frames | to_entries[] |
 		"\($t)\t\(.key)\t" +
@@ -67,10 +89,10 @@ cdl_frames() {
 		 else .value.function end) + "\t" +
 		(if .value.file != null and .value.line != null
 		 then (.value.file | split("/") | last) + ":" + (.value.line | tostring)
-		 else "" end)' "$TEST_TMP/out"
+		 else "" end)' "$1"
 }
 
-# same_lines GDB_TSV CDL_TSV: the same file:line wherever gdb has one
+# same_lines GDB.tsv CDL.tsv: the same file:line wherever gdb shows one
 # (prints the frames that differ)
 same_lines() {
 	awk -F'\t' 'NR == FNR { if ($4 != "") want[$1 "\t" $2] = $4; next }
@@ -79,4 +101,16 @@ same_lines() {
 			bad = 1
 		}
 		END { exit bad }' "$1" "$2"
+}
+
+# same_frames GDB.tsv CDL.tsv WHAT: the same function sequence for every
+# thread, and the same file:line wherever gdb shows one
+same_frames() {
+	cut -f1-3 "$1" | sort >"$TEST_TMP/gdb.fn"
+	cut -f1-3 "$2" | sort >"$TEST_TMP/cdl.fn"
+	if ! diff -u "$TEST_TMP/gdb.fn" "$TEST_TMP/cdl.fn" >"$TEST_TMP/diff"; then
+		cat "$TEST_TMP/diff"
+		fail "$3: function sequences differ from gdb's"
+	fi
+	same_lines "$1" "$2" || fail "$3: source lines differ from gdb's"
 }
