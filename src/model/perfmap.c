@@ -98,7 +98,8 @@ int cdl_perfmap_parse(struct cdl_perfmap *pm, const char *text, size_t len, cons
 		}
 		p = eol + 1;
 	}
-	qsort(pm->s, pm->n, sizeof(*pm->s), cmp_start);
+	if (pm->n > 1)
+		qsort(pm->s, pm->n, sizeof(*pm->s), cmp_start);
 	/* keep, of regions that overlap, the one written last */
 	for (size_t i = 0; i < pm->n; i++) {
 		while (out > 0 && pm->s[out - 1].start + pm->s[out - 1].size > pm->s[i].start &&

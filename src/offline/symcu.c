@@ -78,7 +78,8 @@ static void index_units(struct cdl_cuindex *ix)
 			ix->n++;
 		}
 	}
-	qsort(ix->r, ix->n, sizeof(*ix->r), cmp_range);
+	if (ix->n > 1)
+		qsort(ix->r, ix->n, sizeof(*ix->r), cmp_range);
 }
 
 static struct cdl_cuindex *module_index(struct cdl_unwinder *u, Dwfl_Module *mod)

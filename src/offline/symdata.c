@@ -182,7 +182,8 @@ static struct cdl_modvars *module_vars(struct cdl_unwinder *u, Dwfl_Module *mod)
 			scan_children(mv, &cap, &cu, bias, 0);
 		off = next;
 	}
-	qsort(mv->v, mv->n, sizeof(*mv->v), cmp_dvar);
+	if (mv->n > 1)
+		qsort(mv->v, mv->n, sizeof(*mv->v), cmp_dvar);
 	return mv;
 }
 
