@@ -35,23 +35,10 @@ FIX=$B/tests/fixtures/lock-busy
 [ -x "$FIX" ] || { echo "movement.sh: $FIX not built (make tests/fixtures/lock-busy)" >&2; exit 1; }
 command -v jq >/dev/null || { echo "movement.sh: needs jq" >&2; exit 1; }
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/cdl-movement.XXXXXX")
-FIXPID=
-cleanup() {
-	[ -n "$FIXPID" ] && kill -KILL "$FIXPID" 2>/dev/null && wait "$FIXPID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-"$FIX" "$N" >"$TMP/fix.out" 2>&1 &
-FIXPID=$!
-deadline=$((SECONDS + 120))
-until grep -q '^ready' "$TMP/fix.out"; do
-	kill -0 "$FIXPID" 2>/dev/null || { echo "movement.sh: target died" >&2; exit 1; }
-	[ $SECONDS -lt $deadline ] || { echo "movement.sh: target not ready" >&2; exit 1; }
-	sleep 0.05
-done
+BENCH=movement.sh
+# the scratch directory, the target's start and its kill at exit
+. "$(dirname "$0")/ticker-lib.sh"
+target_start "$FIX" "$N"
 
 echo "cdeadlock under movement: lock-busy with $N threads, $CAPTURES captures per mode,"
 echo "$(nproc) CPUs, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"

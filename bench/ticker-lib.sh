@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # bench/ticker-lib.sh - the large target of the benchmarks, sourced by
-# bench/pause.sh and bench/save-core.sh (bash).
+# bench/pause.sh and bench/save-core.sh (bash); bench/movement.sh uses
+# its scratch directory and target start/stop for lock-busy.
 #
 # tests/fixtures/manythreads N runs N threads and a "ticker" that wakes
 # every millisecond and records its longest stall; SIGUSR2 makes it print
