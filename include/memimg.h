@@ -24,6 +24,14 @@ int cdl_memimg_add(struct cdl_memimg *m, uint64_t addr, void *data, size_t len);
 /* Same, copying data. */
 int cdl_memimg_add_copy(struct cdl_memimg *m, uint64_t addr, const void *data, size_t len);
 
+/* Copies made into large mappings (populated at once: a page fault
+ * costs tens of microseconds on some virtual machines) are handed over
+ * without copying them again: adopt the mapping (the image unmaps it when
+ * freed; on -ENOMEM it is unmapped at once), then add each copy in it by
+ * reference.  add_ref: 0 or -ENOMEM. */
+int cdl_memimg_adopt_map(struct cdl_memimg *m, void *base, size_t len);
+int cdl_memimg_add_ref(struct cdl_memimg *m, uint64_t addr, const void *data, size_t len);
+
 /* Read len bytes at addr into buf.  Returns 0 if every byte was captured,
  * -EFAULT otherwise (buf contents then unspecified). */
 int cdl_memimg_read(const struct cdl_memimg *m, uint64_t addr, void *buf, size_t len);

@@ -241,7 +241,7 @@ void cdl_live_read_facts(struct ctx *c, struct th *t, bool with_sched)
 	ssize_t n;
 
 	snprintf(name, sizeof(name), "%d/stat", t->tid);
-	n = cdl_proc_read_at(c->taskfd, name, buf, sizeof(buf));
+	n = cdl_proc_read_one(c->taskfd, name, buf, sizeof(buf));
 	if (n < 0 || cdl_proc_parse_stat(buf, &ps) < 0)
 		return;
 	t->facts = true;
@@ -252,12 +252,12 @@ void cdl_live_read_facts(struct ctx *c, struct th *t, bool with_sched)
 		int ns;
 
 		snprintf(name, sizeof(name), "%d/status", t->tid);
-		if (cdl_proc_read_at(c->taskfd, name, buf, sizeof(buf)) > 0 &&
+		if (cdl_proc_read_one(c->taskfd, name, buf, sizeof(buf)) > 0 &&
 		    cdl_proc_parse_nspid(buf, &ns) == 0 && ns != t->tid)
 			t->ns_tid = ns;
 	}
 	snprintf(name, sizeof(name), "%d/wchan", t->tid);
-	if (cdl_proc_read_at(c->taskfd, name, t->wchan, sizeof(t->wchan)) <= 0 ||
+	if (cdl_proc_read_one(c->taskfd, name, t->wchan, sizeof(t->wchan)) <= 0 ||
 	    strcmp(t->wchan, "0") == 0)
 		t->wchan[0] = '\0';
 	if (with_sched && (t->state == 'S' || t->state == 'D')) {
@@ -268,8 +268,12 @@ void cdl_live_read_facts(struct ctx *c, struct th *t, bool with_sched)
 		snprintf(name, sizeof(name), "%d/sched", t->tid);
 		/* exec_start is 0 while a thread that was woken and moved to
 		 * another CPU waits to run there: then it is not known */
-		if (cdl_proc_read_at(c->taskfd, name, buf, sizeof(buf)) > 0 &&
-		    cdl_proc_parse_exec_start(buf, &es) == 0 && es > 0) {
+		if (cdl_proc_read_one(c->taskfd, name, buf, sizeof(buf)) <= 0)
+			return;
+		/* the per-thread capture's first proof round takes these */
+		t->sw_ok = cdl_proc_sched_long(buf, "nr_voluntary_switches", &t->sw_vol) == 0 &&
+			   cdl_proc_sched_long(buf, "nr_involuntary_switches", &t->sw_invol) == 0;
+		if (cdl_proc_parse_exec_start(buf, &es) == 0 && es > 0) {
 			t->exec_start = es;
 			int64_t diff = ref + (cdl_live_mono_ns() - ref_mono) - es;
 

@@ -413,11 +413,16 @@ static int prepare(struct ctx *c)
 	free(tids);
 	c->pd_copy = cdl_libc_ops_default()->max_thread_desc_size();
 	cdl_live_forcore_prepare(c);
-	/* the copy buffer, estimated: a few pages per thread stack and
-	 * struct pthread, the main thread's stack and futex windows */
-	size_t est = c->n * ARENA_PER_THREAD + cdl_live_forcore_bytes(c) +
-		     (c->o->max_stack < (256u << 10) ? c->o->max_stack : (256u << 10));
-	cdl_live_arena_get(c, est < ARENA_MAX_EST ? est : ARENA_MAX_EST);
+	/* the copy buffer of the global freeze, estimated: a few pages per
+	 * thread stack and struct pthread, the main thread's stack and
+	 * futex windows (the per-thread capture sizes its own, for one
+	 * thread) */
+	if (c->o->global_freeze) {
+		size_t est = c->n * ARENA_PER_THREAD + cdl_live_forcore_bytes(c) +
+			     (c->o->max_stack < (256u << 10) ? c->o->max_stack : (256u << 10));
+
+		cdl_live_arena_get(c, est < ARENA_MAX_EST ? est : ARENA_MAX_EST);
+	}
 	if (cdl_live_seized_reserve(cdl_live_seized_count() + c->n * 2 + 64) < 0)
 		return cdl_diag_set(c->d, ENOMEM, "attach: thread list");
 	return 0;

@@ -663,13 +663,22 @@ int cdl_live_copy(struct ctx *c)
 	return 0;
 }
 
-/* After the thaw: move what was copied into the memory image. */
+/* After the thaw: hand what was copied to the memory image.  The arena
+ * was populated before the freeze, so the image takes it as it is rather
+ * than copying it into memory that would fault page by page. */
 int cdl_live_store_regions(struct ctx *c)
 {
+	if (c->nregions == 0)
+		return 0;
+	if (cdl_memimg_adopt_map(c->rc->mem, c->arena, c->arena_len) < 0) {
+		c->arena = NULL;
+		return -ENOMEM;
+	}
+	c->arena = NULL;
 	for (size_t i = 0; i < c->nregions; i++) {
 		struct region *r = &c->regions[i];
 
-		if (r->got && cdl_memimg_add_copy(c->rc->mem, r->addr, r->buf, r->got) < 0)
+		if (r->got && cdl_memimg_add_ref(c->rc->mem, r->addr, r->buf, r->got) < 0)
 			return -ENOMEM;
 	}
 	return 0;

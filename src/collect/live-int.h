@@ -61,6 +61,8 @@ struct proof {
 	bool captured;           /* stopped, copied and let go */
 	bool proven;
 	const char *why;         /* why not proven, for CDEADLOCK_PROOF_DEBUG */
+	int fd_sys, fd_status;   /* /proc/TID/syscall and status kept open from
+	                            c0 to c2 (pread), -1 none; 0 is never ours */
 };
 
 /* One thread of the target while we work on it. */
@@ -82,6 +84,8 @@ struct th {
 	size_t slot;             /* index in the emergency array */
 	int cpu;                 /* CPU it last ran on, -1 unknown */
 	int64_t exec_start;      /* sched se.exec_start, 0 unknown */
+	bool sw_ok;              /* sw_vol, sw_invol read with exec_start */
+	long sw_vol, sw_invol;   /* its context switches then (sched) */
 	struct cdl_regs ct;      /* registers and syscall state */
 	struct proof pf;         /* per-thread mode only */
 };
@@ -140,6 +144,9 @@ struct ctx {
 	                            until the proof says in which order it goes
 	                            to the memory image */
 	size_t ncopies, copies_cap;
+	struct ptchunk *chunks;  /* per-thread mode: the populated mappings the
+	                            copies are in, until the image adopts them */
+	size_t nchunks, chunks_cap;
 	struct cdl_live_forcore *forcore; /* what a core file needs (forcore.c),
 	                                     NULL unless o->for_core */
 };

@@ -66,7 +66,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -86,7 +88,19 @@
 struct ptcopy {
 	uint64_t addr;
 	size_t len;
-	unsigned char *buf;      /* malloc'd; the memory image takes it */
+	unsigned char *buf;      /* in a chunk; the memory image adopts those */
+};
+
+/* Copies are kept in mappings populated in one call each: a page fault
+ * per page costs tens of microseconds on virtual machines, which at
+ * thousands of threads made keeping the copies a third of the time
+ * between two stops.  Chunks grow from PT_CHUNK_MIN to PT_CHUNK_MAX so a
+ * small target does not pay for a large one. */
+#define PT_CHUNK_MIN ((size_t)256 << 10)
+#define PT_CHUNK_MAX ((size_t)8 << 20)
+struct ptchunk {
+	void *base;
+	size_t len, used;
 };
 
 /* ---- what the kernel says ---- */
@@ -118,32 +132,85 @@ static void parse_sysline(const char *buf, struct sysline *s)
 	s->pc = strtoull(end, &end, 16);
 }
 
+/* The text of /proc/TID/FILE into buf (NUL-terminated), through *fd kept
+ * open from the first read (one pread each time after: these files are
+ * read three times per thread, and opening one costs more than reading
+ * it).  Out of descriptors, each read opens its own.  Length or -errno. */
+static ssize_t th_read(struct ctx *c, int tid, int *fd, const char *file, char *buf, size_t size)
+{
+	char name[64];
+	ssize_t n;
+
+	snprintf(name, sizeof(name), "%d/%s", tid, file);
+	if (*fd < 0) {
+		*fd = openat(c->taskfd, name, O_RDONLY | O_CLOEXEC);
+		if (*fd < 0)
+			return errno == EMFILE || errno == ENFILE ?
+			       cdl_proc_read_one(c->taskfd, name, buf, size) : -errno;
+	}
+	/* a /proc/TID file this small comes whole in one read */
+	do
+		n = pread(*fd, buf, size - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
+}
+
+static void th_close(struct th *t)
+{
+	if (t->pf.fd_sys > 0)
+		close(t->pf.fd_sys);
+	if (t->pf.fd_status > 0)
+		close(t->pf.fd_status);
+	t->pf.fd_sys = t->pf.fd_status = -1;
+}
+
 /* Read round k (0, 1, 2) of thread t. */
 static void read_round(struct ctx *c, struct th *t, int k)
 {
-	char name[64], buf[4096];
+	char buf[4096];
 	struct proof *pf = &t->pf;
 	const char *st;
 
 	pf->read[k] = false;
-	snprintf(name, sizeof(name), "%d/status", t->tid);
-	if (cdl_proc_read_at(c->taskfd, name, buf, sizeof(buf)) <= 0 ||
+	if (th_read(c, t->tid, &pf->fd_status, "status", buf, sizeof(buf)) <= 0 ||
 	    cdl_proc_status_long(buf, "voluntary_ctxt_switches", &pf->vol[k]) < 0 ||
 	    cdl_proc_status_long(buf, "nonvoluntary_ctxt_switches", &pf->invol[k]) < 0)
 		return;
 	st = strstr(buf, "State:");
 	pf->state[k] = st ? st[strspn(st + 6, " \t") + 6] : '?';
-	snprintf(name, sizeof(name), "%d/syscall", t->tid);
-	if (cdl_proc_read_at(c->taskfd, name, buf, sizeof(buf)) <= 0)
+	if (th_read(c, t->tid, &pf->fd_sys, "syscall", buf, sizeof(buf)) <= 0)
 		return;
 	parse_sysline(buf, &pf->s[k]);
 	pf->read[k] = true;
 }
 
+/* c0: the state and switches read just before (cdl_live_read_facts: stat
+ * and sched, in that order) when there are, then the syscall.  Any order
+ * of the c0 reads will do, as long as all come before the stop: a thread
+ * that left its wait in between shows more switches at c1. */
 static void first_round(struct ctx *c, struct th *t)
 {
-	read_round(c, t, 0);
-	t->pf.vol_first = t->pf.read[0] ? t->pf.vol[0] : -1;
+	struct proof *pf = &t->pf;
+
+	pf->fd_sys = pf->fd_status = -1;
+	if (t->facts && t->sw_ok) {
+		char buf[512];
+
+		pf->read[0] = false;
+		pf->vol[0] = t->sw_vol;
+		pf->invol[0] = t->sw_invol;
+		pf->state[0] = t->state;
+		if (th_read(c, t->tid, &pf->fd_sys, "syscall", buf, sizeof(buf)) > 0) {
+			parse_sysline(buf, &pf->s[0]);
+			pf->read[0] = true;
+		}
+	} else {
+		read_round(c, t, 0);
+	}
+	pf->vol_first = pf->read[0] ? pf->vol[0] : -1;
 }
 
 /* ---- the test hooks ---- */
@@ -172,6 +239,35 @@ static void test_pause(int tid)
 
 /* ---- one thread ---- */
 
+/* len bytes in the last chunk, or in a new one.  NULL if out of memory. */
+static unsigned char *chunk_take(struct ctx *c, size_t len)
+{
+	struct ptchunk *k = c->nchunks ? &c->chunks[c->nchunks - 1] : NULL;
+	unsigned char *p;
+
+	len = (len + 15) & ~(size_t)15;
+	if (!k || k->len - k->used < len) {
+		size_t sz = k ? k->len * 2 : PT_CHUNK_MIN;
+		void *b;
+
+		if (sz > PT_CHUNK_MAX)
+			sz = PT_CHUNK_MAX;
+		if (sz < len)
+			sz = (len + 4095) & ~(size_t)4095;
+		if (CDL_GROW(c->chunks, c->chunks_cap, c->nchunks + 1, 16) < 0)
+			return NULL;
+		b = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+			 -1, 0);
+		if (b == MAP_FAILED)
+			return NULL;
+		k = &c->chunks[c->nchunks++];
+		*k = (struct ptchunk){ b, sz, 0 };
+	}
+	p = (unsigned char *)k->base + k->used;
+	k->used += len;
+	return p;
+}
+
 static int keep_copy(struct ctx *c, const struct region *r)
 {
 	struct ptcopy *p;
@@ -181,7 +277,7 @@ static int keep_copy(struct ctx *c, const struct region *r)
 	if (CDL_GROW(c->copies, c->copies_cap, c->ncopies + 1, 256) < 0)
 		return -ENOMEM;
 	p = &c->copies[c->ncopies];
-	p->buf = malloc(r->got);
+	p->buf = chunk_take(c, r->got);
 	if (!p->buf)
 		return -ENOMEM;
 	memcpy(p->buf, r->buf, r->got);
@@ -658,6 +754,17 @@ int cdl_live_perthread(struct ctx *c)
 	/* the copy buffer for the largest thread, mapped before any stop */
 	if (cdl_live_arena_get(c, c->o->max_stack + c->pd_copy + 2 * FUTEX_WINDOW + LOCK_SPAN) < 0)
 		return cdl_diag_set(c->d, ENOMEM, "capture: copy buffer");
+	/* two descriptors per thread for the proof: as many as we may */
+	struct rlimit old_nofile;
+	bool raised = false;
+
+	if (getrlimit(RLIMIT_NOFILE, &old_nofile) == 0 && old_nofile.rlim_cur < old_nofile.rlim_max &&
+	    old_nofile.rlim_cur < 2 * c->n + 256) {
+		struct rlimit rl = old_nofile;
+
+		rl.rlim_cur = 2 * c->n + 1024 < rl.rlim_max ? 2 * c->n + 1024 : rl.rlim_max;
+		raised = setrlimit(RLIMIT_NOFILE, &rl) == 0;
+	}
 	for (size_t i = 0; i < c->n; i++) {
 		struct th *t = &c->t[i];
 
@@ -702,6 +809,10 @@ int cdl_live_perthread(struct ctx *c)
 		decide(c);
 	}
 	c->ph_copied = cdl_live_mono_ns();
+	for (size_t i = 0; i < c->n; i++)
+		th_close(&c->t[i]);
+	if (raised)
+		setrlimit(RLIMIT_NOFILE, &old_nofile);
 	/* threads that did not stop in their budget: a last wait, then the
 	 * SIGCHLD handler lets them go when they do */
 	cdl_live_thaw(c);
@@ -772,27 +883,37 @@ int cdl_live_perthread_store(struct ctx *c)
 			free(span);
 			return -ENOMEM;
 		}
-	for (size_t i = 0; i < c->ncopies; i++) {
-		struct ptcopy *p = &c->copies[i];
-
-		if (!p->buf)
-			continue;
-		patch_copy(p, span, n);
-		if (cdl_memimg_add(c->rc->mem, p->addr, p->buf, p->len) < 0) {
-			p->buf = NULL;
+	/* the image owns the chunks from here, whatever happens next */
+	for (size_t i = 0; i < c->nchunks; i++)
+		if (cdl_memimg_adopt_map(c->rc->mem, c->chunks[i].base, c->chunks[i].len) < 0) {
+			for (size_t j = i + 1; j < c->nchunks; j++)
+				munmap(c->chunks[j].base, c->chunks[j].len);
+			c->nchunks = 0;
 			free(span);
 			return -ENOMEM;
 		}
-		p->buf = NULL;
+	c->nchunks = 0;
+	for (size_t i = 0; i < c->ncopies; i++) {
+		struct ptcopy *p = &c->copies[i];
+
+		patch_copy(p, span, n);
+		if (cdl_memimg_add_ref(c->rc->mem, p->addr, p->buf, p->len) < 0) {
+			free(span);
+			return -ENOMEM;
+		}
 	}
+	c->ncopies = 0;
 	free(span);
 	return 0;
 }
 
 void cdl_live_perthread_free(struct ctx *c)
 {
-	for (size_t i = 0; i < c->ncopies; i++)
-		free(c->copies[i].buf);
+	for (size_t i = 0; i < c->nchunks; i++)
+		munmap(c->chunks[i].base, c->chunks[i].len);
+	free(c->chunks);
+	c->chunks = NULL;
+	c->nchunks = c->chunks_cap = 0;
 	free(c->copies);
 	c->copies = NULL;
 	c->ncopies = c->copies_cap = 0;

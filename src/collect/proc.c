@@ -44,6 +44,26 @@ ssize_t cdl_proc_read_at(int dirfd, const char *name, char *buf, size_t size)
 	return (ssize_t)len;
 }
 
+ssize_t cdl_proc_read_one(int dirfd, const char *name, char *buf, size_t size)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, buf, size - 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	buf[n] = '\0';
+	close(fd);
+	return n;
+}
+
 int cdl_proc_parse_stat(const char *buf, struct cdl_proc_stat *out)
 {
 	/* "pid (comm) S ppid pgrp session tty tpgid flags ..."; comm may hold
@@ -90,6 +110,30 @@ int cdl_proc_status_long(const char *buf, const char *field, long *out)
 			errno = 0;
 			v = strtol(p + fl + 1, &end, 10);
 			if (errno || end == p + fl + 1)
+				return -ENOENT;
+			*out = v;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int cdl_proc_sched_long(const char *buf, const char *field, long *out)
+{
+	/* "nr_voluntary_switches   :   123", a line of /proc/TID/sched */
+	size_t fl = strlen(field);
+
+	for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, field, fl) == 0 && (p[fl] == ' ' || p[fl] == ':')) {
+			const char *q = p + fl + strspn(p + fl, " \t");
+			char *end;
+			long v;
+
+			if (*q != ':')
+				return -ENOENT;
+			errno = 0;
+			v = strtol(q + 1, &end, 10);
+			if (errno || end == q + 1)
 				return -ENOENT;
 			*out = v;
 			return 0;

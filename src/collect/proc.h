@@ -15,6 +15,11 @@
  * (AT_FDCWD for an absolute path) and NUL-terminate.  Returns the length
  * or -errno. */
 ssize_t cdl_proc_read_at(int dirfd, const char *name, char *buf, size_t size);
+/* The same in one read, for the one-record files of a thread (stat,
+ * status, wchan, sched, syscall): the kernel renders such a file whole
+ * and one read of a buffer large enough returns it all (a multi-record
+ * file such as maps can return less before its end: not for those). */
+ssize_t cdl_proc_read_one(int dirfd, const char *name, char *buf, size_t size);
 
 /* Facts from /proc/.../stat. */
 struct cdl_proc_stat {
@@ -31,6 +36,8 @@ int cdl_proc_parse_stat(const char *buf, struct cdl_proc_stat *out);
 /* Value of an integer field ("TracerPid", "Tgid", "Uid" first value) of a
  * /proc/.../status text.  0 or -ENOENT. */
 int cdl_proc_status_long(const char *buf, const char *field, long *out);
+/* The same for a line "field   :   value" of /proc/TID/sched. */
+int cdl_proc_sched_long(const char *buf, const char *field, long *out);
 
 /* se.exec_start of a sched file, in nanoseconds.  0 or -ENOENT. */
 int cdl_proc_parse_exec_start(const char *buf, int64_t *ns);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "grow.h"
 #include "memimg.h"
@@ -19,11 +20,21 @@ struct region {
 	uint64_t addr;
 	size_t len;
 	unsigned char *data;
+	bool owned;              /* malloc'd, ours to free; else inside a block */
+};
+
+/* A mapping the image unmaps when freed: regions added by reference
+ * point into it. */
+struct block {
+	void *base;
+	size_t len;
 };
 
 struct cdl_memimg {
 	struct region *r;
 	size_t n, cap;
+	struct block *blk;
+	size_t nblk, capblk;
 	bool normalized;
 	size_t total;
 	cdl_memimg_read_fn back_read;   /* what no region holds */
@@ -45,8 +56,12 @@ void cdl_memimg_free(struct cdl_memimg *m)
 	if (!m)
 		return;
 	for (size_t i = 0; i < m->n; i++)
-		free(m->r[i].data);
+		if (m->r[i].owned)
+			free(m->r[i].data);
 	free(m->r);
+	for (size_t i = 0; i < m->nblk; i++)
+		munmap(m->blk[i].base, m->blk[i].len);
+	free(m->blk);
 	if (m->back_release)
 		m->back_release(m->back_arg);
 	free(m);
@@ -72,7 +87,29 @@ int cdl_memimg_add(struct cdl_memimg *m, uint64_t addr, void *data, size_t len)
 		free(data);
 		return -ENOMEM;
 	}
-	m->r[m->n++] = (struct region){ addr, len, data };
+	m->r[m->n++] = (struct region){ addr, len, data, true };
+	m->normalized = false;
+	m->total += len;
+	return 0;
+}
+
+int cdl_memimg_adopt_map(struct cdl_memimg *m, void *base, size_t len)
+{
+	if (CDL_GROW(m->blk, m->capblk, m->nblk + 1, 16) < 0) {
+		munmap(base, len);
+		return -ENOMEM;
+	}
+	m->blk[m->nblk++] = (struct block){ base, len };
+	return 0;
+}
+
+int cdl_memimg_add_ref(struct cdl_memimg *m, uint64_t addr, const void *data, size_t len)
+{
+	if (len == 0)
+		return 0;
+	if (CDL_GROW(m->r, m->cap, m->n + 1, 64) < 0)
+		return -ENOMEM;
+	m->r[m->n++] = (struct region){ addr, len, (unsigned char *)data, false };
 	m->normalized = false;
 	m->total += len;
 	return 0;
@@ -97,6 +134,21 @@ static int cmp_region(const void *a, const void *b)
 	return x->len < y->len ? 1 : (x->len > y->len ? -1 : 0);
 }
 
+/* The bytes of r in a malloc'd buffer of nlen bytes (r's own, grown, or
+ * a new one when r is a reference into a block).  NULL when out of
+ * memory, r unchanged. */
+static unsigned char *grown(const struct region *r, size_t nlen)
+{
+	unsigned char *nd;
+
+	if (r->owned)
+		return realloc(r->data, nlen);
+	nd = malloc(nlen);
+	if (nd)
+		memcpy(nd, r->data, r->len);
+	return nd;
+}
+
 /* Sort and merge overlapping regions.  All copies come from one frozen
  * moment, so overlapping bytes agree; the earlier region's bytes are kept. */
 static int normalize(struct cdl_memimg *m)
@@ -116,7 +168,7 @@ static int normalize(struct cdl_memimg *m)
 
 				if (cend > pend) {
 					size_t nlen = cend - prev->addr;
-					unsigned char *nd = realloc(prev->data, nlen);
+					unsigned char *nd = grown(prev, nlen);
 
 					if (!nd) {
 						/* close the gap so every slot up to n
@@ -131,8 +183,10 @@ static int normalize(struct cdl_memimg *m)
 					       cend - pend);
 					prev->data = nd;
 					prev->len = nlen;
+					prev->owned = true;
 				}
-				free(cur->data);
+				if (cur->owned)
+					free(cur->data);
 				continue;
 			}
 		}

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "grow.h"
 #include "memimg.h"
@@ -153,6 +154,43 @@ START_TEST(memimg_reads_and_merges)
 }
 END_TEST
 
+/* copies by reference into an adopted mapping: merged with owned copies
+ * (a referenced region grown by a neighbour is copied, never realloc'd),
+ * read back, and the mapping is released with the image (valgrind and
+ * ASan see a leak or a bad free otherwise) */
+START_TEST(memimg_adopts_mappings)
+{
+	struct cdl_memimg *m = cdl_memimg_new();
+	unsigned char *blk = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char tail[32], out[96];
+	const unsigned char *data;
+	uint64_t addr;
+	size_t len;
+
+	ck_assert_ptr_ne(blk, MAP_FAILED);
+	for (int i = 0; i < 64; i++)
+		blk[i] = (unsigned char)i;
+	for (int i = 0; i < 32; i++)
+		tail[i] = (unsigned char)(200 + i);
+	ck_assert_int_eq(cdl_memimg_adopt_map(m, blk, 8192), 0);
+	ck_assert_int_eq(cdl_memimg_add_ref(m, 0x4000, blk, 64), 0);
+	ck_assert_int_eq(cdl_memimg_add_ref(m, 0x4010, blk + 16, 16), 0);   /* inside */
+	ck_assert_int_eq(cdl_memimg_add_copy(m, 0x4030, tail, 32), 0);      /* grows it */
+	ck_assert_int_eq(cdl_memimg_add_ref(m, 0x9000, blk + 100, 0), 0);   /* empty: nothing */
+	ck_assert_int_eq(cdl_memimg_read(m, 0x4000, out, 0x50), 0);
+	for (int i = 0; i < 64; i++)
+		ck_assert_int_eq(out[i], i);
+	ck_assert_int_eq(out[0x40], tail[0x10]);
+	ck_assert_uint_eq(cdl_memimg_nregions(m), 1);
+	ck_assert_int_eq(cdl_memimg_region(m, 0, &addr, &data, &len), 0);
+	ck_assert_uint_eq(addr, 0x4000);
+	ck_assert_uint_eq(len, 0x50);
+	ck_assert_ptr_ne(data, blk);    /* grown: a copy of its own */
+	cdl_memimg_free(m);
+}
+END_TEST
+
 /* perf maps: hex with and without 0x, names with spaces, bad lines
  * skipped, a region written again later replaces the earlier one */
 START_TEST(perfmap_parse_and_find)
@@ -241,6 +279,7 @@ int main(void)
 	tcase_add_test(tc, wait_kind_table);
 	tcase_add_test(tc, user_frame_skips_runtime);
 	tcase_add_test(tc, memimg_reads_and_merges);
+	tcase_add_test(tc, memimg_adopts_mappings);
 	tcase_add_test(tc, utf8_lengths);
 	tcase_add_test(tc, grow_doubles_and_keeps_on_failure);
 	tcase_add_test(tc, perfmap_parse_and_find);
