@@ -7,7 +7,8 @@
  * afterwards, from what the kernel says of each thread:
  *
  *   c0  before anything: every thread's /proc/TID/syscall (syscall,
- *       arguments, sp, pc) and its context switches (/proc/TID/status);
+ *       arguments, sp, pc) and its context switches (from the sched
+ *       file read just before, else /proc/TID/status);
  *   one thread at a time (the main thread first): PTRACE_SEIZE,
  *       PTRACE_INTERRUPT, wait for that tid's stop (at
  *       most PT_BUDGET_MS), registers, stack, thread descriptor, the
