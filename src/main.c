@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "analyze.h"
@@ -534,6 +535,11 @@ int main(int argc, char **argv)
 			return diag_fail(&diag);
 		return 0;
 	}
+	/* the target runs again: the analysis and the output (a large
+	 * target's JSON is megabytes) run at the lowest priority, as the
+	 * offline stage did, so that it keeps the CPUs */
+	if (live)
+		setpriority(PRIO_PROCESS, 0, 19);
 	rc = report(&cli, snap, &ls);
 	cdl_collector_free(ls.k);
 	return rc;
