@@ -34,7 +34,8 @@ for n in $COUNTS; do
 done
 
 echo "cdeadlock pause at scale: $(nproc) CPUs, $RUNS runs per row, kernel $(uname -r)"
-echo "medians in ms; stall = longest gap the target's ticker saw; xN = ratio to the first row of"
+echo "medians in ms; stall = longest gap the target's ticker saw; jitter = the same, with no tool,"
+echo "over a window as long as the mode's full --json capture; xN = ratio to the first row of"
 echo "the same mode; pause = the whole freeze (global-freeze) or the longest single stop (per-thread)"
 echo
 awk -F'\t' '

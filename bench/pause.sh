@@ -19,7 +19,10 @@
 # 1000) plus a "ticker" that wakes every millisecond and records its
 # longest stall; SIGUSR2 makes it print that and start over.  For each
 # tool we reset the ticker, run the tool, and read the ticker's longest
-# stall during the run.  Figures are medians over RUNS runs (min in
+# stall during the run; the ticker alone is measured over 1 s and, per
+# mode, over as long as that mode's full capture took (the longest gap
+# grows with the window: compare a tool's stall with the window of its
+# length).  Figures are medians over RUNS runs (min in
 # brackets).  Needs jq; /usr/bin/time for peak RSS; eu-stack and gdb are
 # measured when installed.
 set -u
@@ -64,11 +67,16 @@ ntask=$(ls /proc/"$FIXPID"/task | wc -l)
 sleep 0.5
 
 # baseline: the ticker's own jitter over one second, no tool running
-for i in $(seq "$RUNS"); do
-	stall_line >/dev/null
-	sleep 1
-	stall_line >>"$TMP/base.stall"
-done
+# (and below, per mode, over as long as that mode's full capture takes:
+# the longest gap grows with the length of the window it is taken over)
+jitter() {   # jitter SECONDS FILE
+	for i in $(seq "$RUNS"); do
+		stall_line >/dev/null
+		sleep "$1"
+		stall_line >>"$2"
+	done
+}
+jitter 1 "$TMP/base.stall"
 
 for m in $MODES; do
 	case $m in
@@ -102,13 +110,18 @@ for m in $MODES; do
 		jq .pause_us "$TMP/full-$m.json" >>"$TMP/full-$m.pause"
 		sleep 0.2
 	done
+	# 3. the ticker alone over a window as long as the median full capture
+	win=$(sort -n "$TMP/full-$m.wall" | awk '{v[NR]=$1} END {
+		m = (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2; printf "%.1f", (m < 1000 ? 1000 : m) / 1000 }')
+	echo "$win" >"$TMP/win-$m"
+	jitter "$win" "$TMP/base-$m.stall"
 done
 last=${MODES##* }
 cp "$TMP/full-$last.json" "$TMP/full.json"
 nthreads=$(jq '.threads | length' "$TMP/full.json")
 nframes=$(jq '[.threads[].frames | length] | add' "$TMP/full.json")
 
-# 3. eu-stack -p on the same process
+# 4. eu-stack -p on the same process
 if command -v eu-stack >/dev/null; then
 	for i in $(seq "$RUNS"); do
 		stall_line >/dev/null
@@ -126,7 +139,7 @@ if command -v eu-stack >/dev/null; then
 	done
 fi
 
-# 4. gdb -batch 'thread apply all bt' (slow: at most 2 runs)
+# 5. gdb -batch 'thread apply all bt' (slow: at most 2 runs)
 if command -v gdb >/dev/null && [ "$N" -le "$MAXGDB" ]; then
 	for i in $(seq $(( RUNS < 2 ? RUNS : 2 ))); do
 		stall_line >/dev/null
@@ -157,6 +170,7 @@ echo
 printf '%-38s %16s %16s %16s %10s\n' "" "pause ms" "stall ms" "wall ms" "RSS MiB"
 printf '%-38s %16s %16s %16s %10s\n' "ticker alone (1 s, no tool)" "-" "$(us2ms base.stall)" "-" "-"
 for m in $MODES; do
+	printf '%-38s %16s %16s %16s %10s\n' "ticker alone, ${m%%-*} ($(cat "$TMP/win-$m") s)" "-" "$(us2ms base-$m.stall)" "-" "-"
 	printf '%-38s %16s %16s %16s %10s\n' "$m --no-unwind (bare capture)" "$(us2ms bare-$m.pause)" "$(us2ms bare-$m.stall)" "-" "-"
 	printf '%-38s %16s %16s %16s %10s\n' "$m --json (full)" "$(us2ms full-$m.pause)" "$(us2ms full-$m.stall)" "$(f full-$m.wall)" "$(kb2mb full-$m.rss)"
 done
@@ -183,7 +197,7 @@ med() { [ -s "$TMP/$1" ] && sort -n "$TMP/$1" | awk -v d="$2" '{v[NR]=$1} END {
 if [ -n "${PAUSE_ROW_FILE:-}" ]; then
 	for m in $MODES; do
 		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$N" "$m" \
-			"$(med base.stall 1000)" "$(med bare-$m.pause 1000)" "$(med bare-$m.stall 1000)" \
+			"$(med base-$m.stall 1000)" "$(med bare-$m.pause 1000)" "$(med bare-$m.stall 1000)" \
 			"$(med full-$m.stall 1000)" "$(med full-$m.wall 1)" "$(kb2mb full-$m.rss)" \
 			"$(med eu.wall 1)" "$(med gdb.stall 1000)" "$(med gdb.wall 1)" >>"$PAUSE_ROW_FILE"
 	done
