@@ -391,16 +391,20 @@ static int finish_one(struct ctx *c, struct th *t, int64_t budget_ns)
 		cdl_live_th_gone(t);
 		return 0;
 	}
-	cdl_live_took_stop(t, status);
-	if (t->st != TH_STOPPED)
-		return 0;
 	t0 = cdl_live_mono_ns();    /* held from here: before, it slept or ran */
-	rt_hold(c, true);
+	rt_hold(c, true);           /* its registers are read already */
+	cdl_live_took_stop(t, status);
+	if (t->st != TH_STOPPED) {
+		rt_hold(c, false);
+		return 0;
+	}
 	rc = copy_stopped(c, t, r, &nr);
 	test_hold(c, t);
 	cdl_live_release(t);
-	rt_hold(c, false);
 	int64_t t1 = cdl_live_mono_ns();
+	/* back to our priority: the target's threads that wait for a CPU
+	 * take ours now, and the one let go is not held meanwhile */
+	rt_hold(c, false);
 	t->pf.held_ns = t1 - t0;
 	t->pf.captured = true;
 	if (t->pf.held_ns > c->max_held_ns)
