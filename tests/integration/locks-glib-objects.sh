@@ -38,6 +38,15 @@ for n in grreader grwriter; do
 		fail "$n: GRWLock not named: $(jq -c --argjson t "$t" '.threads[] | select(.tid == $t) | .wait' "$J")"
 done
 expect_noise_quiet
+# the debug symbols advice names Debian's package whole (it said libglib2)
+advice=0
+if dpkg -S 'libglib-2.0.so.0.*' 2>/dev/null | grep -q '^libglib2\.0-0:' &&
+	! dpkg-query -W -f '${Status}' libglib2.0-0-dbgsym 2>/dev/null | grep -q installed; then
+	advice=1
+fi
+jq -e --argjson n "$advice" '[.warnings[] | select(test("libglib-2.0.*dbgsym"))] |
+	length >= $n and all(test("install libglib2\\.0-0-dbgsym .*package libglib2\\.0-0\\)"))' "$J" >/dev/null ||
+	fail "debug symbols advice: $(jq -c .warnings "$J")"
 kill "$FIX_PID"
 
 # ---- idle pools, a queue and two GCond waiters: exit 0, all idle
