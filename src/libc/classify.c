@@ -265,25 +265,17 @@ static long syscall_wrapper_caller(const struct cdl_thread *t)
 	return -1;
 }
 
-/* GLib's GMutex (a bare word: 0 free, 1 locked, 2 contended) waits from
- * its lock slow path in libglib with val 2 and records no owner; that one
- * is named, since it is a lock. */
+/* A futex wait through syscall(2): GLib's objects are named (glib.c);
+ * anything else is an anonymous futex, no owner. */
 bool cdl_libc_foreign_futex_wait(const struct cdl_thread *t, struct cdl_wait *w, uint32_t op,
 				 uint32_t val)
 {
 	long caller = syscall_wrapper_caller(t);
-	const struct cdl_frame *f;
 
 	if (caller < 0)
 		return false;
-	f = &t->frames[caller];
-	w->kind = CDL_WAIT_FUTEX;
-	if (f->module && strncmp(cdl_libc_base_name(f->module), "libglib-2.0", 11) == 0 &&
-	    (op & 0x7f) == CDL_FUTEX_WAIT && val == 2 &&
-	    !(f->function && (has(f->function, "cond") || has(f->function, "bit_lock")))) {
-		w->detail = "GLib GMutex";
-		w->flags |= CDL_WAITF_OWNER_UNKNOWN;
-	}
+	if (!cdl_glib_futex_wait(t, (size_t)caller, w, op, val))
+		w->kind = CDL_WAIT_FUTEX;
 	return true;
 }
 

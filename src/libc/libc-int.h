@@ -111,6 +111,17 @@ enum cdl_libc_hint cdl_libc_frame_hint(const struct cdl_thread *t);
 bool cdl_libc_foreign_futex_wait(const struct cdl_thread *t, struct cdl_wait *w,
 				 uint32_t op, uint32_t val);
 
+/* GLib (glib.c).  Whether path is libglib-2.0. */
+bool cdl_glib_is_module(const char *path);
+/* t's futex wait w (begun: w->futex set) through syscall(2), called from
+ * frame caller: a GMutex, GCond or bit lock wait of libglib, by the frame
+ * and the futex op and value.  True if it classified w. */
+bool cdl_glib_futex_wait(const struct cdl_thread *t, size_t caller, struct cdl_wait *w,
+			 uint32_t op, uint32_t val);
+/* Name the libc mutex and rwlock waits that a GRecMutex or GRWLock entered
+ * (the first frame above the libc's); the owner is the libc's. */
+void cdl_glib_name_waits(struct cdl_snapshot *s);
+
 /* pthread_join: the joiner sleeps on a word of the joinee's descriptor,
  * which starts at pd (plausible: the futex value fits a join); the
  * joinee is a thread of the snapshot, or the frames say join.  True if it

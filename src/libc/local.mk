@@ -10,5 +10,6 @@ src_libcdl_libc_a_SOURCES = \
 	src/libc/musl-unwind.c \
 	src/libc/libc-int.h \
 	src/libc/runtime.c \
+	src/libc/glib.c \
 	src/libc/held.c \
 	include/libc.h

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "arch.h"
+#include "libc-int.h"
 #include "libc.h"
 #include "memimg.h"
 #include "snapshot.h"
@@ -170,4 +171,5 @@ void cdl_runtime_classify(struct cdl_snapshot *s)
 		if (o != R_NONE)
 			classify(s, t, o);
 	}
+	cdl_glib_name_waits(s);
 }

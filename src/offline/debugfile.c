@@ -206,7 +206,9 @@ static bool dpkg_owner(const char *root, const char *path, char *pkg, size_t n)
 		free(text);
 		fclose(f);
 		if (hit) {
-			e->d_name[strcspn(e->d_name, ":.")] = '\0';
+			/* "libglib2.0-0:amd64.list": the name has dots of its own */
+			e->d_name[len - 5] = '\0';
+			e->d_name[strcspn(e->d_name, ":")] = '\0';
 			snprintf(pkg, n, "%s", e->d_name);
 		}
 	}

@@ -24,6 +24,7 @@ LOCK_TESTS = \
 	tests/integration/locks-nodebug.sh \
 	tests/integration/locks-busy.sh \
 	tests/integration/locks-glib.sh \
+	tests/integration/locks-glib-objects.sh \
 	tests/integration/runtime-jvm.sh \
 	tests/integration/locks-musl.sh \
 	tests/integration/locks-musl-objects.sh \

@@ -141,6 +141,138 @@ START_TEST(gmutex_has_no_owner)
 }
 END_TEST
 
+#define LIBGLIB "/lib/x86_64-linux-gnu/libglib-2.0.so.0.7400.6"
+
+/* A thread of w waiting through syscall(2) from the libglib function fn
+ * (NULL: the unnamed static lock slow path), called from "worker". */
+static struct cdl_thread *glib_waiter(struct world *w, int tid, uint64_t uaddr, uint64_t op,
+				      uint64_t val, const char *fn)
+{
+	struct cdl_thread *t = w_thread(w, tid);
+
+	futex_call(t, uaddr, op, val);
+	frame(w->s, t, "syscall", LIBC);
+	frame(w->s, t, fn ? fn : "", LIBGLIB);
+	if (!fn)
+		t->frames[t->nframes - 1].function = NULL;
+	frame(w->s, t, "worker", "/usr/bin/app");
+	return t;
+}
+
+/* GCond: the word after its pointer, any count (2 too), is an idle wait;
+ * the relock of a woken waiter (the slow path above syscall, g_cond_wait
+ * further up) is a GMutex; a bit lock records no owner; another op or a
+ * bit lock word of 0 is no GLib object. */
+START_TEST(glib_objects)
+{
+	struct world w;
+	struct cdl_thread *t;
+
+	w_init(&w);
+	put32(w.data, 8, 2);                 /* GCond at DATA: i[0] = 2 */
+	put32(w.data, 64, 2);                /* GMutex at DATA + 64 */
+	put32(w.data, 128, 1);               /* bit lock word: bit 0 */
+	glib_waiter(&w, 100, DATA + 8, 0x80, 2, "g_cond_wait");
+	t = glib_waiter(&w, 101, DATA + 8, 0x80, 2, "g_cond_wait_until");
+	t->syscall_args[3] = STACK(1) + 64;  /* a timeout */
+	t = w_thread(&w, 102);               /* woken, relocking its GMutex */
+	futex_call(t, DATA + 64, 0x80, 2);
+	frame(w.s, t, "syscall", LIBC);
+	frame(w.s, t, "", LIBGLIB);
+	t->frames[1].function = NULL;
+	frame(w.s, t, "g_cond_wait", LIBGLIB);
+	frame(w.s, t, "worker", "/usr/bin/app");
+	glib_waiter(&w, 103, DATA + 128, 0x80, 1, "g_bit_lock");
+	t = glib_waiter(&w, 104, DATA + 128, 0x80, 1, "g_futex_wait");
+	t->frames[1].inlined = true;         /* with debug info: inlined */
+	t->frames[2].function = cdl_snapshot_intern(w.s, "g_pointer_bit_lock");
+	t->frames[2].module = cdl_snapshot_intern(w.s, LIBGLIB);
+	glib_waiter(&w, 105, DATA + 128, 0x80, 0, "g_bit_lock");
+	glib_waiter(&w, 106, DATA + 8, 0x89, 2, "g_cond_wait");
+	glib_waiter(&w, 107, DATA + 8, 0x80, 2, "g_cond_signal_not_a_wait");
+	w_classify(&w);
+
+	for (int tid = 100; tid <= 101; tid++) {
+		t = w_find(&w, tid);
+		ck_assert_int_eq(t->wait.kind, CDL_WAIT_CONDVAR);
+		ck_assert_str_eq(t->wait.detail, "GLib GCond");
+		ck_assert_uint_eq(t->wait.address, DATA);
+		ck_assert_uint_eq(t->wait.futex, DATA + 8);
+		ck_assert_int_eq(t->wait.owner_tid, 0);
+		ck_assert(!(t->wait.flags & CDL_WAITF_OWNER_UNKNOWN));
+		ck_assert_int_eq(!!(t->wait.flags & CDL_WAITF_TIMED), tid == 101);
+		ck_assert(cdl_wait_kind_info(t->wait.kind)->idle);
+	}
+	t = w_find(&w, 102);
+	ck_assert_int_eq(t->wait.kind, CDL_WAIT_FUTEX);
+	ck_assert_str_eq(t->wait.detail, "GLib GMutex");
+	ck_assert(t->wait.flags & CDL_WAITF_OWNER_UNKNOWN);
+	t = w_find(&w, 103);
+	ck_assert_int_eq(t->wait.kind, CDL_WAIT_FUTEX);
+	ck_assert_str_eq(t->wait.detail, "GLib g_bit_lock");
+	ck_assert(t->wait.flags & CDL_WAITF_OWNER_UNKNOWN);
+	ck_assert_int_eq(t->wait.owner_tid, 0);
+	t = w_find(&w, 104);
+	ck_assert_str_eq(t->wait.detail, "GLib g_pointer_bit_lock");
+	ck_assert(t->wait.flags & CDL_WAITF_OWNER_UNKNOWN);
+	for (int tid = 105; tid <= 107; tid++) {
+		t = w_find(&w, tid);
+		ck_assert_int_eq(t->wait.kind, CDL_WAIT_FUTEX);
+		ck_assert_ptr_null(t->wait.detail);
+		ck_assert(!(t->wait.flags & CDL_WAITF_OWNER_UNKNOWN));
+		ck_assert_int_eq(t->wait.owner_tid, 0);
+	}
+	w_free(&w);
+}
+END_TEST
+
+/* GRecMutex and GRWLock are the libc's objects: the GLib frame right above
+ * the libc's names them, the owner stays the libc's; a GLib frame further
+ * up, or one of the other object, names nothing. */
+START_TEST(glib_names_libc_objects)
+{
+	struct cdl_snapshot *s = cdl_snapshot_new();
+	static const struct {
+		enum cdl_wait_kind kind;
+		const char *fn, *user, *want;
+	} rows[] = {
+		{ CDL_WAIT_MUTEX, "g_rec_mutex_lock", NULL, "GLib GRecMutex" },
+		{ CDL_WAIT_RWLOCK_READ, "g_rw_lock_reader_lock", NULL, "GLib GRWLock" },
+		{ CDL_WAIT_RWLOCK_WRITE, "g_rw_lock_writer_lock", NULL, "GLib GRWLock" },
+		{ CDL_WAIT_RWLOCK_WRITE, "g_rw_lock_reader_lock", NULL, NULL },
+		{ CDL_WAIT_MUTEX, "g_rec_mutex_lock", "callback", NULL },
+		{ CDL_WAIT_MUTEX, "g_main_context_iteration", NULL, NULL },
+	};
+
+	ck_assert_ptr_nonnull(s);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct cdl_thread *t = cdl_snapshot_add_thread(s, 100 + (int)i);
+
+		t->has_wait = true;
+		t->wait.kind = rows[i].kind;
+		t->wait.owner_tid = 42;
+		frame(s, t, "__futex_abstimed_wait_common", LIBC);
+		frame(s, t, "pthread_rwlock_rdlock", LIBC);
+		if (rows[i].user)
+			frame(s, t, rows[i].user, "/usr/bin/app");
+		frame(s, t, rows[i].fn, LIBGLIB);
+		frame(s, t, "main", "/usr/bin/app");
+	}
+	cdl_runtime_classify(s);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct cdl_thread *t = cdl_snapshot_find_thread(s, 100 + (int)i);
+
+		if (rows[i].want)
+			ck_assert_str_eq(t->wait.detail, rows[i].want);
+		else
+			ck_assert_ptr_null(t->wait.detail);
+		ck_assert_int_eq(t->wait.owner_tid, 42);
+		ck_assert_int_eq(t->wait.kind, rows[i].kind);
+	}
+	cdl_snapshot_free(s);
+}
+END_TEST
+
 START_TEST(mutex_kinds)
 {
 	struct world w;
@@ -626,6 +758,8 @@ int main(void)
 	tcase_add_test(tc, pi_parked_after_edeadlk);
 	tcase_add_test(tc, join_of_a_thread_gone);
 	tcase_add_test(tc, gmutex_has_no_owner);
+	tcase_add_test(tc, glib_objects);
+	tcase_add_test(tc, glib_names_libc_objects);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
