@@ -166,6 +166,25 @@ struct cdl_rawcap_thread {
 	struct cdl_regs r;         /* valid when regs_status is CDL_RAWREGS_OK */
 };
 
+/* ---- a language runtime's own frames (CPython: cpython.h) ---- */
+
+struct cdl_rawcap_pyframe {
+	char *function;            /* co_qualname ("Condition.wait"); owned */
+	char *file;                /* co_filename; owned */
+	int line;                  /* 0 unknown */
+	bool entry;                /* the outermost frame of one eval loop call
+	                              (a _PyEval_EvalFrameDefault native frame) */
+};
+
+struct cdl_rawcap_pythread {
+	int tid;                   /* the thread state's native_thread_id */
+	uint64_t sentinel;         /* the semaphore a Thread.join() of this
+	                              thread waits on (its tstate lock), 0
+	                              unknown */
+	struct cdl_rawcap_pyframe *frames;  /* innermost first; owned */
+	size_t nframes, frames_cap;
+};
+
 /* ---- the whole capture ---- */
 
 struct cdl_rawcap {
@@ -192,6 +211,12 @@ struct cdl_rawcap {
 	struct cdl_rawcap_module *modules;
 	size_t nmodules, modules_cap;
 	struct cdl_perfmap perfmap; /* JIT code names the runtime published; owned */
+	/* CPython's frames, read by the live source after each thread's
+	 * copy (per-thread mode) or at the freeze: "CPython 3.11.2" when
+	 * they were read, else NULL; owned */
+	char *pyruntime;
+	struct cdl_rawcap_pythread *pythreads;
+	size_t npythreads, pythreads_cap;
 
 	char **warnings;           /* what the source noticed, in order; owned */
 	size_t nwarnings, warnings_cap;

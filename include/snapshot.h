@@ -117,6 +117,8 @@ struct cdl_frame {
 	int column;              /* 0 if unknown */
 	bool inlined;            /* an inline instance: shares pc with the next frame */
 	bool signal_frame;       /* <signal handler called> */
+	bool python;             /* a CPython frame (function = co_qualname,
+	                            file = co_filename; pc and module none) */
 };
 
 struct cdl_thread {
@@ -247,7 +249,7 @@ void cdl_snapshot_sort(struct cdl_snapshot *s);
 struct cdl_thread *cdl_snapshot_find_thread(const struct cdl_snapshot *s, int tid);
 
 /* First frame that is not in the libc/ld.so/libstdc++ runtime ("user
- * code"), or NULL.  The libc backend says what is runtime: defined in
+ * code"; in a CPython thread its innermost Python frame), or NULL.  The libc backend says what is runtime: defined in
  * src/libc (libcdl_libc.a). */
 const struct cdl_frame *cdl_thread_user_frame(const struct cdl_thread *t);
 

@@ -412,6 +412,7 @@ static int prepare(struct ctx *c)
 		sched_setaffinity(0, sizeof(c->mask), &c->mask);
 	free(tids);
 	c->pd_copy = cdl_libc_ops_default()->max_thread_desc_size();
+	cdl_live_py_prepare(c);
 	cdl_live_forcore_prepare(c);
 	/* the copy buffer of the global freeze, estimated: a few pages per
 	 * thread stack and struct pthread, the main thread's stack and
@@ -455,6 +456,8 @@ static int pause_target(struct ctx *c)
 		rc = cdl_live_copy(c);
 		if (rc < 0)
 			cdl_diag_set(c->d, -rc, "capture: copy memory");
+		else
+			cdl_live_py_read(c);    /* every thread stopped: one instant */
 	}
 	c->ph_copied = cdl_live_mono_ns();
 	if (rc == 0)

@@ -16,6 +16,7 @@
 #include "arch.h"
 #include "collect.h"
 #include "collect-int.h"
+#include "cpython.h"
 #include "rawcap.h"
 
 #define PF_KTHREAD_FLAG  0x00200000ul   /* include/linux/sched.h PF_KTHREAD */
@@ -149,6 +150,10 @@ struct ctx {
 	size_t nchunks, chunks_cap;
 	struct cdl_live_forcore *forcore; /* what a core file needs (forcore.c),
 	                                     NULL unless o->for_core */
+	struct cdl_py_target py;  /* CPython in the target (pyframes.c):
+	                             py.layout NULL when none or not known */
+	bool py_seen;             /* a CPython was found (known or not) */
+	char py_name[32];         /* "CPython 3.11.2" */
 };
 
 /* ---- collect.c ---- */
@@ -271,6 +276,15 @@ int cdl_live_perthread(struct ctx *c);
  * 0 or -ENOMEM. */
 int cdl_live_perthread_store(struct ctx *c);
 void cdl_live_perthread_free(struct ctx *c);
+
+/* ---- pyframes.c ---- */
+
+/* Before any stop: is the target CPython, and is its layout known
+ * (c->py; a warning when it is CPython of a layout not known). */
+void cdl_live_py_prepare(struct ctx *c);
+/* Read its threads' Python frames into c->rc (nothing when c->py has
+ * no layout; once per capture). */
+void cdl_live_py_read(struct ctx *c);
 /* The voluntary switch count thread t will show if, after the stop this
  * capture gave it, it sleeps again in the same call and stays there
  * (the carry's exact test); -1 when not known. */

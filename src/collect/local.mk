@@ -12,6 +12,7 @@ src_libcdl_collect_a_SOURCES = \
 	src/collect/carryfile.h \
 	src/collect/forcore.c \
 	src/collect/perfmap.c \
+	src/collect/pyframes.c \
 	src/collect/live-int.h \
 	src/collect/proc.c \
 	src/collect/proc.h \

@@ -805,6 +805,10 @@ int cdl_live_perthread(struct ctx *c)
 		read_c1(c);
 		rc = recapture(c);
 	}
+	/* CPython's frames: every thread was let go, and c2 is to come, so
+	 * a thread proven at c2 was in its wait meanwhile (pyframes.c) */
+	if (rc == 0)
+		cdl_live_py_read(c);
 	if (rc == 0 && reread_locks(c) < 0)
 		rc = cdl_diag_set(c->d, ENOMEM, "capture: copy memory");
 	if (rc == 0) {

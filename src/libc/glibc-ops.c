@@ -294,6 +294,10 @@ static bool any_runtime_frame(const struct cdl_frame *f)
 
 const struct cdl_frame *cdl_thread_user_frame(const struct cdl_thread *t)
 {
+	/* a CPython thread: its innermost Python frame is the program's */
+	for (size_t i = 0; i < t->nframes; i++)
+		if (t->frames[i].python)
+			return &t->frames[i];
 	for (size_t i = 0; i < t->nframes; i++) {
 		const struct cdl_frame *f = &t->frames[i];
 

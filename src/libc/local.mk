@@ -11,5 +11,8 @@ src_libcdl_libc_a_SOURCES = \
 	src/libc/libc-int.h \
 	src/libc/runtime.c \
 	src/libc/glib.c \
+	src/libc/cpython.c \
+	src/libc/cpython-wait.c \
+	include/cpython.h \
 	src/libc/held.c \
 	include/libc.h

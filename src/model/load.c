@@ -491,7 +491,8 @@ static int load_frame(struct walker *w, size_t m, struct cdl_frame *f)
 	default: break;
 	}
 	if (get_bool(w, m, "inlined", &f->inlined) < 0 ||
-	    get_bool(w, m, "signal_frame", &f->signal_frame) < 0)
+	    get_bool(w, m, "signal_frame", &f->signal_frame) < 0 ||
+	    get_bool(w, m, "python", &f->python) < 0)
 		return -1;
 	return 0;
 }

@@ -63,6 +63,17 @@ void cdl_rawcap_free(struct cdl_rawcap *rc)
 	cdl_memimg_free(rc->mem);
 	cdl_maps_free(&rc->maps);
 	cdl_perfmap_free(&rc->perfmap);
+	for (size_t i = 0; i < rc->npythreads; i++) {
+		struct cdl_rawcap_pythread *p = &rc->pythreads[i];
+
+		for (size_t k = 0; k < p->nframes; k++) {
+			free(p->frames[k].function);
+			free(p->frames[k].file);
+		}
+		free(p->frames);
+	}
+	free(rc->pythreads);
+	free(rc->pyruntime);
 	for (size_t i = 0; i < rc->nmodules; i++) {
 		struct cdl_rawcap_module *m = &rc->modules[i];
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cpython.h"
 #include "libc.h"
 #include "offline.h"
 #include "unwind-int.h"
@@ -163,6 +164,7 @@ static void analyse(const struct cdl_rawcap *rc, const struct cdl_offline_opts *
 	ops->classify(s, &lay);
 	cdl_runtime_classify(s);
 	cdl_jvm_classify(s);
+	cdl_cpython_classify(s, rc);
 
 	cdl_snapshot_sort(s);
 	for (size_t i = 0; u && i < s->nthreads; i++) {

@@ -21,7 +21,8 @@
  *               guard (absent: the owner is recorded by the lock)
  *   thread:     held [] (locks held through guards: address, symbol,
  *               size, guard, frame, shared)
- *   frame:      offset, column, signal_frame
+ *   frame:      offset, column, signal_frame, python (true: a CPython
+ *               frame; absent otherwise)
  */
 #include "config.h"
 
@@ -164,8 +165,11 @@ static void write_frame(FILE *out, const struct cdl_frame *f)
 	cdl_json_string(out, f->file);
 	member_int(out, ", \"line\": ", f->line > 0, f->line);
 	member_int(out, ", \"column\": ", f->column > 0, f->column);
-	fprintf(out, ", \"inlined\": %s, \"signal_frame\": %s}",
+	fprintf(out, ", \"inlined\": %s, \"signal_frame\": %s",
 		f->inlined ? "true" : "false", f->signal_frame ? "true" : "false");
+	if (f->python)
+		fputs(", \"python\": true", out);
+	putc('}', out);
 }
 
 static void write_thread(FILE *out, const struct cdl_thread *t, const char *verdict,

@@ -503,6 +503,8 @@ static void compact_frame(struct sb *b, const struct cdl_frame *f)
 		cdl_sb_add(b, " at %s", file);
 	if (mod)
 		cdl_sb_add(b, " in %s", mod);
+	if (f->python)
+		cdl_sb_add(b, " [python]");
 }
 
 void cdl_words_frame(struct sb *b, const struct cdl_frame *f, enum cdl_frame_style style,
@@ -516,8 +518,10 @@ void cdl_words_frame(struct sb *b, const struct cdl_frame *f, enum cdl_frame_sty
 		cdl_sb_add(b, "<signal handler called>");
 		return;
 	}
-	if (style == CDL_FRAME_PC)
+	if (style == CDL_FRAME_PC && !f->python)
 		cdl_sb_add(b, "0x%016" PRIx64 " in ", f->pc);
+	else if (style == CDL_FRAME_PC)
+		cdl_sb_add(b, "%-18s in ", "(python)");
 	cdl_sb_add(b, "%s", f->function ? f->function : "??");
 	if (f->file && lines)
 		cdl_sb_add(b, " (%s:%s)", f->file, lines);
@@ -531,6 +535,8 @@ void cdl_words_frame(struct sb *b, const struct cdl_frame *f, enum cdl_frame_sty
 		cdl_sb_add(b, " from %s", cdl_words_base(f->module));
 	if (f->inlined)
 		cdl_sb_add(b, " [inlined]");
+	if (f->python)
+		cdl_sb_add(b, " [python]");
 	if (f->signal_frame)
 		cdl_sb_add(b, " <signal handler called>");
 }

@@ -25,13 +25,14 @@ LOCK_TESTS = \
 	tests/integration/locks-busy.sh \
 	tests/integration/locks-glib.sh \
 	tests/integration/locks-glib-objects.sh \
+	tests/integration/locks-python.sh \
 	tests/integration/runtime-jvm.sh \
 	tests/integration/locks-musl.sh \
 	tests/integration/locks-musl-objects.sh \
 	tests/integration/locks-musl-stacks.sh
 TESTS += $(LOCK_TESTS)
 EXTRA_DIST += $(LOCK_TESTS) tests/integration/locks-lib.sh tests/integration/locks-musl-lib.sh \
-	tests/fixtures/LockJava.java
+	tests/fixtures/LockJava.java tests/fixtures/lock-python.py
 tests/integration/locks-stripped.log: tests/fixtures/lock-abba-stripped
 tests/integration/locks-static.log: tests/fixtures/lock-abba-static
 ## musl fixtures (tests/fixtures/musl.mk): built when configure found musl-gcc
