@@ -539,7 +539,7 @@ int main(int argc, char **argv)
 	 * target's JSON is megabytes) run at the lowest priority, as the
 	 * offline stage did, so that it keeps the CPUs */
 	if (live)
-		setpriority(PRIO_PROCESS, 0, 19);
+		cdl_live_lowest_priority();
 	rc = report(&cli, snap, &ls);
 	cdl_collector_free(ls.k);
 	return rc;
