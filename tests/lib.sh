@@ -12,6 +12,10 @@
 
 set -u
 
+# the sanitizer build: leaks inside the libraries we use are theirs
+# (tests/lsan.supp says which, and why)
+export LSAN_OPTIONS="suppressions=$TESTS_SRCDIR/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+
 : "${CDEADLOCK:=$(pwd)/src/cdeadlock}"
 : "${FIXTURES:=$(pwd)/tests/fixtures}"
 
