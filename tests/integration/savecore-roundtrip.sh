@@ -47,8 +47,9 @@ for fix in $FIXES; do
 	cp "$TEST_TMP/out" "$TEST_TMP/live.json"
 	stop_fixture "$FIX_PID"
 	# the live facts are known where a thread waits, or comparing them
-	# would prove nothing
-	jq -e '[.threads[] | select(.wait != null)] | length > 0 and
+	# would prove nothing (not for the noise thread that wakes on a timer:
+	# read just as it wakes, its blocked time is honestly unknown)
+	jq -e '[.threads[] | select(.wait != null and .wait.kind != "sleep")] | length > 0 and
 	       all(.[]; .state != "?" and .blocked_for_ms != null and .wchan != null)' \
 		"$TEST_TMP/live.json" >/dev/null ||
 		fail "$fix: the live capture does not know its waiting threads' facts: $(live_facts "$TEST_TMP/live.json")"
