@@ -392,7 +392,7 @@ static int finish_one(struct ctx *c, struct th *t, int64_t budget_ns)
 		return 0;
 	}
 	t0 = cdl_live_mono_ns();    /* held from here: before, it slept or ran */
-	rt_hold(c, true);           /* its registers are read already */
+	rt_hold(c, true);           /* before its registers are read */
 	cdl_live_took_stop(t, status);
 	if (t->st != TH_STOPPED) {
 		rt_hold(c, false);
