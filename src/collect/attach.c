@@ -81,7 +81,10 @@ int cdl_live_validate(struct ctx *c)
 
 	if (c->pid <= 0)
 		return cdl_diag_set(c->d, EINVAL, "attach: invalid pid %d", c->pid);
-	snprintf(path, sizeof(path), "/proc/%d/stat", c->pid);
+	/* the main thread's stat, not the process's: that one sums the
+	 * times of every thread, in the kernel without a preemption point
+	 * (7 ms of a CPU at 10,000 threads) */
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", c->pid, c->pid);
 	n = cdl_proc_read_at(AT_FDCWD, path, buf, sizeof(buf));
 	if (n == -ENOENT || n == -ESRCH) {
 		cdl_live_no_such_process(c->d, c->pid);

@@ -89,7 +89,7 @@ static void read_proc_facts(struct ctx *c)
 	ssize_t n;
 	char st;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", c->pid);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", c->pid, c->pid);
 	if (cdl_proc_read_at(AT_FDCWD, path, buf, sizeof(buf)) < 0 ||
 	    !(close = strrchr(buf, ')')) || !strchr(buf, '(') ||
 	    sscanf(close + 1, " %c %d %d %d", &st, &p->ppid, &p->pgrp, &p->sid) != 4)
