@@ -407,6 +407,7 @@ static int prepare(struct ctx *c)
 			return cdl_diag_set(c->d, ENOMEM, "attach: thread list");
 		}
 		cdl_live_read_facts(c, t, true);
+		cdl_live_prio_check(c);
 	}
 	if (c->pinned)
 		sched_setaffinity(0, sizeof(c->mask), &c->mask);
@@ -436,8 +437,7 @@ static int prepare(struct ctx *c)
 static int pause_target(struct ctx *c)
 {
 	if (!c->o->global_freeze) {
-		/* one thread at a time: each is held only for its own copy,
-		 * so there is nothing to hurry for (no real-time priority) */
+		/* one thread at a time, each held only for its own copy */
 		int rc = cdl_live_perthread(c);
 
 		if (rc == 0 && c->target_gone) {
@@ -446,10 +446,7 @@ static int pause_target(struct ctx *c)
 		}
 		return rc;
 	}
-	struct sched_param rt = { .sched_priority = 1 }, oldp;
-	int oldpol = sched_getscheduler(0);
-	bool rt_on = oldpol == SCHED_OTHER && sched_getparam(0, &oldp) == 0 &&
-		     !getenv("CDEADLOCK_NO_RT") && sched_setscheduler(0, SCHED_FIFO, &rt) == 0;
+	cdl_live_prio(c, PRIO_HOLD);    /* the whole process is held */
 	int rc = cdl_live_freeze(c);
 
 	if (rc == 0) {
@@ -463,8 +460,7 @@ static int pause_target(struct ctx *c)
 	if (rc == 0)
 		cdl_live_hold_for_tests();
 	cdl_live_thaw(c);
-	if (rt_on)
-		sched_setscheduler(0, oldpol, &oldp);
+	cdl_live_prio(c, PRIO_LOW);
 	if (rc < 0)
 		return rc;
 	if (c->target_gone) {
@@ -512,6 +508,10 @@ static int hand_over(struct cdl_collector *k, struct ctx *c)
 				      (long long)(c->ph_stopped - c->ph_seized) / 1000,
 				      (long long)(c->ph_copied - c->ph_stopped) / 1000,
 				      (long long)(t1 - c->ph_copied) / 1000, c->arena_used);
+		char said[128];
+
+		cdl_live_prio_said(c, said, sizeof(said));
+		cdl_live_warn(c, "phases: our priority outside the holds: %s", said);
 	}
 	if (c->vm_errno)
 		cdl_live_warn(c, "memory was read through /proc/%d/mem: process_vm_readv is refused "
@@ -583,6 +583,10 @@ static int collect(struct cdl_collector *k, const struct cdl_collect_opts *o,
 	c.o = o;
 	c.d = d;
 	c.memfd = c.taskfd = c.statusfd = -1;
+	/* below the target until the offline stage, except while we hold
+	 * it (prio.c) */
+	cdl_live_prio_init(&c);
+	cdl_live_prio(&c, PRIO_LOW);
 	rc = prepare(&c);
 	if (rc == 0)
 		rc = pause_target(&c);
@@ -590,6 +594,7 @@ static int collect(struct cdl_collector *k, const struct cdl_collect_opts *o,
 		rc = hand_over(k, &c);
 	if (rc == 0)
 		cdl_live_forcore_finish(&c);
+	cdl_live_prio_done(&c);
 	/* 6. offline: unwind, classify, name; then the owners' processes */
 	if (rc == 0) {
 		struct offline_job j = { c.rc, &oo, cdl_live_offline_cache(k), out, d, 0 };

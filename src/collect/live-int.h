@@ -103,6 +103,19 @@ struct cpuref {
 	int64_t exec, mono;     /* our sched exec_start on that CPU, CLOCK_MONOTONIC then */
 };
 
+/* our scheduling during the capture (prio.c) */
+enum prio_level { PRIO_NORMAL, PRIO_LOW, PRIO_HOLD };
+struct prio {
+	int ctl;                 /* 1 we may come back from SCHED_IDLE and
+	                            SCHED_FIFO, -1 our priority is left alone */
+	enum prio_level now;
+	bool idle;               /* PRIO_LOW is SCHED_IDLE (not starved yet) */
+	bool starved;            /* we waited too long for a CPU at SCHED_IDLE */
+	int schedfd;             /* /proc/thread-self/schedstat */
+	int64_t t0, delay0;      /* at init: CLOCK_MONOTONIC ns, run_delay ns */
+	int64_t checked;         /* ns after t0 of the last check */
+};
+
 struct ctx {
 	int pid;
 	int mm_pid;              /* a live thread for /proc/.../maps, mem, exe:
@@ -139,8 +152,7 @@ struct ctx {
 	bool perthread;          /* per-thread mode (perthread.c) */
 	int64_t first_release;   /* CLOCK_MONOTONIC ns the first thread was let go */
 	int64_t max_held_ns;     /* per-thread mode: longest single stop */
-	int rt_state;            /* per-thread mode: 0 untried, 1 real-time
-	                            while a thread is held, -1 never */
+	struct prio prio;        /* our scheduling (prio.c) */
 	struct ptcopy *copies;   /* per-thread mode: what was copied, kept
 	                            until the proof says in which order it goes
 	                            to the memory image */
@@ -311,6 +323,23 @@ size_t cdl_live_forcore_regions(const struct ctx *c, struct region *r);
  * vdso into the memory image. */
 void cdl_live_forcore_finish(struct ctx *c);
 void cdl_live_forcore_free(struct cdl_live_forcore *f);
+
+/* ---- prio.c: our scheduling while we capture ---- */
+
+/* Find out whether our priority may be changed and changed back (else
+ * every call below does nothing). */
+void cdl_live_prio_init(struct ctx *c);
+/* Run at that level: SCHED_FIFO 1 (a thread is held), SCHED_IDLE (the
+ * rest of the capture; our normal priority once starved), normal. */
+void cdl_live_prio(struct ctx *c, enum prio_level level);
+/* Called in loops over the threads: PRIO_LOW becomes our normal priority
+ * once we waited too long for a CPU. */
+void cdl_live_prio_check(struct ctx *c);
+/* What PRIO_LOW was and how long we waited for a CPU, for the phases
+ * note. */
+void cdl_live_prio_said(const struct ctx *c, char *buf, size_t size);
+/* Back to our normal priority; the descriptor closed. */
+void cdl_live_prio_done(struct ctx *c);
 
 /* ---- carry.c: the collector object ---- */
 

@@ -7,6 +7,7 @@ src_libcdl_collect_a_SOURCES = \
 	src/collect/freeze.c \
 	src/collect/modid.c \
 	src/collect/perthread.c \
+	src/collect/prio.c \
 	src/collect/carry.c \
 	src/collect/carryfile.c \
 	src/collect/carryfile.h \

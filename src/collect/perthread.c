@@ -349,20 +349,41 @@ static int copy_stopped(struct ctx *c, struct th *t, struct region *r, size_t *n
 	return 0;
 }
 
-/* While a thread is held stopped, nothing should preempt us: real-time
- * priority (SCHED_FIFO 1) from its stop to its release, when we may
- * (root) and CDEADLOCK_NO_RT is not set.  Never while we wait for a stop:
- * the thread we wait for must be able to run on our CPU. */
-static void rt_hold(struct ctx *c, bool on)
+/* Wait up to budget_ns for the stop of interrupted thread t: the tid's
+ * waitpid result (0: not stopped yet).  We sleep in sigtimedwait until a
+ * SIGCHLD (blocked during a capture) says a tracee stopped, at real-time
+ * priority: the stop wakes us at once, whatever runs on that CPU, and the
+ * thread is not held while we wait for a CPU (at SCHED_IDLE that took
+ * tens of milliseconds on a busy target).  A SIGCHLD of another thread's
+ * late stop is taken here too: late_stops() and the thaw poll with
+ * waitpid, they do not count signals.  When our priority cannot be
+ * raised we poll with sched_yield instead: at normal priority it noticed
+ * stops sooner than sleeping did. */
+static pid_t wait_stop(struct ctx *c, struct th *t, int64_t budget_ns, int *status)
 {
-	static const struct sched_param rt = { .sched_priority = 1 }, other = { 0 };
+	int64_t end = cdl_live_mono_ns() + budget_ns;
+	sigset_t chld;
+	pid_t w;
 
-	if (c->rt_state == 0)
-		c->rt_state = getenv("CDEADLOCK_NO_RT") || sched_getscheduler(0) != SCHED_OTHER ? -1 : 1;
-	if (c->rt_state < 0)
-		return;
-	if (sched_setscheduler(0, on ? SCHED_FIFO : SCHED_OTHER, on ? &rt : &other) < 0 && on)
-		c->rt_state = -1;       /* not allowed: do not try again */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	for (;;) {
+		w = waitpid(t->tid, status, __WALL | WNOHANG);
+		if (w < 0 && errno == EINTR)
+			continue;
+		int64_t left = end - cdl_live_mono_ns();
+
+		if (w != 0 || left <= 0)
+			return w;
+		struct timespec ts = { left / 1000000000, left % 1000000000 };
+
+		if (c->prio.ctl <= 0) {
+			sched_yield();  /* our priority is ours: poll (faster) */
+			continue;
+		}
+		cdl_live_prio(c, PRIO_HOLD);
+		sigtimedwait(&chld, NULL, &ts);
+	}
 }
 
 /* Wait up to budget_ns for the stop of interrupted thread t, then copy
@@ -373,38 +394,35 @@ static int finish_one(struct ctx *c, struct th *t, int64_t budget_ns)
 {
 	struct region r[4];
 	size_t nr = 0;
-	int64_t t0 = cdl_live_mono_ns();
+	int64_t t0;
 	int status, rc = 0;
-	pid_t w;
+	pid_t w = wait_stop(c, t, budget_ns, &status);
 
-	for (;;) {
-		w = waitpid(t->tid, &status, __WALL | WNOHANG);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w != 0 || cdl_live_mono_ns() - t0 > budget_ns)
-			break;
-		sched_yield();
-	}
+	if (w <= 0)
+		cdl_live_prio(c, PRIO_LOW);
 	if (w == 0)
 		return 0;
 	if (w < 0) {
 		cdl_live_th_gone(t);
 		return 0;
 	}
-	t0 = cdl_live_mono_ns();    /* held from here: before, it slept or ran */
-	rt_hold(c, true);           /* before its registers are read */
+	/* held from here (its stop woke us at once, or it stopped before we
+	 * asked): nothing should preempt us while it is held (prio.c), from
+	 * before its registers are read */
+	t0 = cdl_live_mono_ns();
+	cdl_live_prio(c, PRIO_HOLD);
 	cdl_live_took_stop(t, status);
 	if (t->st != TH_STOPPED) {
-		rt_hold(c, false);
+		cdl_live_prio(c, PRIO_LOW);
 		return 0;
 	}
 	rc = copy_stopped(c, t, r, &nr);
 	test_hold(c, t);
 	cdl_live_release(t);
 	int64_t t1 = cdl_live_mono_ns();
-	/* back to our priority: the target's threads that wait for a CPU
-	 * take ours now, and the one let go is not held meanwhile */
-	rt_hold(c, false);
+	/* below the target: its threads that wait for a CPU, the one let
+	 * go first, take ours now */
+	cdl_live_prio(c, PRIO_LOW);
 	t->pf.held_ns = t1 - t0;
 	t->pf.captured = true;
 	if (t->pf.held_ns > c->max_held_ns)
@@ -447,6 +465,7 @@ static int capture_one(struct ctx *c, struct th *t)
 
 	if (rc < 0 || t->st != TH_SEIZED)
 		return rc;
+	cdl_live_prio_check(c);
 	if (ptrace(PTRACE_INTERRUPT, t->tid, 0L, 0L) < 0) {
 		if (errno == ESRCH)
 			cdl_live_th_gone(t);
@@ -487,9 +506,14 @@ static int late_stops(struct ctx *c)
 		if (left && cdl_live_mono_ns() > deadline)
 			break;
 		if (left) {
+			/* until a stop, or 0.5 ms (a SIGCHLD taken by wait_stop
+			 * left no signal for this one) */
 			struct timespec ts = { 0, 500000 };
+			sigset_t chld;
 
-			nanosleep(&ts, NULL);
+			sigemptyset(&chld);
+			sigaddset(&chld, SIGCHLD);
+			sigtimedwait(&chld, NULL, &ts);
 		}
 	}
 	return rc;
@@ -774,6 +798,7 @@ int cdl_live_perthread(struct ctx *c)
 		struct th *t = &c->t[i];
 
 		first_round(c, t);
+		cdl_live_prio_check(c);
 		if (t->facts && (t->state == 'Z' || t->state == 'X'))
 			t->st = TH_SKIPPED;     /* a zombie leader cannot be seized */
 	}

@@ -16,7 +16,8 @@ COLLECT_TESTS = \
 	tests/integration/collect-concurrent.sh \
 	tests/integration/collect-carry.sh \
 	tests/integration/collect-wake.sh \
-	tests/integration/collect-movement.sh
+	tests/integration/collect-movement.sh \
+	tests/integration/collect-priority.sh
 TESTS += $(COLLECT_TESTS)
 EXTRA_DIST += $(COLLECT_TESTS) tests/integration/collect-lib.sh
 $(COLLECT_TESTS:.sh=.log): tests/fixtures/collect-target$(EXEEXT) src/cdeadlock$(EXEEXT)
