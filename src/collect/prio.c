@@ -77,10 +77,12 @@ void cdl_live_prio_init(struct ctx *c)
 		return;
 	set_policy(SCHED_OTHER);
 	p->ctl = 1;
-	p->idle = !getenv("CDEADLOCK_NO_IDLE");
 	p->schedfd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
 	p->t0 = cdl_live_mono_ns();
 	p->delay0 = run_delay(c);
+	/* no SCHED_IDLE where starving could not be seen (a kernel without
+	 * schedstat) */
+	p->idle = !getenv("CDEADLOCK_NO_IDLE") && p->delay0 >= 0;
 }
 
 void cdl_live_prio(struct ctx *c, enum prio_level level)
