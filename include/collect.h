@@ -51,6 +51,12 @@ void cdl_collector_free(struct cdl_collector *k);
  * nice 19 where that is refused): for the work after the target was let
  * go, so that any of its threads that wakes takes the CPU at once. */
 void cdl_live_lowest_priority(void);
+/* As root, a thread that took the lowest priority and then waited for a
+ * CPU 80% of the time for half a second gets its priority back (a
+ * watcher thread, prio.c).  _done: the calling thread's work is over, stop
+ * watching it.  _raised: how many times a priority was given back. */
+void cdl_live_lowest_done(void);
+unsigned cdl_live_lowest_raised(void);
 
 int cdl_collect(struct cdl_collector *k, const struct cdl_collect_opts *o,
 		struct cdl_snapshot **out, struct cdl_diag *d);

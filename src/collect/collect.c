@@ -522,19 +522,14 @@ static int hand_over(struct cdl_collector *k, struct ctx *c)
 	return 0;
 }
 
-/* SCHED_IDLE rather than only nice 19: a nice-19 task keeps the CPU to
- * the end of its slice when a thread of the target wakes, and a capture
- * every 2 s of a MariaDB server under a fixed load raised its p99
- * latency 1.3-2.1x so (bench/server-p99.sh, same machine, same hour),
- * 1.14x with SCHED_IDLE, which any waking thread preempts at once.  The
- * cost: on a saturated machine the report waits for idle time. */
-void cdl_live_lowest_priority(void)
-{
-	static const struct sched_param zero = { 0 };
-
-	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
-	sched_setscheduler(0, SCHED_IDLE, &zero);
-}
+/* cdl_live_lowest_priority (prio.c): SCHED_IDLE rather than only nice
+ * 19: a nice-19 task keeps the CPU to the end of its slice when a thread
+ * of the target wakes, and a capture every 2 s of a MariaDB server under
+ * a fixed load raised its p99 latency 1.3-2.1x so (bench/server-p99.sh,
+ * same machine, same hour), 1.14x with SCHED_IDLE, which any waking
+ * thread preempts at once.  The cost: on a saturated machine the report
+ * waits for idle time, until the watcher (prio.c) gives a starved thread
+ * its priority back. */
 
 /* The offline stage runs at the lowest priority (SCHED_IDLE, nice 19) in
  * a thread of its own, so that a busy target keeps the CPUs: the
@@ -556,6 +551,7 @@ static void *offline_thread(void *arg)
 
 	cdl_live_lowest_priority();
 	j->ret = cdl_offline_run(j->rc, j->oo, j->cache, j->out, j->d);
+	cdl_live_lowest_done();
 	return NULL;
 }
 
@@ -599,7 +595,12 @@ static int collect(struct cdl_collector *k, const struct cdl_collect_opts *o,
 	if (rc == 0) {
 		struct offline_job j = { c.rc, &oo, cdl_live_offline_cache(k), out, d, 0 };
 
+		unsigned raised = cdl_live_lowest_raised();
+
 		rc = offline_low(&j);
+		if (rc == 0 && getenv("CDEADLOCK_BENCH_PHASES") && cdl_live_lowest_raised() != raised)
+			cdl_snapshot_warn(*out, "phases: the offline stage was starved at SCHED_IDLE: "
+					  "its priority was given back");
 	}
 	if (rc == 0)
 		check_owners(*out);

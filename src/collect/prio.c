@@ -27,10 +27,19 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "collect.h"
 
 #include "live-int.h"
 
@@ -38,22 +47,28 @@
 #define STARVED_PCT 80
 #define CHECK_NS (2 * 1000000LL)
 
-/* our run_delay (ns waited on a run queue), or -1 */
-static int64_t run_delay(const struct ctx *c)
+/* run_delay (ns waited on a run queue) from a schedstat file, or -1 */
+static int64_t fd_run_delay(int fd)
 {
 	char buf[96];
 	unsigned long long run, delay;
 	ssize_t n;
 
-	if (c->prio.schedfd < 0)
+	if (fd < 0)
 		return -1;
-	n = pread(c->prio.schedfd, buf, sizeof(buf) - 1, 0);
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
 	if (sscanf(buf, "%llu %llu", &run, &delay) != 2)
 		return -1;
 	return (int64_t)delay;
+}
+
+/* our run_delay, or -1 */
+static int64_t run_delay(const struct ctx *c)
+{
+	return fd_run_delay(c->prio.schedfd);
 }
 
 static void set_policy(int policy)
@@ -149,4 +164,204 @@ void cdl_live_prio_done(struct ctx *c)
 		close(p->schedfd);
 	p->schedfd = -1;
 	p->ctl = -1;
+}
+
+/* ---- after the thaw: the lowest priority, watched ----
+ *
+ * The offline stage and the output run at SCHED_IDLE and nice 19 (see
+ * cdl_live_lowest_priority in collect.c), which no privilege is needed
+ * for.  On a machine whose CPUs the target keeps busy (a spinning
+ * thread: a common reason to run cdeadlock) that gets 3/1027 of a CPU and
+ * the report would take minutes.  When we may raise a thread's priority
+ * again (root), a watcher thread of normal priority looks every
+ * WATCH_NS at the threads that took the lowest priority; one that was
+ * runnable (state R) at every look but ran less than 20% of the time
+ * for WATCH_STARVED_NS gets its old policy and nice value back.  (Not
+ * run_delay: the kernel adds a wait to it only when the wait ends.) */
+
+#define WATCH_MAX 4
+#define WATCH_NS (250 * 1000000LL)
+#define WATCH_STARVED_NS (500 * 1000000LL)
+
+struct watched {
+	pid_t tid;
+	int fd;                  /* /proc/self/task/TID/schedstat */
+	int statfd;              /* /proc/self/task/TID/stat */
+	int nice;                /* before the lowest priority */
+	int64_t ran, at;         /* its CPU time then CLOCK_MONOTONIC ns, at the last look */
+	int64_t starved;         /* ns of looks in a row it was starved */
+};
+
+static pthread_mutex_t watch_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct watched watch[WATCH_MAX];
+static bool watcher_up;
+static unsigned watch_raised;
+
+static void watch_drop(struct watched *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	if (w->statfd >= 0)
+		close(w->statfd);
+	w->fd = w->statfd = -1;
+	w->tid = 0;
+}
+
+/* CPU time (ns) from a schedstat file, or -1 */
+static int64_t fd_run_time(int fd)
+{
+	char buf[96];
+	unsigned long long run;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return sscanf(buf, "%llu", &run) == 1 ? (int64_t)run : -1;
+}
+
+/* the state letter from a stat file, or 0 */
+static char fd_state(int fd)
+{
+	char buf[512];
+	const char *p;
+	ssize_t n = fd >= 0 ? pread(fd, buf, sizeof(buf) - 1, 0) : -1;
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+static void *watcher(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct timespec ts = { 0, WATCH_NS };
+
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&watch_mu);
+		for (int i = 0; i < WATCH_MAX; i++) {
+			struct watched *w = &watch[i];
+			int64_t d, now = cdl_live_mono_ns();
+
+			if (w->tid <= 0)
+				continue;
+			d = fd_run_time(w->fd);
+			if (d < 0) {            /* the thread is gone */
+				watch_drop(w);
+				continue;
+			}
+			if (fd_state(w->statfd) == 'R' && (d - w->ran) * 100 < (now - w->at) * 20)
+				w->starved += now - w->at;
+			else
+				w->starved = 0;
+			w->ran = d;
+			w->at = now;
+			if (w->starved < WATCH_STARVED_NS)
+				continue;
+			static const struct sched_param zero = { 0 };
+
+			if (sched_setscheduler(w->tid, SCHED_OTHER, &zero) == 0) {
+				setpriority(PRIO_PROCESS, (id_t)w->tid, w->nice);
+				watch_raised++;
+			}
+			watch_drop(w);
+		}
+		pthread_mutex_unlock(&watch_mu);
+	}
+	return NULL;
+}
+
+/* Start the watcher (once), at normal priority: called before the caller
+ * lowers its own.  false if it cannot run. */
+static bool watcher_start(void)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+	sigset_t all, old;
+	struct sched_param zero = { 0 };
+	int rc;
+
+	if (watcher_up)
+		return true;
+	if (pthread_attr_init(&attr) != 0)
+		return false;
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+	pthread_attr_setschedpolicy(&attr, SCHED_OTHER);
+	pthread_attr_setschedparam(&attr, &zero);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	/* no signal of ours is for it (SIGCHLD, SIGINT, SIGWINCH) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&th, &attr, watcher, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	watcher_up = rc == 0;
+	return watcher_up;
+}
+
+void cdl_live_lowest_priority(void)
+{
+	static const struct sched_param zero = { 0 };
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	int nice;
+
+	errno = 0;
+	nice = getpriority(PRIO_PROCESS, (id_t)tid);
+	if (errno == 0 && geteuid() == 0 && !getenv("CDEADLOCK_NO_RT") &&
+	    sched_getscheduler(0) == SCHED_OTHER) {
+		char path[64];
+
+		pthread_mutex_lock(&watch_mu);
+		for (int i = 0; i < WATCH_MAX; i++) {
+			struct watched *w = &watch[i];
+
+			if (w->tid > 0 || !watcher_start())
+				continue;
+			snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", (int)tid);
+			w->fd = open(path, O_RDONLY | O_CLOEXEC);
+			snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+			w->statfd = open(path, O_RDONLY | O_CLOEXEC);
+			w->ran = fd_run_time(w->fd);
+			if (w->ran < 0 || w->statfd < 0) {
+				watch_drop(w);
+				break;
+			}
+			w->tid = tid;
+			w->nice = nice;
+			w->at = cdl_live_mono_ns();
+			w->starved = 0;
+			break;
+		}
+		pthread_mutex_unlock(&watch_mu);
+	}
+	setpriority(PRIO_PROCESS, (id_t)tid, 19);
+	sched_setscheduler(0, SCHED_IDLE, &zero);
+}
+
+void cdl_live_lowest_done(void)
+{
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+
+	pthread_mutex_lock(&watch_mu);
+	for (int i = 0; i < WATCH_MAX; i++)
+		if (watch[i].tid == tid)
+			watch_drop(&watch[i]);
+	pthread_mutex_unlock(&watch_mu);
+}
+
+unsigned cdl_live_lowest_raised(void)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&watch_mu);
+	n = watch_raised;
+	pthread_mutex_unlock(&watch_mu);
+	return n;
 }
