@@ -114,6 +114,8 @@ struct prio {
 	int schedfd;             /* /proc/thread-self/schedstat */
 	int64_t t0, delay0;      /* at init: CLOCK_MONOTONIC ns, run_delay ns */
 	int64_t checked;         /* ns after t0 of the last check */
+	int watched;             /* set by the watcher thread (atomically)
+	                            when it gave us our priority back */
 };
 
 struct ctx {

@@ -22,8 +22,11 @@
  * run_delay) exceeds STARVED_NS and 80% of the time elapsed, PRIO_LOW
  * means our normal priority for the rest of the capture.  A target that
  * only keeps us waiting now and then (a 10,000-thread fixture whose
- * threads wake 100,000 times a second: about 40%) is not starving us.  Without the right to come back (an unprivileged tracer), we
- * keep our priority: SCHED_IDLE could not be left for the holds. */
+ * threads wake 100,000 times a second: about 65%) is not starving us.
+ * That check runs only when we get a CPU, so the watcher thread below
+ * looks from outside as well (prio.watched).  Without the right to come
+ * back (an unprivileged tracer), we keep our priority: SCHED_IDLE could
+ * not be left for the holds. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -65,6 +68,8 @@ static int64_t fd_run_delay(int fd)
 	return (int64_t)delay;
 }
 
+static bool watch_add(pid_t tid, int nice, int *flag);
+
 /* our run_delay, or -1 */
 static int64_t run_delay(const struct ctx *c)
 {
@@ -98,6 +103,16 @@ void cdl_live_prio_init(struct ctx *c)
 	/* no SCHED_IDLE where starving could not be seen (a kernel without
 	 * schedstat) */
 	p->idle = !getenv("CDEADLOCK_NO_IDLE") && p->delay0 >= 0;
+	/* our own check (cdl_live_prio_check) runs only when we do: the
+	 * watcher looks from outside too */
+	p->watched = 0;
+	if (p->idle) {
+		errno = 0;
+		int nice = getpriority(PRIO_PROCESS, 0);
+
+		if (errno == 0)
+			watch_add((pid_t)syscall(SYS_gettid), nice, &p->watched);
+	}
 }
 
 void cdl_live_prio(struct ctx *c, enum prio_level level)
@@ -108,7 +123,7 @@ void cdl_live_prio(struct ctx *c, enum prio_level level)
 		return;
 	if (level == PRIO_HOLD)
 		set_policy(SCHED_FIFO);
-	else if (level == PRIO_LOW && p->idle)
+	else if (level == PRIO_LOW && p->idle && !__atomic_load_n(&p->watched, __ATOMIC_SEQ_CST))
 		set_policy(SCHED_IDLE);
 	else
 		set_policy(SCHED_OTHER);
@@ -122,6 +137,11 @@ void cdl_live_prio_check(struct ctx *c)
 
 	if (p->ctl <= 0 || !p->idle)
 		return;
+	if (__atomic_load_n(&p->watched, __ATOMIC_SEQ_CST)) {
+		p->idle = false;        /* the watcher gave our priority back */
+		p->starved = true;
+		return;
+	}
 	el = cdl_live_mono_ns() - p->t0;
 	if (el - p->checked < CHECK_NS)
 		return;
@@ -150,7 +170,8 @@ void cdl_live_prio_said(const struct ctx *c, char *buf, size_t size)
 	if (d >= 0 && p->delay0 >= 0)
 		d -= p->delay0;
 	snprintf(buf, size, "%s, waited %lld ms for a CPU in %lld ms",
-		 p->starved ? "SCHED_IDLE, then normal (starved)" :
+		 p->starved || __atomic_load_n(&p->watched, __ATOMIC_SEQ_CST) ?
+		 "SCHED_IDLE, then normal (starved)" :
 		 p->idle ? "SCHED_IDLE" : "normal",
 		 (long long)(d / 1000000), (long long)(el / 1000000));
 }
@@ -159,6 +180,7 @@ void cdl_live_prio_done(struct ctx *c)
 {
 	struct prio *p = &c->prio;
 
+	cdl_live_lowest_done();         /* unwatched, if watched */
 	cdl_live_prio(c, PRIO_NORMAL);
 	if (p->schedfd >= 0)
 		close(p->schedfd);
@@ -190,6 +212,8 @@ struct watched {
 	int nice;                /* before the lowest priority */
 	int64_t ran, at;         /* its CPU time then CLOCK_MONOTONIC ns, at the last look */
 	int64_t starved;         /* ns of looks in a row it was starved */
+	int *flag;               /* set (atomically) when given its priority
+	                            back: the capture's prio.watched */
 };
 
 static pthread_mutex_t watch_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -266,6 +290,8 @@ static void *watcher(void *arg)
 				continue;
 			static const struct sched_param zero = { 0 };
 
+			if (w->flag)    /* before: it must not go back to SCHED_IDLE */
+				__atomic_store_n(w->flag, 1, __ATOMIC_SEQ_CST);
 			if (sched_setscheduler(w->tid, SCHED_OTHER, &zero) == 0) {
 				setpriority(PRIO_PROCESS, (id_t)w->tid, w->nice);
 				watch_raised++;
@@ -306,6 +332,44 @@ static bool watcher_start(void)
 	return watcher_up;
 }
 
+/* Watch thread tid (the caller, at normal priority): false if it cannot
+ * be (not root, no watcher, no schedstat). */
+static bool watch_add(pid_t tid, int nice, int *flag)
+{
+	char path[64];
+	bool ok = false;
+
+	if (geteuid() != 0)
+		return false;
+	pthread_mutex_lock(&watch_mu);
+	for (int i = 0; i < WATCH_MAX; i++) {
+		struct watched *w = &watch[i];
+
+		if (w->tid > 0)
+			continue;
+		if (!watcher_start())
+			break;
+		snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", (int)tid);
+		w->fd = open(path, O_RDONLY | O_CLOEXEC);
+		snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+		w->statfd = open(path, O_RDONLY | O_CLOEXEC);
+		w->ran = fd_run_time(w->fd);
+		if (w->ran < 0 || w->statfd < 0) {
+			watch_drop(w);
+			break;
+		}
+		w->tid = tid;
+		w->nice = nice;
+		w->flag = flag;
+		w->at = cdl_live_mono_ns();
+		w->starved = 0;
+		ok = true;
+		break;
+	}
+	pthread_mutex_unlock(&watch_mu);
+	return ok;
+}
+
 void cdl_live_lowest_priority(void)
 {
 	static const struct sched_param zero = { 0 };
@@ -314,33 +378,8 @@ void cdl_live_lowest_priority(void)
 
 	errno = 0;
 	nice = getpriority(PRIO_PROCESS, (id_t)tid);
-	if (errno == 0 && geteuid() == 0 && !getenv("CDEADLOCK_NO_RT") &&
-	    sched_getscheduler(0) == SCHED_OTHER) {
-		char path[64];
-
-		pthread_mutex_lock(&watch_mu);
-		for (int i = 0; i < WATCH_MAX; i++) {
-			struct watched *w = &watch[i];
-
-			if (w->tid > 0 || !watcher_start())
-				continue;
-			snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", (int)tid);
-			w->fd = open(path, O_RDONLY | O_CLOEXEC);
-			snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
-			w->statfd = open(path, O_RDONLY | O_CLOEXEC);
-			w->ran = fd_run_time(w->fd);
-			if (w->ran < 0 || w->statfd < 0) {
-				watch_drop(w);
-				break;
-			}
-			w->tid = tid;
-			w->nice = nice;
-			w->at = cdl_live_mono_ns();
-			w->starved = 0;
-			break;
-		}
-		pthread_mutex_unlock(&watch_mu);
-	}
+	if (errno == 0 && !getenv("CDEADLOCK_NO_RT") && sched_getscheduler(0) == SCHED_OTHER)
+		watch_add(tid, nice, NULL);
 	setpriority(PRIO_PROCESS, (id_t)tid, 19);
 	sched_setscheduler(0, SCHED_IDLE, &zero);
 }
