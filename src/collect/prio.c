@@ -50,11 +50,12 @@
 #define STARVED_PCT 80
 #define CHECK_NS (2 * 1000000LL)
 
-/* run_delay (ns waited on a run queue) from a schedstat file, or -1 */
-static int64_t fd_run_delay(int fd)
+/* Field k (0: time on a CPU, 1: run_delay, the time waited on a run
+ * queue; ns) of a schedstat file, or -1. */
+static int64_t schedstat(int fd, int k)
 {
 	char buf[96];
-	unsigned long long run, delay;
+	unsigned long long v[2];
 	ssize_t n;
 
 	if (fd < 0)
@@ -63,9 +64,9 @@ static int64_t fd_run_delay(int fd)
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
-	if (sscanf(buf, "%llu %llu", &run, &delay) != 2)
+	if (sscanf(buf, "%llu %llu", &v[0], &v[1]) != 2)
 		return -1;
-	return (int64_t)delay;
+	return (int64_t)v[k];
 }
 
 static bool watch_add(pid_t tid, int nice, int *flag);
@@ -73,7 +74,7 @@ static bool watch_add(pid_t tid, int nice, int *flag);
 /* our run_delay, or -1 */
 static int64_t run_delay(const struct ctx *c)
 {
-	return fd_run_delay(c->prio.schedfd);
+	return schedstat(c->prio.schedfd, 1);
 }
 
 static void set_policy(int policy)
@@ -231,22 +232,6 @@ static void watch_drop(struct watched *w)
 	w->tid = 0;
 }
 
-/* CPU time (ns) from a schedstat file, or -1 */
-static int64_t fd_run_time(int fd)
-{
-	char buf[96];
-	unsigned long long run;
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = pread(fd, buf, sizeof(buf) - 1, 0);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return sscanf(buf, "%llu", &run) == 1 ? (int64_t)run : -1;
-}
-
 /* the state letter from a stat file, or 0 */
 static char fd_state(int fd)
 {
@@ -275,7 +260,7 @@ static void *watcher(void *arg)
 
 			if (w->tid <= 0)
 				continue;
-			d = fd_run_time(w->fd);
+			d = schedstat(w->fd, 0);
 			if (d < 0) {            /* the thread is gone */
 				watch_drop(w);
 				continue;
@@ -353,7 +338,7 @@ static bool watch_add(pid_t tid, int nice, int *flag)
 		w->fd = open(path, O_RDONLY | O_CLOEXEC);
 		snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
 		w->statfd = open(path, O_RDONLY | O_CLOEXEC);
-		w->ran = fd_run_time(w->fd);
+		w->ran = schedstat(w->fd, 0);
 		if (w->ran < 0 || w->statfd < 0) {
 			watch_drop(w);
 			break;
