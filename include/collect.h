@@ -52,7 +52,7 @@ void cdl_collector_free(struct cdl_collector *k);
  * go, so that any of its threads that wakes takes the CPU at once. */
 void cdl_live_lowest_priority(void);
 /* As root, a thread that took the lowest priority and then waited for a
- * CPU 80% of the time for half a second gets its priority back (a
+ * CPU 95% of the time for a second gets its priority back (a
  * watcher thread, prio.c).  _done: the calling thread's work is over, stop
  * watching it.  _raised: how many times a priority was given back. */
 void cdl_live_lowest_done(void);
