@@ -697,8 +697,10 @@ static void settle_c1(struct ctx *c)
 static void read_c1(struct ctx *c)
 {
 	for (size_t i = 0; i < c->n; i++)
-		if (c->t[i].pf.captured)
+		if (c->t[i].pf.captured) {
 			read_round(c, &c->t[i], 1);
+			cdl_live_prio_check(c);
+		}
 	settle_c1(c);
 }
 

@@ -43,6 +43,11 @@ for m in $CDL_MODES; do
 		continue
 	fi
 	# (taskset execs bash: $! is the burner; it stops by itself after 60 s)
+	# A target of 300 threads: the capture checks for starving between
+	# threads, and a 7-thread one could wait its 0.6 s in one go after
+	# its last check (under the watcher's 1 s)
+	kill -KILL "$FIX_PID"
+	start_fixture manythreads 300
 	taskset -c "$cpu" bash -c 'while [ $SECONDS -lt 60 ]; do :; done' &
 	burner=$!
 	FIXTURE_PIDS+=("$burner")

@@ -24,3 +24,4 @@ $(COLLECT_TESTS:.sh=.log): tests/fixtures/collect-target$(EXEEXT) src/cdeadlock$
 tests/integration/collect-carry.log: tests/fixtures/lock-abba$(EXEEXT)
 tests/integration/collect-wake.log: tests/fixtures/lock-wake$(EXEEXT)
 tests/integration/collect-movement.log: tests/fixtures/lock-busy$(EXEEXT)
+tests/integration/collect-priority.log: tests/fixtures/manythreads$(EXEEXT)
