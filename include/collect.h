@@ -44,9 +44,6 @@ struct cdl_collector;
 struct cdl_collector *cdl_collector_new(void);
 void cdl_collector_free(struct cdl_collector *k);
 
-/* Capture o->pid.  k may be NULL (nothing carried from or to other
- * captures).  Returns 0 and *out (free with cdl_snapshot_free), or -errno
- * with d filled.  On every path the target is left running. */
 /* The calling thread at the lowest priority there is (SCHED_IDLE, and
  * nice 19 where that is refused): for the work after the target was let
  * go, so that any of its threads that wakes takes the CPU at once. */
@@ -58,6 +55,9 @@ void cdl_live_lowest_priority(void);
 void cdl_live_lowest_done(void);
 unsigned cdl_live_lowest_raised(void);
 
+/* Capture o->pid.  k may be NULL (nothing carried from or to other
+ * captures).  Returns 0 and *out (free with cdl_snapshot_free), or -errno
+ * with d filled.  On every path the target is left running. */
 int cdl_collect(struct cdl_collector *k, const struct cdl_collect_opts *o,
 		struct cdl_snapshot **out, struct cdl_diag *d);
 

@@ -522,15 +522,6 @@ static int hand_over(struct cdl_collector *k, struct ctx *c)
 	return 0;
 }
 
-/* cdl_live_lowest_priority (prio.c): SCHED_IDLE rather than only nice
- * 19: a nice-19 task keeps the CPU to the end of its slice when a thread
- * of the target wakes, and a capture every 2 s of a MariaDB server under
- * a fixed load raised its p99 latency 1.3-2.1x so (bench/server-p99.sh,
- * same machine, same hour), 1.14x with SCHED_IDLE, which any waking
- * thread preempts at once.  The cost: on a saturated machine the report
- * waits for idle time, until the watcher (prio.c) gives a starved thread
- * its priority back. */
-
 /* The offline stage runs at the lowest priority (SCHED_IDLE, nice 19) in
  * a thread of its own, so that a busy target keeps the CPUs: the
  * priority of a thread cannot be raised again without privilege, and the

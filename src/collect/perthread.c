@@ -359,14 +359,22 @@ static int copy_stopped(struct ctx *c, struct th *t, struct region *r, size_t *n
  * waitpid, they do not count signals.  When our priority cannot be
  * raised we poll with sched_yield instead: at normal priority it noticed
  * stops sooner than sleeping did. */
-static pid_t wait_stop(struct ctx *c, struct th *t, int64_t budget_ns, int *status)
+/* Sleep until a SIGCHLD (a tracee stopped) or ns have passed. */
+static void sleep_sigchld(int64_t ns)
 {
-	int64_t end = cdl_live_mono_ns() + budget_ns;
+	struct timespec ts = { ns / 1000000000, ns % 1000000000 };
 	sigset_t chld;
-	pid_t w;
 
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
+	sigtimedwait(&chld, NULL, &ts);
+}
+
+static pid_t wait_stop(struct ctx *c, struct th *t, int64_t budget_ns, int *status)
+{
+	int64_t end = cdl_live_mono_ns() + budget_ns;
+	pid_t w;
+
 	for (;;) {
 		w = waitpid(t->tid, status, __WALL | WNOHANG);
 		if (w < 0 && errno == EINTR)
@@ -375,14 +383,12 @@ static pid_t wait_stop(struct ctx *c, struct th *t, int64_t budget_ns, int *stat
 
 		if (w != 0 || left <= 0)
 			return w;
-		struct timespec ts = { left / 1000000000, left % 1000000000 };
-
 		if (c->prio.ctl <= 0) {
 			sched_yield();  /* our priority is ours: poll (faster) */
 			continue;
 		}
 		cdl_live_prio(c, PRIO_HOLD);
-		sigtimedwait(&chld, NULL, &ts);
+		sleep_sigchld(left);
 	}
 }
 
@@ -505,16 +511,10 @@ static int late_stops(struct ctx *c)
 		}
 		if (left && cdl_live_mono_ns() > deadline)
 			break;
-		if (left) {
-			/* until a stop, or 0.5 ms (a SIGCHLD taken by wait_stop
-			 * left no signal for this one) */
-			struct timespec ts = { 0, 500000 };
-			sigset_t chld;
-
-			sigemptyset(&chld);
-			sigaddset(&chld, SIGCHLD);
-			sigtimedwait(&chld, NULL, &ts);
-		}
+		/* until a stop, or 0.5 ms (a SIGCHLD taken by wait_stop left
+		 * no signal for this one) */
+		if (left)
+			sleep_sigchld(500000);
 	}
 	return rc;
 }

@@ -36,7 +36,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -45,6 +44,7 @@
 #include "collect.h"
 
 #include "live-int.h"
+#include "proc.h"
 
 #define STARVED_NS (100 * 1000000LL)
 #define STARVED_PCT 80
@@ -69,7 +69,7 @@ static int64_t schedstat(int fd, int k)
 	return (int64_t)v[k];
 }
 
-static bool watch_add(pid_t tid, int nice, int *flag);
+static bool watch_add(pid_t tid, int *flag);
 
 /* our run_delay, or -1 */
 static int64_t run_delay(const struct ctx *c)
@@ -107,13 +107,14 @@ void cdl_live_prio_init(struct ctx *c)
 	/* our own check (cdl_live_prio_check) runs only when we do: the
 	 * watcher looks from outside too */
 	p->watched = 0;
-	if (p->idle) {
-		errno = 0;
-		int nice = getpriority(PRIO_PROCESS, 0);
+	if (p->idle)
+		watch_add((pid_t)syscall(SYS_gettid), &p->watched);
+}
 
-		if (errno == 0)
-			watch_add((pid_t)syscall(SYS_gettid), nice, &p->watched);
-	}
+/* the watcher gave us our priority back */
+static bool given_back(const struct prio *p)
+{
+	return __atomic_load_n(&p->watched, __ATOMIC_SEQ_CST) != 0;
 }
 
 void cdl_live_prio(struct ctx *c, enum prio_level level)
@@ -124,7 +125,7 @@ void cdl_live_prio(struct ctx *c, enum prio_level level)
 		return;
 	if (level == PRIO_HOLD)
 		set_policy(SCHED_FIFO);
-	else if (level == PRIO_LOW && p->idle && !__atomic_load_n(&p->watched, __ATOMIC_SEQ_CST))
+	else if (level == PRIO_LOW && p->idle && !given_back(p))
 		set_policy(SCHED_IDLE);
 	else
 		set_policy(SCHED_OTHER);
@@ -138,8 +139,8 @@ void cdl_live_prio_check(struct ctx *c)
 
 	if (p->ctl <= 0 || !p->idle)
 		return;
-	if (__atomic_load_n(&p->watched, __ATOMIC_SEQ_CST)) {
-		p->idle = false;        /* the watcher gave our priority back */
+	if (given_back(p)) {
+		p->idle = false;
 		p->starved = true;
 		return;
 	}
@@ -171,7 +172,7 @@ void cdl_live_prio_said(const struct ctx *c, char *buf, size_t size)
 	if (d >= 0 && p->delay0 >= 0)
 		d -= p->delay0;
 	snprintf(buf, size, "%s, waited %lld ms for a CPU in %lld ms",
-		 p->starved || __atomic_load_n(&p->watched, __ATOMIC_SEQ_CST) ?
+		 p->starved || given_back(p) ?
 		 "SCHED_IDLE, then normal (starved)" :
 		 p->idle ? "SCHED_IDLE" : "normal",
 		 (long long)(d / 1000000), (long long)(el / 1000000));
@@ -191,9 +192,13 @@ void cdl_live_prio_done(struct ctx *c)
 
 /* ---- after the thaw: the lowest priority, watched ----
  *
- * The offline stage and the output run at SCHED_IDLE and nice 19 (see
- * cdl_live_lowest_priority in collect.c), which no privilege is needed
- * for.  On a machine whose CPUs the target keeps busy (a spinning
+ * The offline stage and the output run at SCHED_IDLE and nice 19, which
+ * no privilege is needed for.  SCHED_IDLE rather than only nice 19: a
+ * nice-19 task keeps the CPU to the end of its slice when a thread of the
+ * target wakes, and a capture every 2 s of a MariaDB server under a fixed
+ * load raised its p99 latency 1.3-2.1x so (bench/server-p99.sh, same
+ * machine, same hour), 1.14x with SCHED_IDLE, which any waking thread
+ * preempts at once.  On a machine whose CPUs the target keeps busy (a spinning
  * thread: a common reason to run cdeadlock) that gets 3/1027 of a CPU and
  * the report would take minutes.  When we may raise a thread's priority
  * again (root), a watcher thread of normal priority looks every
@@ -240,15 +245,14 @@ static void watch_drop(struct watched *w)
 /* the state letter from a stat file, or 0 */
 static char fd_state(int fd)
 {
-	char buf[512];
-	const char *p;
+	char buf[1024];
+	struct cdl_proc_stat ps;
 	ssize_t n = fd >= 0 ? pread(fd, buf, sizeof(buf) - 1, 0) : -1;
 
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
+	return cdl_proc_parse_stat(buf, &ps) == 0 ? ps.state : 0;
 }
 
 static void *watcher(void *arg)
@@ -322,14 +326,18 @@ static bool watcher_start(void)
 	return watcher_up;
 }
 
-/* Watch thread tid (the caller, at normal priority): false if it cannot
- * be (not root, no watcher, no schedstat). */
-static bool watch_add(pid_t tid, int nice, int *flag)
+/* Watch thread tid (the caller, at normal priority: its nice value is
+ * the one given back): false if it cannot be (not root, no watcher, no
+ * schedstat). */
+static bool watch_add(pid_t tid, int *flag)
 {
 	char path[64];
 	bool ok = false;
+	int nice;
 
-	if (geteuid() != 0)
+	errno = 0;
+	nice = getpriority(PRIO_PROCESS, (id_t)tid);
+	if (errno != 0 || geteuid() != 0)
 		return false;
 	pthread_mutex_lock(&watch_mu);
 	for (int i = 0; i < WATCH_MAX; i++) {
@@ -364,12 +372,9 @@ void cdl_live_lowest_priority(void)
 {
 	static const struct sched_param zero = { 0 };
 	pid_t tid = (pid_t)syscall(SYS_gettid);
-	int nice;
 
-	errno = 0;
-	nice = getpriority(PRIO_PROCESS, (id_t)tid);
-	if (errno == 0 && !getenv("CDEADLOCK_NO_RT") && sched_getscheduler(0) == SCHED_OTHER)
-		watch_add(tid, nice, NULL);
+	if (!getenv("CDEADLOCK_NO_RT") && sched_getscheduler(0) == SCHED_OTHER)
+		watch_add(tid, NULL);
 	setpriority(PRIO_PROCESS, (id_t)tid, 19);
 	sched_setscheduler(0, SCHED_IDLE, &zero);
 }
